@@ -1,0 +1,5 @@
+//! mock-apiserver: a stateful, TLS-serving stand-in for kube-apiserver.
+#![warn(missing_docs)]
+
+pub mod identity;
+pub mod objects;

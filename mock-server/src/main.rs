@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("mock-apiserver: not built yet");
+    std::process::exit(2);
+}

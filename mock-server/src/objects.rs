@@ -1,0 +1,12 @@
+//! Read access to stored objects, for the parts of the server (authorization, token
+//! validation) that must look things up without owning the store.
+
+use serde_json::Value;
+
+/// Stored objects as JSON, keyed by plural resource name (`roles`, `clusterrolebindings`, `serviceaccounts`, ...).
+pub trait ObjectSource: Send + Sync {
+    /// One object, or `None`. `namespace` is `None` for cluster-scoped resources.
+    fn get_object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value>;
+    /// All objects of a resource; in one namespace, or in all namespaces (and for cluster-scoped resources) with `None`.
+    fn list_objects(&self, resource: &str, namespace: Option<&str>) -> Vec<Value>;
+}

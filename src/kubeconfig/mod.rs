@@ -1,0 +1,1 @@
+//! kubeconfig: load, merge, select, edit and write, with kubectl's rules.

@@ -1,0 +1,1 @@
+//! rawkube's integration tests: one binary, one module per theme.
