@@ -1,1 +1,5 @@
 //! rawkube's integration tests: one binary, one module per theme.
+
+mod support;
+
+mod openapi_contract;
