@@ -311,7 +311,9 @@ fn map_entry(ty: &Ty, entry: &[u8], path: &Path<'_>) -> Result<(String, Value), 
             base64::engine::general_purpose::STANDARD.encode(value.first().copied().unwrap_or(&[])),
         ),
         Ty::MapExtra => {
-            // ExtraValue {1: repeated string items}; its occurrences merge like any message.
+            // ExtraValue {1: repeated string items}; its occurrences merge like any message. An entry
+            // without items is a nil slice in Go (JSON `null`); `[]` is written instead so that
+            // consumers can always iterate, and the apiserver reads both as empty.
             let bytes = value.concat();
             let mut items = Vec::new();
             for item in Reader::new(&bytes) {
