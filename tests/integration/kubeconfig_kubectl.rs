@@ -12,6 +12,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use rawkube::kubeconfig::write::render;
 use rawkube::kubeconfig::{
@@ -799,4 +800,102 @@ fn kubectl_reads_rawkube_files_and_rawkube_reads_kubectl_files() {
         .collect();
     assert_eq!(contexts["sa"], "byref");
     assert_eq!(contexts["kind-admin"], "kind");
+}
+
+#[test]
+fn existing_files_are_rewritten_like_kubectl() {
+    let Some(bin) = kubectl_or_skip("existing_files_are_rewritten_like_kubectl") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let kubectl = Kubectl::new(bin, home.path());
+    let server = format!("https://127.0.0.1:{}", closed_port());
+    // Hand-written: unsorted keys and entries, flow style, relative paths with
+    // and without backsteps, an explicit `false`, a missing `server`, comments.
+    let text = format!(
+        "# my clusters\nkind: Config\napiVersion: v1\nusers:\n- name: z\n  user: {{tokenFile: token, client-certificate: ./sub/../client.crt, client-key: client.key}}\n- name: a\n  user: {{token: t}}\nclusters:\n- name: up\n  cluster: {{certificate-authority: ../ca.crt, server: '{server}', insecure-skip-tls-verify: false}}\n- name: noserver\n  cluster: {{certificate-authority: sub/ca.crt}}\ncontexts:\n- {{name: c, context: {{user: z, cluster: up}}}}\ncurrent-context: c\n"
+    );
+    let (kd, rd) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for d in [kd.path(), rd.path()] {
+        fs::create_dir_all(d.join("kc")).unwrap();
+        fs::write(d.join("kc/config"), &text).unwrap();
+    }
+    let (kf, rf) = (kd.path().join("kc/config"), rd.path().join("kc/config"));
+    let mut rk = Kubeconfig::load(&LoadOptions::file(&rf)).unwrap();
+    let (kp, rp) = (
+        kd.path().display().to_string(),
+        rd.path().display().to_string(),
+    );
+    let same = |what: &str| {
+        assert_eq!(
+            fs::read_to_string(&rf).unwrap().replace(&rp, "DIR"),
+            fs::read_to_string(&kf).unwrap().replace(&kp, "DIR"),
+            "{what}"
+        );
+    };
+    // Touching an unrelated entry normalises the whole file but keeps other entries' paths.
+    kubectl.ok(
+        &Source::File(&kf),
+        &["config", "set-context", "other", "--cluster=up"],
+    );
+    rk.set_context(
+        Some("other"),
+        &ContextEdit {
+            cluster: Some("up".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    same("set-context other");
+    // Modifying entries rewrites their paths relative to the file, or absolute when outside it.
+    kubectl.ok(
+        &Source::File(&kf),
+        &["config", "set-cluster", "up", "--tls-server-name=k"],
+    );
+    rk.set_cluster(
+        "up",
+        &ClusterEdit {
+            tls_server_name: Some("k".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    same("set-cluster up");
+    kubectl.ok(
+        &Source::File(&kf),
+        &["config", "set-credentials", "z", "--token=x"],
+    );
+    rk.set_credentials(
+        "z",
+        &CredentialsEdit {
+            token: Some("x".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    same("set-credentials z");
+}
+
+#[test]
+fn kubectl_refuses_to_write_while_rawkube_holds_the_lock() {
+    let Some(bin) = kubectl_or_skip("kubectl_refuses_to_write_while_rawkube_holds_the_lock") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let kubectl = Kubectl::new(bin, home.path());
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("config");
+    let lock =
+        rawkube::kubeconfig::write::WriteLock::acquire(&file, Duration::from_secs(1)).unwrap();
+    let out = kubectl.run(&Source::File(&file), &["config", "set-context", "x"]);
+    assert!(
+        !out.status.success(),
+        "kubectl wrote while rawkube held the lock"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".lock"));
+    assert!(!file.exists());
+    drop(lock);
+    kubectl.ok(&Source::File(&file), &["config", "set-context", "x"]);
+    assert!(file.exists());
+    assert!(!d.path().join("config.lock").exists());
 }
