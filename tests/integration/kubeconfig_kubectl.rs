@@ -657,7 +657,7 @@ fn kubectl_reads_rawkube_files_and_rawkube_reads_kubectl_files() {
     fs::write(
         &r_file,
         format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    extensions:\n    - name: ext\n      extension: {{kind: X, a: 1}}\n"
+            "apiVersion: v1\nkind: Config\nx-note: kept by rawkube\nclusters:\n- name: c\n  cluster:\n    x-extra: 1\n    server: {server}\n    extensions:\n    - name: ext\n      extension: {{kind: X, a: 1}}\n"
         ),
     )
     .unwrap();
@@ -703,7 +703,19 @@ fn kubectl_reads_rawkube_files_and_rawkube_reads_kubectl_files() {
         &["config", "view", "--raw", "-o", "json"],
     );
     let k_view: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(serde_json::to_value(rk.merged()).unwrap(), k_view);
+    // kubectl ignores (and would drop) fields it does not know; rawkube keeps them.
+    let text = fs::read_to_string(&r_file).unwrap();
+    assert!(
+        text.contains("x-note: kept by rawkube\n") && text.contains("    x-extra: 1\n"),
+        "{text}"
+    );
+    let mut known = rk.merged();
+    known.other.clear();
+    known
+        .clusters
+        .iter_mut()
+        .for_each(|c| c.cluster.other.clear());
+    assert_eq!(serde_json::to_value(known).unwrap(), k_view);
     let (cur, _) = kubectl.ok(&Source::File(&r_file), &["config", "current-context"]);
     assert_eq!(cur, "ctx\n");
 
