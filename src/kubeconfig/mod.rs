@@ -4,6 +4,7 @@
 //! * [`resolve`]: context selection plus global-flag overrides → [`crate::config::ConnectionConfig`].
 //! * [`incluster`]: the pod's service-account configuration.
 //! * [`edit`]: `kubectl config set-*/use-context/delete-*`, with kubectl's messages and file choice.
+//! * [`view`]: `kubectl config view` (redacted, `--minify`, `--flatten`, `-o json`).
 //! * [`write`]: kubectl's YAML bytes, written atomically under a lock.
 //!
 //! ```no_run
@@ -21,6 +22,7 @@ pub mod incluster;
 pub mod load;
 pub mod model;
 pub mod resolve;
+pub mod view;
 pub mod write;
 
 pub use edit::{ClusterEdit, ContextEdit, CredentialsEdit, EditOutcome};
@@ -29,3 +31,4 @@ pub use incluster::{InClusterEnv, in_cluster_with};
 pub use load::{Found, Kubeconfig, KubeconfigFile, LoadOptions};
 pub use model::Config;
 pub use resolve::Overrides;
+pub use view::ViewOptions;

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use rawkube::kubeconfig::view::{ViewOptions, to_json};
 use rawkube::kubeconfig::write::render;
 use rawkube::kubeconfig::{
     ClusterEdit, ContextEdit, CredentialsEdit, EditOutcome, Kubeconfig, KubeconfigError,
@@ -910,4 +911,104 @@ fn kubectl_refuses_to_write_while_rawkube_holds_the_lock() {
     kubectl.ok(&Source::File(&file), &["config", "set-context", "x"]);
     assert!(file.exists());
     assert!(!d.path().join("config.lock").exists());
+}
+
+#[test]
+fn config_view_matches_kubectl() {
+    let Some(bin) = kubectl_or_skip("config_view_matches_kubectl") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let kubectl = Kubectl::new(bin, home.path());
+    let server = format!("https://127.0.0.1:{}", closed_port());
+    let d = tempfile::tempdir().unwrap();
+    fs::create_dir_all(d.path().join("one/pki")).unwrap();
+    fs::create_dir_all(d.path().join("two")).unwrap();
+    write_certs(&d.path().join("one/pki"));
+    write_certs(&d.path().join("two"));
+    let one = d.path().join("one/config");
+    let two = d.path().join("two/config");
+    fs::write(
+        &one,
+        format!(
+            "current-context: a\nclusters:\n- name: ca\n  cluster: {{server: '{server}/?a=1&b=<2>', certificate-authority: pki/ca.crt}}\ncontexts:\n- name: a\n  context: {{cluster: ca, user: ua, namespace: team}}\nusers:\n- name: ua\n  user: {{token: secret-token, client-certificate: pki/client.crt, client-key: pki/client.key}}\n"
+        ),
+    )
+    .unwrap();
+    let ca_data = base64_of(&d.path().join("two/ca.crt"));
+    fs::write(
+        &two,
+        format!(
+            "current-context: b\nclusters:\n- name: cb\n  cluster: {{server: '{server}', certificate-authority-data: {ca_data}}}\n- name: ca\n  cluster: {{server: 'https://127.0.0.1:1'}}\ncontexts:\n- name: b\n  context: {{cluster: cb, user: ub}}\nusers:\n- name: ub\n  user: {{client-certificate-data: {}, client-key: client.key, username: admin, password: hunter2}}\n",
+            base64_of(&d.path().join("two/client.crt"))
+        ),
+    )
+    .unwrap();
+    let files = [one.as_path(), two.as_path()];
+    let kc = Kubeconfig::load(&LoadOptions {
+        kubeconfig_env: Some(std::env::join_paths(files).unwrap()),
+        home: Some(home.path().to_path_buf()),
+        explicit: None,
+    })
+    .unwrap();
+    let src = Source::Env(&files);
+    let cases: Vec<(Vec<&str>, ViewOptions, bool)> = vec![
+        (vec![], ViewOptions::default(), false),
+        (vec!["-o", "json"], ViewOptions::default(), true),
+        (
+            vec!["--raw"],
+            ViewOptions {
+                raw: true,
+                ..Default::default()
+            },
+            false,
+        ),
+        (
+            vec!["--minify", "--raw", "-o", "json"],
+            ViewOptions {
+                minify: true,
+                raw: true,
+                ..Default::default()
+            },
+            true,
+        ),
+        (
+            vec!["--minify", "--context=b"],
+            ViewOptions {
+                minify: true,
+                context: Some("b".into()),
+                ..Default::default()
+            },
+            false,
+        ),
+        (
+            vec!["--flatten"],
+            ViewOptions {
+                flatten: true,
+                ..Default::default()
+            },
+            false,
+        ),
+        (
+            vec!["--flatten", "-o", "json"],
+            ViewOptions {
+                flatten: true,
+                ..Default::default()
+            },
+            true,
+        ),
+    ];
+    for (flags, opts, json) in cases {
+        let mut args = vec!["config", "view"];
+        args.extend(&flags);
+        let (k_out, _) = kubectl.ok(&src, &args);
+        let view = kc.view(&opts).unwrap();
+        let r_out = if json { to_json(&view) } else { render(&view) };
+        assert_eq!(r_out, k_out, "config view {flags:?}");
+    }
+}
+
+fn base64_of(p: &Path) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(fs::read(p).unwrap())
 }
