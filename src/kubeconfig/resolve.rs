@@ -224,10 +224,17 @@ impl Kubeconfig {
                     cluster: cluster_name,
                     file: c.file.path.clone(),
                 },
-                None => KubeconfigError::Invalid {
-                    file: FLAGS.into(),
-                    field: "--server".into(),
-                    reason: "no server given and no cluster selected".into(),
+                None => match (context, &context_name) {
+                    (Some(c), Some(name)) => KubeconfigError::Invalid {
+                        file: c.file.path.clone(),
+                        field: format!("contexts[{name}].context.cluster"),
+                        reason: "is empty, so there is no server to connect to (set it, or pass --server)".into(),
+                    },
+                    _ => KubeconfigError::Invalid {
+                        file: FLAGS.into(),
+                        field: "--server".into(),
+                        reason: "no server given and no cluster selected".into(),
+                    },
                 },
             });
         }
@@ -580,6 +587,21 @@ users:
         let kc = Kubeconfig::load(&LoadOptions::file(&missing)).unwrap();
         let e = kc.resolve(&Overrides::default()).unwrap_err();
         assert!(matches!(e, KubeconfigError::NotFound { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn context_without_cluster_names_the_context_field() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("config");
+        fs::write(
+            &p,
+            "current-context: x\ncontexts:\n- name: x\n  context: {user: ''}\n",
+        )
+        .unwrap();
+        let kc = Kubeconfig::load(&LoadOptions::file(&p)).unwrap();
+        let msg = kc.resolve(&Overrides::default()).unwrap_err().to_string();
+        assert!(msg.contains("contexts[x].context.cluster"), "{msg}");
+        assert!(msg.contains(&p.display().to_string()), "{msg}");
     }
 
     #[test]

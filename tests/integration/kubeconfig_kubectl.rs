@@ -1012,3 +1012,105 @@ fn base64_of(p: &Path) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(fs::read(p).unwrap())
 }
+
+/// go-yaml's scalar styles (plain, '...', "...", |- blocks, folding after
+/// column 80) for strings that trip YAML emitters, compared with kubectl's bytes.
+#[test]
+fn tricky_strings_are_quoted_like_kubectl() {
+    let Some(bin) = kubectl_or_skip("tricky_strings_are_quoted_like_kubectl") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let kubectl = Kubectl::new(bin, home.path());
+    let long_words = vec!["word"; 30].join(" ");
+    let long_colon = format!("key: {}", vec!["value"; 20].join(" "));
+    let long_escape = format!("{}\ttab", vec!["quoted"; 15].join(" "));
+    let strings: Vec<&str> = vec![
+        "a: b",
+        "#x",
+        "x #y",
+        "x#y",
+        "- x",
+        "-x",
+        "yes",
+        "Yes",
+        "on",
+        "123",
+        "0x1f",
+        "0o17",
+        "1.5",
+        "1e3",
+        ".5",
+        "+1",
+        "-1",
+        "~",
+        "null",
+        "it's",
+        "tab\there",
+        "trailing ",
+        " leading",
+        "line1\nline2",
+        "line1\nline2\n",
+        "line1\n\n",
+        "ends:",
+        "[x]",
+        "{x}",
+        "*x",
+        "&x",
+        "!x",
+        "%x",
+        "@x",
+        "`x",
+        "'q'",
+        "\"dq\"",
+        "a,b",
+        "?x",
+        "? x",
+        ": x",
+        "é unicode",
+        "2024-01-02",
+        "2024-1-2T10:00:00Z",
+        "1:20",
+        "0777",
+        "...",
+        "---x",
+        "--- x",
+        "a\\b",
+        "ctl\u{1}x",
+        "bom\u{feff}",
+        &long_words,
+        &long_colon,
+        &long_escape,
+    ];
+    let d = tempfile::tempdir().unwrap();
+    for (i, s) in strings.iter().enumerate() {
+        let kf = d.path().join(format!("k{i}"));
+        let rf = d.path().join(format!("r{i}"));
+        kubectl.ok(
+            &Source::File(&kf),
+            &["config", "set-context", "c", &format!("--namespace={s}")],
+        );
+        let mut kc = Kubeconfig::load(&LoadOptions::file(&rf)).unwrap();
+        kc.set_context(
+            Some("c"),
+            &ContextEdit {
+                namespace: Some(s.to_string()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let k_text = fs::read_to_string(&kf).unwrap();
+        assert_eq!(fs::read_to_string(&rf).unwrap(), k_text, "namespace {s:?}");
+        // And each reads the other's file back to the same string.
+        let back = Kubeconfig::load(&LoadOptions::file(&kf)).unwrap();
+        assert_eq!(
+            back.context("c")
+                .unwrap()
+                .entry
+                .context
+                .namespace
+                .as_deref(),
+            Some(*s)
+        );
+    }
+}
