@@ -35,7 +35,7 @@ impl Kubeconfig {
     /// use rawkube::kubeconfig::{Kubeconfig, LoadOptions, view::{ViewOptions, to_json}};
     /// let kc = Kubeconfig::load(&LoadOptions::from_env(None))?;
     /// let view = kc.view(&ViewOptions { minify: true, raw: true, ..Default::default() })?;
-    /// print!("{}", to_json(&view));
+    /// print!("{}", to_json(&view)?);
     /// # Ok::<(), rawkube::kubeconfig::KubeconfigError>(())
     /// ```
     pub fn view(&self, o: &ViewOptions) -> Result<Config, KubeconfigError> {
@@ -172,7 +172,10 @@ fn shorten(c: &mut Config) {
 
 /// The bytes of `kubectl config view -o json`: Go's `json.MarshalIndent` with
 /// four spaces, which also escapes `<`, `>`, `&`, U+2028 and U+2029.
-pub fn to_json(c: &Config) -> String {
+///
+/// Fails only when a preserved unknown field cannot be JSON (a YAML mapping
+/// with a non-scalar key), which kubectl would not load either.
+pub fn to_json(c: &Config) -> Result<String, KubeconfigError> {
     use serde::Serialize;
     let mut buf = Vec::new();
     let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
@@ -184,9 +187,12 @@ pub fn to_json(c: &Config) -> String {
     if c.kind.is_empty() {
         c.kind = "Config".into();
     }
-    if let Err(e) = c.serialize(&mut ser) {
-        unreachable!("kubeconfig model failed to serialize: {e}");
-    }
+    c.serialize(&mut ser)
+        .map_err(|e| KubeconfigError::Invalid {
+            file: "<view>".into(),
+            field: "(unknown fields)".into(),
+            reason: format!("cannot be shown as JSON: {e}"),
+        })?;
     let text = String::from_utf8_lossy(&buf);
     // These characters only occur inside JSON strings, so a plain replace is exact.
     let mut out = String::with_capacity(text.len() + 1);
@@ -201,7 +207,7 @@ pub fn to_json(c: &Config) -> String {
         }
     }
     out.push('\n');
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -334,6 +340,14 @@ users:
     }
 
     #[test]
+    fn json_of_an_unrepresentable_unknown_field_is_an_error_not_a_panic() {
+        let c: Config = serde_yaml::from_str("x-odd: {[1, 2]: v}\n").unwrap();
+        assert!(to_json(&c).is_err());
+        // The YAML writer still preserves it.
+        assert!(render(&c).contains("x-odd"));
+    }
+
+    #[test]
     fn json_matches_go_indent_and_escaping() {
         let (_d, kc) = load();
         let v = kc
@@ -343,7 +357,7 @@ users:
                 ..Default::default()
             })
             .unwrap();
-        let json = to_json(&v);
+        let json = to_json(&v).unwrap();
         assert!(json.starts_with("{\n    \"kind\": \"Config\",\n    \"apiVersion\": \"v1\",\n    \"preferences\": {},\n    \"clusters\": [\n"), "{json}");
         assert!(json.contains("x=1\\u0026y=\\u003c2\\u003e"), "{json}");
         assert!(

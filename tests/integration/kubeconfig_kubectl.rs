@@ -1003,7 +1003,11 @@ fn config_view_matches_kubectl() {
         args.extend(&flags);
         let (k_out, _) = kubectl.ok(&src, &args);
         let view = kc.view(&opts).unwrap();
-        let r_out = if json { to_json(&view) } else { render(&view) };
+        let r_out = if json {
+            to_json(&view).unwrap()
+        } else {
+            render(&view)
+        };
         assert_eq!(r_out, k_out, "config view {flags:?}");
     }
 }
