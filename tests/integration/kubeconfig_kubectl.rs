@@ -1118,3 +1118,52 @@ fn tricky_strings_are_quoted_like_kubectl() {
         );
     }
 }
+
+#[test]
+fn get_contexts_matches_kubectl() {
+    let Some(bin) = kubectl_or_skip("get_contexts_matches_kubectl") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let kubectl = Kubectl::new(bin, home.path());
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("config");
+    fs::write(
+        &f,
+        "current-context: b\ncontexts:\n- name: b\n  context: {cluster: cluster-with-long-name, user: u, namespace: ns}\n- name: a\n  context: {cluster: c, user: ''}\n- name: é\n  context: {cluster: c, user: x}\n",
+    )
+    .unwrap();
+    let kc = Kubeconfig::load(&LoadOptions::file(&f)).unwrap();
+    let cases: Vec<(Vec<&str>, Vec<&str>, bool, bool)> = vec![
+        (vec![], vec![], false, false),
+        (vec!["-o", "name"], vec![], true, false),
+        (
+            vec!["--no-headers", "a", "zz"],
+            vec!["a", "zz"],
+            false,
+            true,
+        ),
+        (
+            vec!["-o", "name", "é", "nope", "b"],
+            vec!["é", "nope", "b"],
+            true,
+            false,
+        ),
+    ];
+    for (flags, names, name_only, no_headers) in cases {
+        let mut args = vec!["config", "get-contexts"];
+        args.extend(&flags);
+        let out = kubectl.run(&Source::File(&f), &args);
+        let r = kc.get_contexts(&names, name_only, no_headers);
+        assert_eq!(r.stdout, String::from_utf8_lossy(&out.stdout), "{flags:?}");
+        let r_err: String = r.errors.iter().map(|e| format!("error: {e}\n")).collect();
+        assert_eq!(
+            r_err,
+            without_klog(&String::from_utf8_lossy(&out.stderr)),
+            "{flags:?}"
+        );
+        assert_eq!(r.errors.is_empty(), out.status.success(), "{flags:?}");
+    }
+    let (cur, _) = kubectl.ok(&Source::File(&f), &["config", "current-context"]);
+    assert_eq!(format!("{}\n", kc.require_current_context().unwrap()), cur);
+}
