@@ -343,6 +343,16 @@ fn apply_user(
             .filter(|p| !p.is_empty())
             .map(|p| resolve_path(file, p));
     }
+    // Silently dropping impersonation would send requests as a different
+    // (usually more privileged) identity than the kubeconfig asks for.
+    for field in ["as", "as-uid", "as-groups", "as-user-extra"] {
+        if u.other.get(field).is_some_and(|v| !v.is_null()) {
+            return Err(invalid(
+                field,
+                "impersonation is not supported by rawkube; remove it or use kubectl",
+            ));
+        }
+    }
     let has_credentials =
         conn.token.is_some() || conn.token_file.is_some() || conn.client_cert_pem.is_some();
     if !has_credentials {
@@ -415,6 +425,8 @@ users:
 - name: execonly
   user:
     exec: {command: get-token, apiVersion: client.authentication.k8s.io/v1}
+- name: impersonating
+  user: {token: abc, as: someone-else}
 ";
 
     fn setup() -> (tempfile::TempDir, Kubeconfig, PathBuf) {
@@ -561,6 +573,19 @@ users:
             .unwrap_err()
             .to_string();
         assert!(msg.contains("users[execonly].user.exec"), "{msg}");
+    }
+
+    #[test]
+    fn impersonation_is_refused_rather_than_ignored() {
+        let (_d, kc, _) = setup();
+        let msg = kc
+            .resolve(&Overrides {
+                user: Some("impersonating".into()),
+                ..Default::default()
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("users[impersonating].user.as"), "{msg}");
     }
 
     #[test]
