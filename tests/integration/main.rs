@@ -2,4 +2,5 @@
 
 mod support;
 
+mod kubeconfig_kubectl;
 mod openapi_contract;
