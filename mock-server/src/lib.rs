@@ -25,6 +25,7 @@ pub mod identity;
 pub mod journal;
 pub mod kubeconfig;
 pub mod objects;
+pub mod protobuf;
 pub mod query;
 pub mod registry;
 pub mod request_info;
