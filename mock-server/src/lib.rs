@@ -4,3 +4,4 @@
 pub mod identity;
 pub mod objects;
 pub mod status;
+pub mod validation;
