@@ -279,7 +279,7 @@ fn admin(ctx: &Ctx<'_>) -> Reply {
     }
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: hyper::header::HeaderName) -> &'a str {
+fn header(headers: &HeaderMap, name: hyper::header::HeaderName) -> &str {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -657,10 +657,10 @@ fn delete_options(ctx: &Ctx<'_>) -> Result<DeleteOptions, Status> {
             .and_then(Value::as_str)
             .map(str::to_string);
     }
-    if let Some(Value::Array(d)) = body.get("dryRun") {
-        if d.iter().any(|x| x == "All") {
-            opts.dry_run = true;
-        }
+    if let Some(Value::Array(d)) = body.get("dryRun")
+        && d.iter().any(|x| x == "All")
+    {
+        opts.dry_run = true;
     }
     Ok(opts)
 }

@@ -60,14 +60,14 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(path) = &args.kubeconfig_out {
-        if let Err(e) = server.write_admin_kubeconfig(path) {
-            eprintln!(
-                "mock-apiserver: cannot write --kubeconfig-out {}: {e}",
-                path.display()
-            );
-            return ExitCode::FAILURE;
-        }
+    if let Some(path) = &args.kubeconfig_out
+        && let Err(e) = server.write_admin_kubeconfig(path)
+    {
+        eprintln!(
+            "mock-apiserver: cannot write --kubeconfig-out {}: {e}",
+            path.display()
+        );
+        return ExitCode::FAILURE;
     }
     {
         let mut out = std::io::stdout().lock();

@@ -447,10 +447,10 @@ impl Store {
             ),
         ];
         for (plural, obj) in seeds {
-            if let Some(def) = registry::find_plural(plural) {
-                if let Err(e) = self.create_locked(inner, def, ns, obj, &WriteOptions::default()) {
-                    tracing::warn!(namespace = %ns, resource = plural, error = %e.message, "namespace controller seed failed");
-                }
+            if let Some(def) = registry::find_plural(plural)
+                && let Err(e) = self.create_locked(inner, def, ns, obj, &WriteOptions::default())
+            {
+                tracing::warn!(namespace = %ns, resource = plural, error = %e.message, "namespace controller seed failed");
             }
         }
     }
@@ -826,23 +826,25 @@ fn prepare_body(def: &ResourceDef, ns: &str, obj: Value) -> Result<Value, Status
             def.kind, def.version, def.kind
         )));
     };
-    if let Some(kind) = map.get("kind").and_then(Value::as_str) {
-        if !kind.is_empty() && kind != def.kind {
-            return Err(Status::bad_request(format!(
-                "{kind} in version \"{}\" cannot be handled as a {}: no kind \"{kind}\" is registered for version \"{}\"",
-                def.version,
-                def.kind,
-                def.api_version()
-            )));
-        }
+    if let Some(kind) = map.get("kind").and_then(Value::as_str)
+        && !kind.is_empty()
+        && kind != def.kind
+    {
+        return Err(Status::bad_request(format!(
+            "{kind} in version \"{}\" cannot be handled as a {}: no kind \"{kind}\" is registered for version \"{}\"",
+            def.version,
+            def.kind,
+            def.api_version()
+        )));
     }
-    if let Some(av) = map.get("apiVersion").and_then(Value::as_str) {
-        if !av.is_empty() && av != def.api_version() {
-            return Err(Status::bad_request(format!(
-                "the API version in the data ({av}) does not match the expected API version ({})",
-                def.api_version()
-            )));
-        }
+    if let Some(av) = map.get("apiVersion").and_then(Value::as_str)
+        && !av.is_empty()
+        && av != def.api_version()
+    {
+        return Err(Status::bad_request(format!(
+            "the API version in the data ({av}) does not match the expected API version ({})",
+            def.api_version()
+        )));
     }
     let meta = map
         .entry("metadata")

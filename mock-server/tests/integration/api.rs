@@ -154,7 +154,7 @@ async fn crud_round_trip_with_kube_status_codes() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.text().await.unwrap().contains("\"items\":[]"), true);
+    assert!(r.text().await.unwrap().contains("\"items\":[]"));
 }
 
 #[tokio::test]
@@ -236,9 +236,15 @@ async fn watch_streams_the_deletion_kubectl_waits_for() {
     let server = MockServer::start().await.unwrap();
     let c = admin(&server);
     let base = format!("{}/api/v1/namespaces/default/serviceaccounts", server.url());
-    c.post(&base).json(&json!({"metadata": {"name": "w"}})).send().await.unwrap();
+    c.post(&base)
+        .json(&json!({"metadata": {"name": "w"}}))
+        .send()
+        .await
+        .unwrap();
     let list: Value = c
-        .get(format!("{base}?fieldSelector=metadata.name%3Dw&limit=500&resourceVersion=0"))
+        .get(format!(
+            "{base}?fieldSelector=metadata.name%3Dw&limit=500&resourceVersion=0"
+        ))
         .send()
         .await
         .unwrap()
@@ -246,7 +252,10 @@ async fn watch_streams_the_deletion_kubectl_waits_for() {
         .await
         .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
-    let rv = list["metadata"]["resourceVersion"].as_str().unwrap().to_string();
+    let rv = list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut watch = c
         .get(format!(
             "{base}?allowWatchBookmarks=true&fieldSelector=metadata.name%3Dw&resourceVersion={rv}&timeoutSeconds=5&watch=true"
@@ -256,8 +265,17 @@ async fn watch_streams_the_deletion_kubectl_waits_for() {
         .unwrap();
     assert_eq!(watch.status(), 200);
     // Another object's events are filtered out by the field selector.
-    c.post(&base).json(&json!({"metadata": {"name": "other"}})).send().await.unwrap();
-    let r = c.delete(format!("{base}/w")).json(&json!({"propagationPolicy": "Background"})).send().await.unwrap();
+    c.post(&base)
+        .json(&json!({"metadata": {"name": "other"}}))
+        .send()
+        .await
+        .unwrap();
+    let r = c
+        .delete(format!("{base}/w"))
+        .json(&json!({"propagationPolicy": "Background"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), watch.chunk())
         .await
@@ -276,7 +294,10 @@ async fn watch_streams_the_deletion_kubectl_waits_for() {
 async fn watch_times_out_and_ends_the_stream() {
     let server = MockServer::start().await.unwrap();
     let c = admin(&server);
-    let url = format!("{}/api/v1/namespaces/kube-system/configmaps?watch=true&timeoutSeconds=1", server.url());
+    let url = format!(
+        "{}/api/v1/namespaces/kube-system/configmaps?watch=true&timeoutSeconds=1",
+        server.url()
+    );
     let body = tokio::time::timeout(std::time::Duration::from_secs(5), async {
         c.get(url).send().await.unwrap().text().await.unwrap()
     })
@@ -313,5 +334,8 @@ async fn protobuf_create_from_a_recorded_kubectl_body() {
     assert_eq!(sa["metadata"]["name"], "bearertokenauth");
     assert_eq!(sa["metadata"]["namespace"], "default");
     let j = server.journal().entries();
-    assert_eq!(j[0].body.as_ref().unwrap()["metadata"]["name"], "bearertokenauth");
+    assert_eq!(
+        j[0].body.as_ref().unwrap()["metadata"]["name"],
+        "bearertokenauth"
+    );
 }

@@ -41,7 +41,9 @@ fn kubectl_available() -> bool {
         if std::env::var("RAWKUBE_REQUIRE_KUBECTL").as_deref() == Ok("1") {
             panic!("kubectl is not on PATH and RAWKUBE_REQUIRE_KUBECTL=1");
         }
-        eprintln!("skipped: kubectl is not on PATH (set RAWKUBE_REQUIRE_KUBECTL=1 to fail instead)");
+        eprintln!(
+            "skipped: kubectl is not on PATH (set RAWKUBE_REQUIRE_KUBECTL=1 to fail instead)"
+        );
     }
     found
 }
@@ -146,16 +148,43 @@ fn tutorial_commands_as_admin() {
     );
     let yaml = kubectl(&server, &["get", "sa", "bearertokenauth", "-o", "yaml"]);
     assert_eq!(yaml.code, 0, "{yaml:?}");
-    assert!(yaml.stdout.starts_with("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  creationTimestamp: \""), "{}", yaml.stdout);
-    assert!(yaml.stdout.contains("\n  name: bearertokenauth\n  namespace: default\n  resourceVersion: \""));
+    assert!(
+        yaml.stdout.starts_with(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  creationTimestamp: \""
+        ),
+        "{}",
+        yaml.stdout
+    );
+    assert!(
+        yaml.stdout
+            .contains("\n  name: bearertokenauth\n  namespace: default\n  resourceVersion: \"")
+    );
     expect(
-        kubectl(&server, &["get", "sa", "bearertokenauth", "-o", "jsonpath={.metadata.name}"]),
+        kubectl(
+            &server,
+            &[
+                "get",
+                "sa",
+                "bearertokenauth",
+                "-o",
+                "jsonpath={.metadata.name}",
+            ],
+        ),
         0,
         "bearertokenauth",
         "",
     );
     expect(
-        kubectl(&server, &["get", "sa", "bearertokenauth", "-o", "jsonpath={.secrets[0].name}"]),
+        kubectl(
+            &server,
+            &[
+                "get",
+                "sa",
+                "bearertokenauth",
+                "-o",
+                "jsonpath={.secrets[0].name}",
+            ],
+        ),
         0,
         "",
         "",
@@ -196,7 +225,11 @@ fn tutorial_commands_as_admin() {
     );
     let sas = kubectl(&server, &["get", "sa"]);
     assert_eq!(sas.code, 0, "{sas:?}");
-    let lines: Vec<Vec<&str>> = sas.stdout.lines().map(|l| l.split_whitespace().collect()).collect();
+    let lines: Vec<Vec<&str>> = sas
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
     assert_eq!(lines[0], ["NAME", "SECRETS", "AGE"], "{}", sas.stdout);
     assert_eq!(lines[1][..2], ["bearertokenauth", "0"]);
     assert_eq!(lines[2][..2], ["default", "0"]);
@@ -273,7 +306,8 @@ fn binary_rejects_a_bad_server_version() {
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("\"1.32\" is not of the form vMAJOR.MINOR.PATCH"),
+        String::from_utf8_lossy(&out.stderr)
+            .contains("\"1.32\" is not of the form vMAJOR.MINOR.PATCH"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
