@@ -4,4 +4,5 @@
 pub mod identity;
 pub mod objects;
 pub mod status;
+pub mod table;
 pub mod validation;
