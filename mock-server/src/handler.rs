@@ -397,7 +397,7 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
     match info.verb.as_str() {
         "get" => {
             let obj = store.get(def, ns, &info.name)?;
-            Ok(render_object(def, obj, &accept, 200))
+            render_object(ctx, def, obj, &accept)
         }
         "list" => {
             let opts = list_options(ctx, def)?;
@@ -415,7 +415,7 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
                 meta.insert("remainingItemCount".into(), json!(n));
             }
             if wants_table(&accept) {
-                return Ok(render_table_list(def, list.items, meta));
+                return render_table_list(ctx, def, list.items, meta);
             }
             Ok(Reply::json(
                 200,
@@ -665,20 +665,37 @@ fn delete_options(ctx: &Ctx<'_>) -> Result<DeleteOptions, Status> {
     Ok(opts)
 }
 
-fn render_object(_def: &ResourceDef, obj: Value, _accept: &str, status: u16) -> Reply {
-    Reply::json(status, &obj)
+/// `GET` of one object: the object, or a Table when the Accept header asks for one.
+fn render_object(
+    ctx: &Ctx<'_>,
+    def: &ResourceDef,
+    obj: Value,
+    accept: &str,
+) -> Result<Reply, Status> {
+    if wants_table(accept) {
+        let include = crate::table::IncludeObject::from_query(ctx.query.get("includeObject"))?;
+        let t = crate::table::object_to_table(def.plural, &obj, include, SystemTime::now());
+        return Ok(Reply::json(200, &t));
+    }
+    Ok(Reply::json(200, &obj))
 }
 
-fn render_table_list(def: &ResourceDef, items: Vec<Value>, meta: Map<String, Value>) -> Reply {
-    Reply::json(
-        200,
-        &json!({
-            "kind": def.list_kind(),
-            "apiVersion": def.api_version(),
-            "metadata": meta,
-            "items": items,
-        }),
-    )
+/// A list as a `meta.k8s.io/v1` Table.
+fn render_table_list(
+    ctx: &Ctx<'_>,
+    def: &ResourceDef,
+    items: Vec<Value>,
+    meta: Map<String, Value>,
+) -> Result<Reply, Status> {
+    let include = crate::table::IncludeObject::from_query(ctx.query.get("includeObject"))?;
+    let t = crate::table::to_table(
+        def.plural,
+        &items,
+        &Value::Object(meta),
+        include,
+        SystemTime::now(),
+    );
+    Ok(Reply::json(200, &t))
 }
 
 /// A body fed by a channel: each message is one chunk (one watch event line).
