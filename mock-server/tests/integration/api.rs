@@ -339,3 +339,190 @@ async fn protobuf_create_from_a_recorded_kubectl_body() {
         "bearertokenauth"
     );
 }
+
+#[tokio::test]
+async fn replaced_authorizer_and_virtual_resources_are_used() {
+    use mock_apiserver::{
+        Authorizer, Decision, RequestAttributes, VirtualRequest, VirtualResource,
+    };
+    use std::sync::Arc;
+
+    struct DenySecrets;
+    impl Authorizer for DenySecrets {
+        fn authorize(&self, a: &RequestAttributes) -> Decision {
+            if a.resource == "secrets" {
+                Decision::Deny {
+                    reason: "no secrets today".into(),
+                }
+            } else {
+                Decision::Allow
+            }
+        }
+    }
+    struct Echo;
+    impl VirtualResource for Echo {
+        fn create(&self, req: VirtualRequest<'_>) -> Result<Value, mock_apiserver::status::Status> {
+            let mut body = req.body;
+            body["status"] = json!({"allowed": req.user.username == "system:anonymous", "ns": req.namespace, "name": req.name});
+            Ok(body)
+        }
+    }
+    let server = MockServer::builder()
+        .authorizer(Arc::new(DenySecrets))
+        .virtual_resource(
+            "authorization.k8s.io",
+            "selfsubjectaccessreviews",
+            Arc::new(Echo),
+        )
+        .virtual_resource("", "serviceaccounts/token", Arc::new(Echo))
+        .start()
+        .await
+        .unwrap();
+    let c = anonymous(&server);
+    let r = c
+        .get(format!(
+            "{}/api/v1/namespaces/default/secrets",
+            server.url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["message"],
+        "secrets is forbidden: User \"system:anonymous\" cannot list resource \"secrets\" in API group \"\" in the namespace \"default\": no secrets today"
+    );
+    let r = c
+        .post(format!("{}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", server.url()))
+        .json(&json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"]["allowed"], true);
+    let r = c
+        .post(format!(
+            "{}/api/v1/namespaces/default/serviceaccounts/default/token",
+            server.url()
+        ))
+        .json(
+            &json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["status"]["ns"].as_str(), v["status"]["name"].as_str()),
+        (Some("default"), Some("default"))
+    );
+    // Not registered: tokenreviews is in discovery but has no handler here.
+    let r = c
+        .post(format!(
+            "{}/apis/authentication.k8s.io/v1/tokenreviews",
+            server.url()
+        ))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = c
+        .get(format!(
+            "{}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            server.url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+}
+
+#[tokio::test]
+async fn delete_answers_per_kind_and_tables_for_get() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let roles = format!(
+        "{}/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles",
+        server.url()
+    );
+    let role: Value = c
+        .post(&roles)
+        .json(&json!({"metadata": {"name": "r"}, "rules": [{"verbs": ["get"], "apiGroups": [""], "resources": ["pods"]}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let uid = role["metadata"]["uid"].as_str().unwrap();
+    let table: Value = c
+        .get(format!("{roles}/r"))
+        .header(
+            "accept",
+            "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(table["kind"], "Table");
+    assert_eq!(table["rows"][0]["cells"][0], "r");
+    let r = c.delete(format!("{roles}/r")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.text().await.unwrap(),
+        format!(
+            "{{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{{}},\"status\":\"Success\",\"details\":{{\"name\":\"r\",\"group\":\"rbac.authorization.k8s.io\",\"kind\":\"roles\",\"uid\":\"{uid}\"}}}}\n"
+        )
+    );
+    // Namespaces: creating one seeds it, deleting it answers the namespace (Terminating).
+    let nss = format!("{}/api/v1/namespaces", server.url());
+    assert_eq!(
+        c.post(&nss)
+            .json(&json!({"metadata": {"name": "team"}}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let r = c
+        .get(format!("{nss}/team/configmaps/kube-root-ca.crt"))
+        .send()
+        .await
+        .unwrap();
+    let cm: Value = r.json().await.unwrap();
+    assert_eq!(cm["data"]["ca.crt"], server.ca_pem());
+    let gone: Value = c
+        .delete(format!("{nss}/team"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(gone["status"]["phase"], "Terminating");
+    assert_eq!(
+        c.get(format!("{nss}/team/serviceaccounts/default"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let r = c
+        .post(format!("{nss}/team/serviceaccounts"))
+        .json(&json!({"metadata": {"name": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["message"], "namespaces \"team\" not found");
+}
