@@ -20,7 +20,9 @@ use tokio::sync::{broadcast, mpsc};
 use crate::authentication::{AuthenticatorChain, AuthnRequest, ChainResult};
 use crate::authorization::{Authorizer, Decision};
 use crate::discovery;
-use crate::hooks::{VirtualRequest, VirtualResource};
+use crate::hooks::{
+    ImpersonationRequest, Impersonator, NonResourceHandler, VirtualRequest, VirtualResource,
+};
 use crate::identity::UserInfo;
 use crate::journal::{self, Journal, JournalEntry};
 use crate::query::Query;
@@ -47,6 +49,8 @@ pub(crate) struct State {
     pub journal: Journal,
     pub version: Value,
     pub virtuals: Vec<(String, String, Arc<dyn VirtualResource>)>,
+    pub non_resource: Vec<(String, Arc<dyn NonResourceHandler>)>,
+    pub impersonator: Option<Arc<dyn Impersonator>>,
     pub server_address: String,
 }
 
@@ -56,6 +60,7 @@ struct Reply {
     content_type: String,
     body: Body,
     warnings: Vec<String>,
+    headers: Vec<(String, String)>,
 }
 
 impl Reply {
@@ -65,6 +70,7 @@ impl Reply {
             content_type: content_type.to_string(),
             body: Full::new(Bytes::from(body)).boxed(),
             warnings: Vec::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -104,6 +110,7 @@ struct Ctx<'a> {
     headers: &'a HeaderMap,
     body: &'a Bytes,
     query: Query,
+    query_raw: &'a str,
     user: &'a UserInfo,
     info: RequestInfo,
     /// The decoded body, kept for the journal.
@@ -144,7 +151,23 @@ pub(crate) async fn handle(
         client_cert_user: cert_user.as_deref(),
     });
     let user = match authn {
-        ChainResult::User(u) => u,
+        ChainResult::User(u) => match &state.impersonator {
+            None => u,
+            Some(imp) => match imp.impersonate(&ImpersonationRequest {
+                user: &u,
+                headers: &parts.headers,
+                authorizer: state.authz.as_ref(),
+            }) {
+                Ok(None) => u,
+                Ok(Some(as_user)) => as_user,
+                Err(s) => {
+                    let reply = Reply::status(&s);
+                    return finish(
+                        &state, &parts, &path, &raw_query, None, u, reply, start, time,
+                    );
+                }
+            },
+        },
         ChainResult::Unauthorized(reason) => {
             tracing::info!(%path, %reason, "unauthorized");
             let reply = Reply::status(&Status::unauthorized());
@@ -167,6 +190,7 @@ pub(crate) async fn handle(
         headers: &parts.headers,
         body: &body,
         query: Query::parse(&raw_query),
+        query_raw: &raw_query,
         user: &user,
         info: RequestInfo::parse(parts.method.as_str(), &path, &raw_query),
         decoded: None,
@@ -236,6 +260,14 @@ fn finish(
     if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
         h.insert("audit-id", v);
     }
+    for (k, v) in reply.headers {
+        if let (Ok(k), Ok(v)) = (
+            hyper::header::HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(&v),
+        ) {
+            h.insert(k, v);
+        }
+    }
     for w in reply.warnings {
         if let Ok(v) = HeaderValue::from_str(&format!("299 - \"{}\"", w.replace('"', "\\\""))) {
             h.append("warning", v);
@@ -292,6 +324,12 @@ fn non_resource(ctx: &Ctx<'_>) -> Reply {
     }
     let accept = header(ctx.headers, ACCEPT);
     let path = ctx.info.path.as_str();
+    if let Some((_, h)) = ctx.state.non_resource.iter().find(|(p, _)| p == path) {
+        let raw = h.get(path, ctx.query_raw);
+        let mut r = Reply::bytes(raw.status, &raw.content_type, raw.body);
+        r.headers = raw.headers;
+        return r;
+    }
     match path {
         "/version" | "/version/" => Reply::json(200, &ctx.state.version),
         "/healthz" | "/livez" | "/readyz" => Reply::text(200, "ok"),
@@ -783,5 +821,6 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
         content_type: "application/json".into(),
         body: ChannelBody(body_rx).boxed(),
         warnings: Vec::new(),
+        headers: Vec::new(),
     })
 }

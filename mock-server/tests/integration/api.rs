@@ -526,3 +526,76 @@ async fn delete_answers_per_kind_and_tables_for_get() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["message"], "namespaces \"team\" not found");
 }
+
+#[tokio::test]
+async fn non_resource_routes_impersonation_and_store_events_hooks() {
+    use mock_apiserver::{
+        ImpersonationRequest, Impersonator, NonResourceHandler, RawResponse, UserInfo,
+    };
+    use std::sync::Arc;
+
+    struct Jwks;
+    impl NonResourceHandler for Jwks {
+        fn get(&self, path: &str, _query: &str) -> RawResponse {
+            RawResponse {
+                status: 200,
+                content_type: "application/jwk-set+json".into(),
+                headers: vec![("cache-control".into(), "public, max-age=3600".into())],
+                body: format!("{{\"path\":\"{path}\"}}").into_bytes(),
+            }
+        }
+    }
+    struct AsHeader;
+    impl Impersonator for AsHeader {
+        fn impersonate(
+            &self,
+            req: &ImpersonationRequest<'_>,
+        ) -> Result<Option<UserInfo>, mock_apiserver::status::Status> {
+            Ok(req.headers.get("impersonate-user").map(|u| UserInfo {
+                username: u.to_str().unwrap_or("").into(),
+                ..Default::default()
+            }))
+        }
+    }
+    let builder = MockServer::builder()
+        .non_resource_route("/openid/v1/jwks", Arc::new(Jwks))
+        .impersonator(Arc::new(AsHeader));
+    let mut events = builder.store().unwrap().subscribe();
+    let server = builder.start().await.unwrap();
+    let c = admin(&server);
+    let r = c
+        .get(format!("{}/openid/v1/jwks", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/jwk-set+json");
+    assert_eq!(r.headers()["cache-control"], "public, max-age=3600");
+    assert_eq!(r.text().await.unwrap(), "{\"path\":\"/openid/v1/jwks\"}");
+    // Impersonating drops system:masters, so the default authorizer refuses.
+    let r = c
+        .get(format!("{}/api/v1/namespaces/default/pods", server.url()))
+        .header("Impersonate-User", "bob")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("User \"bob\" cannot list")
+    );
+    c.post(format!(
+        "{}/api/v1/namespaces/default/configmaps",
+        server.url()
+    ))
+    .json(&json!({"metadata": {"name": "evt"}}))
+    .send()
+    .await
+    .unwrap();
+    let ev = events.recv().await.unwrap();
+    assert_eq!(ev.resource, "configmaps");
+    assert_eq!(ev.object["metadata"]["name"], "evt");
+}
