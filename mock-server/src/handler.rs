@@ -376,7 +376,31 @@ fn wants_table(accept: &str) -> bool {
         .is_some_and(|first| first.split(';').any(|p| p.trim() == "as=Table"))
 }
 
-fn write_options(ctx: &Ctx<'_>) -> WriteOptions {
+/// `dryRun` must be `All` if given (the only value kube accepts); `options_kind` names the
+/// options type in the 422 (`CreateOptions`, `UpdateOptions`, `PatchOptions`, `DeleteOptions`).
+fn dry_run(ctx: &Ctx<'_>, options_kind: &str) -> Result<bool, Status> {
+    match ctx.query.get("dryRun") {
+        None => Ok(false),
+        Some("All") => Ok(true),
+        Some(other) => Err(Status::invalid(
+            "meta.k8s.io",
+            options_kind,
+            "",
+            &[crate::status::FieldError::not_supported(
+                "dryRun",
+                crate::status::BadValue::Raw(format!(
+                    "[]string{{{}}}",
+                    crate::status::go_quote(other)
+                )),
+                &["All"],
+            )],
+        )),
+    }
+}
+
+/// Options of create/update/patch: `dryRun` and `fieldManager` (default: the User-Agent
+/// up to its first `/`, as kube's `managerOrUserAgent`).
+fn write_options(ctx: &Ctx<'_>, options_kind: &str) -> Result<WriteOptions, Status> {
     let field_manager = match ctx.query.get("fieldManager") {
         Some(m) if !m.is_empty() => m.to_string(),
         _ => header(ctx.headers, USER_AGENT)
@@ -385,10 +409,10 @@ fn write_options(ctx: &Ctx<'_>) -> WriteOptions {
             .unwrap_or("")
             .to_string(),
     };
-    WriteOptions {
-        dry_run: ctx.query.get("dryRun") == Some("All"),
+    Ok(WriteOptions {
+        dry_run: dry_run(ctx, options_kind)?,
         field_manager,
-    }
+    })
 }
 
 async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
@@ -471,7 +495,7 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
                 return Err(Status::method_not_allowed());
             }
             let (body, warnings) = decode_object(ctx, def)?;
-            let obj = store.create(def, ns, body, &write_options(ctx))?;
+            let obj = store.create(def, ns, body, &write_options(ctx, "CreateOptions")?)?;
             let mut r = Reply::json(201, &obj);
             r.warnings = warnings;
             Ok(r)
@@ -481,7 +505,13 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
                 return Err(Status::method_not_allowed());
             }
             let (body, warnings) = decode_object(ctx, def)?;
-            let (obj, created) = store.update(def, ns, &info.name, body, &write_options(ctx))?;
+            let (obj, created) = store.update(
+                def,
+                ns,
+                &info.name,
+                body,
+                &write_options(ctx, "UpdateOptions")?,
+            )?;
             let mut r = Reply::json(if created { 201 } else { 200 }, &obj);
             r.warnings = warnings;
             Ok(r)
@@ -556,6 +586,7 @@ fn virtual_create(
     let Some(handler) = handler else {
         return Err(Status::not_found_path());
     };
+    let dry_run = dry_run(ctx, "CreateOptions")?;
     let body = decode_body(ctx, def)?;
     ctx.decoded = Some(body.clone());
     handler.create(VirtualRequest {
@@ -565,7 +596,7 @@ fn virtual_create(
         body,
         objects: ctx.state.store.as_ref(),
         authorizer: ctx.state.authz.as_ref(),
-        dry_run: ctx.query.get("dryRun") == Some("All"),
+        dry_run,
     })
 }
 
@@ -627,7 +658,7 @@ fn patch(
     let patch: Value = serde_json::from_slice(ctx.body)
         .map_err(|e| Status::bad_request(format!("error decoding patch: {e}")))?;
     ctx.decoded = Some(patch.clone());
-    let opts = write_options(ctx);
+    let opts = write_options(ctx, "PatchOptions")?;
     let obj = ctx.state.store.patch(
         def,
         ns,
@@ -679,7 +710,7 @@ fn list_options(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<ListOptions, Status>
 
 fn delete_options(ctx: &Ctx<'_>) -> Result<DeleteOptions, Status> {
     let mut opts = DeleteOptions {
-        dry_run: ctx.query.get("dryRun") == Some("All"),
+        dry_run: dry_run(ctx, "DeleteOptions")?,
         ..Default::default()
     };
     if ctx.body.is_empty() {

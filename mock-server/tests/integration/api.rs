@@ -599,3 +599,23 @@ async fn non_resource_routes_impersonation_and_store_events_hooks() {
     assert_eq!(ev.resource, "configmaps");
     assert_eq!(ev.object["metadata"]["name"], "evt");
 }
+
+#[tokio::test]
+async fn dry_run_accepts_only_all() {
+    let server = MockServer::start().await.unwrap();
+    let r = admin(&server)
+        .post(format!(
+            "{}/api/v1/namespaces/default/configmaps?dryRun=Some",
+            server.url()
+        ))
+        .json(&json!({"metadata": {"name": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["message"],
+        "CreateOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: []string{\"Some\"}: supported values: \"All\""
+    );
+}
