@@ -150,8 +150,13 @@ pub(crate) async fn handle(
         headers: &parts.headers,
         client_cert_user: cert_user.as_deref(),
     });
-    let user = match authn {
-        ChainResult::User(u) => match &state.impersonator {
+    let (authenticated, authn_warnings) = match authn {
+        ChainResult::User(u) => (Ok(u), Vec::new()),
+        ChainResult::UserWithWarnings(u, w) => (Ok(u), w),
+        ChainResult::Unauthorized(reason) => (Err(reason), Vec::new()),
+    };
+    let user = match authenticated {
+        Ok(u) => match &state.impersonator {
             None => u,
             Some(imp) => match imp.impersonate(&ImpersonationRequest {
                 user: &u,
@@ -168,7 +173,7 @@ pub(crate) async fn handle(
                 }
             },
         },
-        ChainResult::Unauthorized(reason) => {
+        Err(reason) => {
             tracing::info!(%path, %reason, "unauthorized");
             let reply = Reply::status(&Status::unauthorized());
             return finish(
@@ -195,7 +200,8 @@ pub(crate) async fn handle(
         info: RequestInfo::parse(parts.method.as_str(), &path, &raw_query),
         decoded: None,
     };
-    let reply = route(&mut ctx).await;
+    let mut reply = route(&mut ctx).await;
+    reply.warnings.splice(0..0, authn_warnings);
     let decoded = ctx.decoded.take().or_else(|| raw_body_for_journal(&body));
     finish(
         &state, &parts, &path, &raw_query, decoded, user, reply, start, time,
@@ -423,7 +429,10 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
     let Some(def) = registry::find(&info.api_group, &info.api_version, &info.resource) else {
         return Err(Status::not_found_path());
     };
-    let in_ns_path = !info.namespace.is_empty() && def.plural != "namespaces";
+    // `/api/v1/namespaces/<ns>` names the namespace itself; any other use of the
+    // namespace prefix with a cluster-scoped resource is not a route.
+    let in_ns_path =
+        !info.namespace.is_empty() && (def.plural != "namespaces" || info.name != info.namespace);
     if (in_ns_path && !def.namespaced) || info.extra_parts {
         return Err(Status::not_found_path());
     }

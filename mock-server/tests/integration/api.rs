@@ -619,3 +619,52 @@ async fn dry_run_accepts_only_all() {
         "CreateOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: []string{\"Some\"}: supported values: \"All\""
     );
 }
+
+#[tokio::test]
+async fn authenticator_warnings_reach_the_response() {
+    use mock_apiserver::{Authenticator, AuthnOutcome, AuthnRequest, UserInfo};
+    use std::sync::Arc;
+    struct Legacy;
+    impl Authenticator for Legacy {
+        fn authenticate(&self, req: &AuthnRequest<'_>) -> AuthnOutcome {
+            match req.bearer_token() {
+                Some("legacy") => AuthnOutcome::AuthenticatedWithWarnings(
+                    UserInfo {
+                        username: "old".into(),
+                        groups: vec!["system:masters".into()],
+                        ..Default::default()
+                    },
+                    vec!["Use tokens from the TokenRequest API".into()],
+                ),
+                _ => AuthnOutcome::NotApplicable,
+            }
+        }
+    }
+    let server = MockServer::builder()
+        .authenticator(Arc::new(Legacy))
+        .start()
+        .await
+        .unwrap();
+    let r = anonymous(&server)
+        .get(format!("{}/api/v1/namespaces", server.url()))
+        .bearer_auth("legacy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["warning"],
+        "299 - \"Use tokens from the TokenRequest API\""
+    );
+    let r = anonymous(&server)
+        .post(format!(
+            "{}/api/v1/namespaces/default/namespaces",
+            server.url()
+        ))
+        .bearer_auth("legacy")
+        .json(&json!({"metadata": {"name": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "namespaces are not namespaced");
+}
