@@ -727,7 +727,9 @@ impl FieldErrorType {
     }
 }
 
-/// The offending value of a field error, printed as Go's `ErrorBody` prints it.
+/// The offending value of a field error, printed as 1.35's `ErrorBody` prints it: simple types
+/// with `%q`/`%v`, anything else (slices, structs, nil) as `json.Marshal` output
+/// (kubernetes/kubernetes#132314, 1.34; 1.32 printed composites with `%#v`, e.g. `[]string{"/x"}`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BadValue {
     /// A string, printed with `%q`.
@@ -736,11 +738,15 @@ pub enum BadValue {
     Int(i64),
     /// A bool, printed with `%v`.
     Bool(bool),
-    /// A nil value: Go substitutes the string `"null"` (so it prints quoted).
+    /// A nil value: `json.Marshal(nil)` is `null`.
     Null,
     /// No value printed at all (Go's `omitValue`).
     Omit,
-    /// Pre-formatted text, printed as is (Go's `%#v` / `String()` for structs).
+    /// A composite value (list, struct, map), printed as Go's `json.Marshal` would: compact,
+    /// HTML-escaped. Internal Go structs have no JSON tags, so struct keys are the Go field names
+    /// (`{"APIGroup":...}`).
+    Json(serde_json::Value),
+    /// Pre-formatted text, printed as is.
     Raw(String),
 }
 
@@ -834,9 +840,10 @@ impl FieldError {
         FieldError::new(FieldErrorType::NotFound, field, value.into(), "")
     }
 
-    /// `field.TooLong(path, value, max)`: `Too long: must have at most N bytes`.
+    /// `field.TooLong(path, value, max)`: `Too long: may not be more than N bytes`.
     pub fn too_long(field: &str, max: usize) -> FieldError {
-        let detail = format!("must have at most {max} bytes");
+        let unit = if max == 1 { "byte" } else { "bytes" };
+        let detail = format!("may not be more than {max} {unit}");
         FieldError::new(FieldErrorType::TooLong, field, BadValue::Omit, &detail)
     }
 
@@ -853,7 +860,12 @@ impl FieldError {
             )
             | (BadValue::Omit, _) => t.text().to_string(),
             (BadValue::Str(v), _) => format!("{}: {}", t.text(), go_quote(v)),
-            (BadValue::Null, _) => format!("{}: {}", t.text(), go_quote("null")),
+            (BadValue::Null, _) => format!("{}: null", t.text()),
+            (BadValue::Json(v), _) => {
+                let mut j = encode_json(v);
+                j.pop(); // json.Marshal has no trailing newline, unlike json.Encoder
+                format!("{}: {}", t.text(), String::from_utf8_lossy(&j))
+            }
             (BadValue::Int(n), _) => format!("{}: {n}", t.text()),
             (BadValue::Bool(b), _) => format!("{}: {b}", t.text()),
             (BadValue::Raw(r), _) => format!("{}: {r}", t.text()),
@@ -899,6 +911,18 @@ pub fn encode_json_pretty<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut ser = serde_json::Serializer::with_formatter(GoEscape(&mut out), fmt);
     let _ = value.serialize(&mut ser);
     out
+}
+
+/// Whether kube-apiserver pretty-prints the response (`handlers/responsewriters` `isPrettyPrint`):
+/// a `pretty` query value parsed as Go's `strconv.ParseBool` decides (unparsable = false); without
+/// one, a `User-Agent` starting with `curl`, `Wget` or `Mozilla/5.0` gets indented JSON.
+pub fn is_pretty(pretty_query: Option<&str>, user_agent: &str) -> bool {
+    if let Some(p) = pretty_query.filter(|p| !p.is_empty()) {
+        return matches!(p, "1" | "t" | "T" | "TRUE" | "true" | "True");
+    }
+    user_agent.starts_with("curl")
+        || user_agent.starts_with("Wget")
+        || user_agent.starts_with("Mozilla/5.0")
 }
 
 /// Escapes the characters Go's encoder HTML-escapes. They can only occur inside JSON strings
@@ -1283,11 +1307,19 @@ mod tests {
         );
         assert_eq!(
             FieldError::too_long("f", 128).body(),
-            "Too long: must have at most 128 bytes"
+            "Too long: may not be more than 128 bytes"
         );
         assert_eq!(
             FieldError::invalid("f", BadValue::Null, "d").body(),
-            r#"Invalid value: "null": d"#
+            "Invalid value: null: d"
+        );
+        assert_eq!(
+            FieldError::invalid("f", BadValue::Json(serde_json::json!(["<a>", "b"])), "d").body(),
+            r#"Invalid value: ["\u003ca\u003e","b"]: d"#
+        );
+        assert_eq!(
+            FieldError::too_long("f", 1).body(),
+            "Too long: may not be more than 1 byte"
         );
         assert_eq!(
             FieldError::invalid("f", true, "").body(),
@@ -1381,6 +1413,23 @@ mod tests {
         );
         // A Failure with code 0 is answered as 500, as ErrorToAPIStatus fills it.
         assert_eq!(Status::unknown_error(0, "x").code(), 500);
+    }
+
+    #[test]
+    fn pretty_printing_rule() {
+        assert!(is_pretty(Some("true"), "kubectl/v1.32.4"));
+        assert!(is_pretty(Some("1"), ""));
+        assert!(!is_pretty(Some("false"), "curl/8.5.0"));
+        assert!(
+            !is_pretty(Some("yes"), "curl/8.5.0"),
+            "ParseBool rejects yes"
+        );
+        assert!(is_pretty(None, "curl/8.5.0"));
+        assert!(is_pretty(Some(""), "Mozilla/5.0 (X11)"));
+        assert!(!is_pretty(
+            None,
+            "kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07"
+        ));
     }
 
     #[test]

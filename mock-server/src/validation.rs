@@ -116,12 +116,10 @@ pub fn validate_errors(resource: &str, obj: &Value, old: Option<&Value>) -> Vec<
                 if new_ref != role_ref(old) {
                     errs.push(FieldError::invalid(
                         "roleRef",
-                        BadValue::Raw(format!(
-                            "rbac.RoleRef{{APIGroup:{}, Kind:{}, Name:{}}}",
-                            go_quote(&new_ref.0),
-                            go_quote(&new_ref.1),
-                            go_quote(&new_ref.2)
-                        )),
+                        // The internal rbac.RoleRef has no JSON tags.
+                        BadValue::Json(serde_json::json!({
+                            "APIGroup": new_ref.0, "Kind": new_ref.1, "Name": new_ref.2
+                        })),
                         "cannot change roleRef",
                     ));
                 }
@@ -649,12 +647,6 @@ fn validate_pod_spec(obj: &Value) -> Vec<FieldError> {
 // RBAC.
 // ---------------------------------------------------------------------------------------------
 
-/// Go's `%#v` of a `[]string`: `[]string{"a", "b"}`.
-fn go_string_slice(items: &[String]) -> String {
-    let q: Vec<String> = items.iter().map(|s| go_quote(s)).collect();
-    format!("[]string{{{}}}", q.join(", "))
-}
-
 /// `ValidatePolicyRule(rule, isNamespaced, path)`.
 fn validate_policy_rule(rule: &Value, namespaced: bool, path: &str) -> Vec<FieldError> {
     let mut errs = Vec::new();
@@ -670,7 +662,7 @@ fn validate_policy_rule(rule: &Value, namespaced: bool, path: &str) -> Vec<Field
         if namespaced {
             errs.push(FieldError::invalid(
                 &f,
-                BadValue::Raw(go_string_slice(&urls)),
+                BadValue::Json(Value::from(urls.clone())),
                 "namespaced rules cannot apply to non-resource URLs",
             ));
         }
@@ -680,7 +672,7 @@ fn validate_policy_rule(rule: &Value, namespaced: bool, path: &str) -> Vec<Field
         {
             errs.push(FieldError::invalid(
                 &f,
-                BadValue::Raw(go_string_slice(&urls)),
+                BadValue::Json(Value::from(urls.clone())),
                 "rules cannot apply to both regular resources and non-resource URLs",
             ));
         }
@@ -917,7 +909,7 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
         }
         _ => {
             errs.push(format!(
-                "a qualified name {} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+                "a valid label key {} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
                 regex_error(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, &examples)
             ));
             return errs;
@@ -1259,7 +1251,7 @@ mod tests {
                        "rules": [{"verbs": ["get"], "nonResourceURLs": ["/metrics"]}]}),
                 None
             ),
-            r#"Role.rbac.authorization.k8s.io "view-api-server-metrics" is invalid: rules[0].nonResourceURLs: Invalid value: []string{"/metrics"}: namespaced rules cannot apply to non-resource URLs"#
+            r#"Role.rbac.authorization.k8s.io "view-api-server-metrics" is invalid: rules[0].nonResourceURLs: Invalid value: ["/metrics"]: namespaced rules cannot apply to non-resource URLs"#
         );
         assert_eq!(
             msg(
@@ -1270,7 +1262,7 @@ mod tests {
                                  {"verbs": ["get"]}]}),
                 None
             ),
-            r#"ClusterRole.rbac.authorization.k8s.io "c" is invalid: [rules[0].verbs: Required value: verbs must contain at least one value, rules[1].nonResourceURLs: Invalid value: []string{"/a", "/b"}: rules cannot apply to both regular resources and non-resource URLs, rules[2].apiGroups: Required value: resource rules must supply at least one api group, rules[2].resources: Required value: resource rules must supply at least one resource]"#
+            r#"ClusterRole.rbac.authorization.k8s.io "c" is invalid: [rules[0].verbs: Required value: verbs must contain at least one value, rules[1].nonResourceURLs: Invalid value: ["/a","/b"]: rules cannot apply to both regular resources and non-resource URLs, rules[2].apiGroups: Required value: resource rules must supply at least one api group, rules[2].resources: Required value: resource rules must supply at least one resource]"#
         );
         // A ClusterRole may hold non-resource URLs; the tutorial's role is valid.
         assert!(validate("clusterroles", &json!({"metadata": {"name": "m"}, "rules": [{"verbs": ["get"], "nonResourceURLs": ["/metrics"]}]}), None).is_ok());
@@ -1346,7 +1338,7 @@ mod tests {
         );
         assert_eq!(
             msg("rolebindings", new, Some(old)),
-            r#"RoleBinding.rbac.authorization.k8s.io "b" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"view"}: cannot change roleRef"#
+            r#"RoleBinding.rbac.authorization.k8s.io "b" is invalid: roleRef: Invalid value: {"APIGroup":"rbac.authorization.k8s.io","Kind":"ClusterRole","Name":"view"}: cannot change roleRef"#
         );
     }
 
@@ -1459,7 +1451,7 @@ mod tests {
                 json!({"metadata": meta, "data": {"k": big}}),
                 None
             ),
-            r#"ConfigMap "c" is invalid: : Too long: must have at most 1048576 bytes"#
+            r#"ConfigMap "c" is invalid: : Too long: may not be more than 1048576 bytes"#
         );
     }
 
@@ -1520,7 +1512,7 @@ mod tests {
         assert_eq!(
             errs,
             vec![
-                r#"metadata.labels: Invalid value: "a/b/c": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"#.to_string(),
+                r#"metadata.labels: Invalid value: "a/b/c": a valid label key must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"#.to_string(),
                 r#"metadata.labels: Invalid value: "-bad": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"#.to_string(),
                 r#"metadata.annotations: Invalid value: "/x": prefix part must be non-empty"#.to_string(),
             ]
