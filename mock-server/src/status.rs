@@ -194,6 +194,38 @@ impl Status {
         Status::failure(400, "BadRequest", message.into(), None)
     }
 
+    /// 400 for a create whose body namespace differs from the URL's
+    /// (`rest.EnsureObjectNamespaceMatchesRequestNamespace`).
+    pub fn namespace_mismatch() -> Status {
+        Status::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        )
+    }
+
+    /// 400 for a PUT whose body name differs from the URL's (`handlers/rest.go` `checkName`).
+    pub fn name_mismatch_on_update(object_name: &str, url_name: &str) -> Status {
+        Status::bad_request(format!(
+            "the name of the object ({object_name}) does not match the name on the URL ({url_name})"
+        ))
+    }
+
+    /// 400 for a PUT whose body namespace differs from the URL's (`checkName`).
+    pub fn namespace_mismatch_on_update(object_namespace: &str, request_namespace: &str) -> Status {
+        Status::bad_request(format!(
+            "the namespace of the object ({object_namespace}) does not match the namespace on the request ({request_namespace})"
+        ))
+    }
+
+    /// 400 from the store's key function for a URL name that is not a valid path segment
+    /// (`Name parameter invalid: "a%b": may not contain '%'`); `msgs` are joined with `;`.
+    pub fn invalid_name_parameter(name: &str, msgs: &[String]) -> Status {
+        Status::bad_request(format!(
+            "Name parameter invalid: {}: {}",
+            go_quote(name),
+            msgs.join(";")
+        ))
+    }
+
     /// 401 as the authentication filter sends it (`NewUnauthorized("Unauthorized")`).
     pub fn unauthorized() -> Status {
         Status::failure(401, "Unauthorized", "Unauthorized".into(), None)
@@ -1413,6 +1445,30 @@ mod tests {
         );
         // A Failure with code 0 is answered as 500, as ErrorToAPIStatus fills it.
         assert_eq!(Status::unknown_error(0, "x").code(), 500);
+    }
+
+    #[test]
+    fn request_mismatch_bad_requests() {
+        assert_eq!(
+            body(&Status::namespace_mismatch()),
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the namespace of the provided object does not match the namespace sent on the request","reason":"BadRequest","code":400}"#
+        );
+        assert_eq!(
+            Status::name_mismatch_on_update("a", "b").message,
+            "the name of the object (a) does not match the name on the URL (b)"
+        );
+        assert_eq!(
+            Status::namespace_mismatch_on_update("x", "default").message,
+            "the namespace of the object (x) does not match the namespace on the request (default)"
+        );
+        assert_eq!(
+            Status::invalid_name_parameter(
+                "a/b%",
+                &["may not contain '/'".into(), "may not contain '%'".into()]
+            )
+            .message,
+            r#"Name parameter invalid: "a/b%": may not contain '/';may not contain '%'"#
+        );
     }
 
     #[test]

@@ -986,6 +986,51 @@ pub fn is_valid_path_segment_name(name: &str) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// fieldSelector labels.
+// ---------------------------------------------------------------------------------------------
+
+/// The 400 a list or watch gets for a `fieldSelector` field the kind does not support, or `None`
+/// when it is supported. Kinds with their own conversion function (`pkg/apis/core/v1/conversion.go`:
+/// pods, secrets, namespaces) say `field label not supported: <label>`; the others use
+/// `runtime.DefaultMetaV1FieldSelectorConversion`: `"<label>" is not a known field selector: only
+/// "metadata.name", "metadata.namespace"`.
+pub fn field_selector_label_error(resource: &str, label: &str) -> Option<Status> {
+    let supported: &[&str] = match resource {
+        "pods" => &[
+            "metadata.name",
+            "metadata.namespace",
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.podIPs",
+            "status.nominatedNodeName",
+        ],
+        "secrets" => &["type", "metadata.namespace", "metadata.name"],
+        "namespaces" => &["status.phase", "metadata.name"],
+        _ => {
+            return match label {
+                "metadata.name" | "metadata.namespace" => None,
+                _ => Some(Status::bad_request(format!(
+                    "{} is not a known field selector: only \"metadata.name\", \"metadata.namespace\"",
+                    go_quote(label)
+                ))),
+            };
+        }
+    };
+    if supported.contains(&label) {
+        None
+    } else {
+        Some(Status::bad_request(format!(
+            "field label not supported: {label}"
+        )))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // fieldValidation=Strict: unknown fields.
 // ---------------------------------------------------------------------------------------------
 
@@ -1603,6 +1648,31 @@ mod tests {
         assert!(unknown_fields("secrets", &secret).is_empty());
         // Field names are case-sensitive, as in the strict decoder.
         assert_eq!(unknown_fields("configmaps", &json!({"Data": {}})), ["Data"]);
+    }
+
+    #[test]
+    fn field_selector_labels() {
+        assert!(field_selector_label_error("serviceaccounts", "metadata.name").is_none());
+        assert!(field_selector_label_error("secrets", "type").is_none());
+        assert!(field_selector_label_error("pods", "spec.nodeName").is_none());
+        let e = field_selector_label_error("serviceaccounts", "spec.x").unwrap();
+        assert_eq!(e.code(), 400);
+        assert_eq!(
+            e.message,
+            r#""spec.x" is not a known field selector: only "metadata.name", "metadata.namespace""#
+        );
+        assert_eq!(
+            field_selector_label_error("secrets", "data.x")
+                .unwrap()
+                .message,
+            "field label not supported: data.x"
+        );
+        assert_eq!(
+            field_selector_label_error("namespaces", "metadata.namespace")
+                .unwrap()
+                .message,
+            "field label not supported: metadata.namespace"
+        );
     }
 
     #[test]
