@@ -78,6 +78,9 @@ pub fn validate_errors(resource: &str, obj: &Value, old: Option<&Value>) -> Vec<
         "serviceaccounts" | "configmaps" | "namespaces" | "pods" => {
             meta_update(&mut errs);
             errs.extend(validate_object_meta(resource, obj, namespaced));
+            if let (Some(old), "configmaps") = (old, resource) {
+                errs.extend(validate_config_map_update(obj, old));
+            }
             match resource {
                 "configmaps" => errs.extend(validate_config_map(obj)),
                 "pods" => errs.extend(validate_pod_spec(obj)),
@@ -366,9 +369,32 @@ fn validate_object_meta(resource: &str, obj: &Value, requires_namespace: bool) -
     errs
 }
 
-/// `ValidateObjectMetaUpdate`: name, namespace and uid may not change.
+/// `ValidateObjectMetaUpdate`: a resourceVersion is required (the store fills it for
+/// unconditional updates first), generation may not go down, name, namespace and uid may not
+/// change, and labels and annotations are validated (again: the kinds' update validation also runs
+/// the create checks, so such errors appear twice in `causes`, once in the message).
+/// `creationTimestamp` is not compared: `BeforeUpdate` copies it from the stored object.
 fn validate_object_meta_update(new: &Value, old: &Value) -> Vec<FieldError> {
     let mut errs = Vec::new();
+    if meta_str(new, "resourceVersion").is_empty() {
+        errs.push(FieldError::invalid(
+            "metadata.resourceVersion",
+            "",
+            "must be specified for an update",
+        ));
+    }
+    let generation = |v: &Value| {
+        v.pointer("/metadata/generation")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    };
+    if generation(new) < generation(old) {
+        errs.push(FieldError::invalid(
+            "metadata.generation",
+            generation(new),
+            "must not be decremented",
+        ));
+    }
     for key in ["name", "namespace", "uid"] {
         let (n, o) = (meta_str(new, key), meta_str(old, key));
         if n != o {
@@ -379,6 +405,8 @@ fn validate_object_meta_update(new: &Value, old: &Value) -> Vec<FieldError> {
             ));
         }
     }
+    errs.extend(validate_labels(new));
+    errs.extend(validate_annotations(new));
     errs
 }
 
@@ -596,6 +624,23 @@ fn validate_config_map(obj: &Value) -> Vec<FieldError> {
     if total > MAX_SECRET_SIZE {
         // The real server reports this against the empty path (the whole object).
         errs.push(FieldError::too_long("", MAX_SECRET_SIZE));
+    }
+    errs
+}
+
+/// `ValidateConfigMapUpdate` beyond metadata: nothing may change once `immutable: true`.
+fn validate_config_map_update(new: &Value, old: &Value) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    if old.get("immutable") == Some(&Value::Bool(true)) {
+        const MSG: &str = "field is immutable when `immutable` is set";
+        if new.get("immutable") != Some(&Value::Bool(true)) {
+            errs.push(FieldError::forbidden("immutable", MSG));
+        }
+        for key in ["data", "binaryData"] {
+            if new.get(key) != old.get(key) {
+                errs.push(FieldError::forbidden(key, MSG));
+            }
+        }
     }
     errs
 }
@@ -1324,7 +1369,7 @@ mod tests {
     }
 
     fn rb(role_ref: Value, subjects: Value) -> Value {
-        json!({"metadata": {"name": "b", "namespace": "default"}, "roleRef": role_ref, "subjects": subjects})
+        json!({"metadata": {"name": "b", "namespace": "default", "resourceVersion": "1"}, "roleRef": role_ref, "subjects": subjects})
     }
 
     #[test]
@@ -1407,7 +1452,7 @@ mod tests {
 
     #[test]
     fn secrets() {
-        let meta = json!({"name": "s", "namespace": "default"});
+        let meta = json!({"name": "s", "namespace": "default", "resourceVersion": "1"});
         assert_eq!(
             msg(
                 "secrets",
@@ -1536,7 +1581,7 @@ mod tests {
     #[test]
     fn metadata_update_immutability_and_sa_secret_cleaning() {
         let old = json!({"metadata": {"name": "x", "namespace": "default", "uid": "u1"}});
-        let new = json!({"metadata": {"name": "x", "namespace": "default", "uid": "u2"}});
+        let new = json!({"metadata": {"name": "x", "namespace": "default", "uid": "u2", "resourceVersion": "3"}});
         assert_eq!(
             msg("serviceaccounts", new, Some(old)),
             r#"ServiceAccount "x" is invalid: metadata.uid: Invalid value: "u2": field is immutable"#
@@ -1544,6 +1589,35 @@ mod tests {
         let mut sa = json!({"metadata": {"name": "x"}, "secrets": [{"name": "t", "kind": "Secret", "uid": "1"}]});
         prepare_for_create("serviceaccounts", &mut sa);
         assert_eq!(sa["secrets"], json!([{"name": "t"}]));
+    }
+
+    #[test]
+    fn update_metadata_rules() {
+        let old = json!({"metadata": {"name": "c", "namespace": "default", "resourceVersion": "5", "generation": 2}});
+        let new = json!({"metadata": {"name": "c", "namespace": "default", "generation": 1}});
+        assert_eq!(
+            msg("configmaps", new, Some(old.clone())),
+            r#"ConfigMap "c" is invalid: [metadata.resourceVersion: Invalid value: "": must be specified for an update, metadata.generation: Invalid value: 1: must not be decremented]"#
+        );
+        // Labels are checked by both the update and the create validation: two causes, one message.
+        let new = json!({"metadata": {"name": "c", "namespace": "default", "resourceVersion": "5", "generation": 2,
+                                      "labels": {"k": "-v"}}});
+        let s = validate("configmaps", &new, Some(&old)).unwrap_err();
+        assert_eq!(s.details.as_ref().unwrap().causes.len(), 2);
+        assert!(
+            s.message.starts_with(
+                r#"ConfigMap "c" is invalid: metadata.labels: Invalid value: "-v": a valid label"#
+            ),
+            "{}",
+            s.message
+        );
+        // An immutable ConfigMap keeps its data.
+        let old = json!({"metadata": {"name": "c", "namespace": "default", "resourceVersion": "5"}, "immutable": true, "data": {"a": "1"}});
+        let new = json!({"metadata": {"name": "c", "namespace": "default", "resourceVersion": "5"}, "data": {"a": "2"}});
+        assert_eq!(
+            msg("configmaps", new, Some(old)),
+            "ConfigMap \"c\" is invalid: [immutable: Forbidden: field is immutable when `immutable` is set, data: Forbidden: field is immutable when `immutable` is set]"
+        );
     }
 
     #[test]
