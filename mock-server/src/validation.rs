@@ -1749,6 +1749,35 @@ mod tests {
         );
     }
 
+    /// The decoded bodies kubectl 1.32 sent for the tutorial (tests/fixtures/protobuf-request-fixtures.json),
+    /// with the namespace filled from the URL as the store does: valid, and clean under Strict.
+    #[test]
+    fn kubectl_recorded_bodies_pass() {
+        let bodies = [
+            (
+                "serviceaccounts",
+                json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "bearertokenauth", "namespace": "default"}}),
+            ),
+            (
+                "roles",
+                json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "bearertokenauth", "namespace": "default"},
+                "rules": [{"verbs": ["create", "get", "list", "update", "delete"], "apiGroups": [""], "resources": ["pods"]}]}),
+            ),
+            (
+                "rolebindings",
+                json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                "metadata": {"name": "bearertoken-binding-bearertokenauth", "namespace": "default"},
+                "subjects": [{"kind": "ServiceAccount", "name": "bearertokenauth", "namespace": "default"}],
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "bearertokenauth"}}),
+            ),
+        ];
+        for (resource, mut body) in bodies {
+            assert!(check_strict(resource, &body).is_ok(), "{resource}");
+            prepare_for_create(resource, &mut body);
+            assert_eq!(validate(resource, &body, None), Ok(()), "{resource}");
+        }
+    }
+
     #[test]
     fn strict_decoding_error_message() {
         let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "x"}, "spec": {"foo": 1}, "bogus": true});
