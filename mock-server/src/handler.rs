@@ -822,16 +822,34 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
             && opts.label_selector.matches(&e.object)
             && opts.field_selector.matches(&e.object)
     };
+    // `kubectl get -w` asks for Tables: each event's object is then a one-row Table, with the
+    // column definitions only in the first (later ones are `NoHeaders`).
+    let table = if wants_table(header(ctx.headers, ACCEPT)) {
+        Some(crate::table::IncludeObject::from_query(
+            ctx.query.get("includeObject"),
+        )?)
+    } else {
+        None
+    };
+    let mut first = true;
+    let mut render = move |e: &WatchEvent| -> Bytes {
+        let Some(include) = table else {
+            return event_line(e.event_type.as_str(), &e.object);
+        };
+        let mut t =
+            crate::table::object_to_table(def.plural, &e.object, include, SystemTime::now());
+        if !first {
+            t["columnDefinitions"] = Value::Null;
+        }
+        first = false;
+        event_line(e.event_type.as_str(), &t)
+    };
     let (tx, body_rx) = mpsc::channel::<Bytes>(64);
     tokio::spawn(async move {
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
         for e in initial.iter().filter(|e| wanted(e)) {
-            if tx
-                .send(event_line(e.event_type.as_str(), &e.object))
-                .await
-                .is_err()
-            {
+            if tx.send(render(e)).await.is_err() {
                 return;
             }
         }
@@ -841,7 +859,7 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
                 _ = tx.closed() => return,
                 ev = rx.recv() => match ev {
                     Ok(e) if wanted(&e) => {
-                        if tx.send(event_line(e.event_type.as_str(), &e.object)).await.is_err() {
+                        if tx.send(render(&e)).await.is_err() {
                             return;
                         }
                     }

@@ -668,3 +668,41 @@ async fn authenticator_warnings_reach_the_response() {
         .unwrap();
     assert_eq!(r.status(), 404, "namespaces are not namespaced");
 }
+
+#[tokio::test]
+async fn watch_as_table_for_kubectl_get_w() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    c.post(format!(
+        "{}/api/v1/namespaces/default/serviceaccounts",
+        server.url()
+    ))
+    .json(&json!({"metadata": {"name": "second"}}))
+    .send()
+    .await
+    .unwrap();
+    let body = c
+        .get(format!(
+            "{}/api/v1/namespaces/default/serviceaccounts?watch=true&timeoutSeconds=1",
+            server.url()
+        ))
+        .header(
+            "accept",
+            "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let events: Vec<Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 2, "{body}");
+    assert_eq!(events[0]["object"]["kind"], "Table");
+    assert_eq!(events[0]["object"]["columnDefinitions"][0]["name"], "Name");
+    assert_eq!(events[1]["object"]["columnDefinitions"], Value::Null);
+    assert_eq!(events[1]["object"]["rows"][0]["cells"][0], "second");
+}
