@@ -706,3 +706,24 @@ async fn watch_as_table_for_kubectl_get_w() {
     assert_eq!(events[1]["object"]["columnDefinitions"], Value::Null);
     assert_eq!(events[1]["object"]["rows"][0]["cells"][0], "second");
 }
+
+#[tokio::test]
+async fn pod_log_of_missing_and_existing_pods() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let pods = format!("{}/api/v1/namespaces/default/pods", server.url());
+    let r = c.get(format!("{pods}/web/log")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["message"], "pods \"web\" not found");
+    let r = c
+        .post(&pods)
+        .json(&json!({"metadata": {"name": "web"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = c.get(format!("{pods}/web/log")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "");
+}
