@@ -601,7 +601,27 @@ fn virtual_create(
         return Err(Status::not_found_path());
     };
     let dry_run = dry_run(ctx, "CreateOptions")?;
-    let body = decode_body(ctx, def)?;
+    // A subresource has its own type (serviceaccounts/token takes a TokenRequest).
+    let (kind, version) = def
+        .subresources
+        .iter()
+        .find(|s| {
+            key.strip_prefix(def.plural)
+                .and_then(|k| k.strip_prefix('/'))
+                == Some(s.name)
+        })
+        .map(|s| {
+            (
+                s.kind,
+                if s.version.is_empty() {
+                    def.version
+                } else {
+                    s.version
+                },
+            )
+        })
+        .unwrap_or((def.kind, def.version));
+    let body = decode_body(ctx, kind, version)?;
     ctx.decoded = Some(body.clone());
     handler.create(VirtualRequest {
         user: ctx.user,
@@ -624,11 +644,11 @@ fn media_type(headers: &HeaderMap) -> String {
 }
 
 /// Decodes a POST/PUT body by its Content-Type (JSON, YAML or Kubernetes protobuf).
-fn decode_body(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<Value, Status> {
+/// `kind`/`version` name the expected type in the 400 for an undecodable body.
+fn decode_body(ctx: &Ctx<'_>, kind: &str, version: &str) -> Result<Value, Status> {
     let cannot = |e: &dyn std::fmt::Display| {
         Status::bad_request(format!(
-            "{} in version \"{}\" cannot be handled as a {}: {e}",
-            def.kind, def.version, def.kind
+            "{kind} in version \"{version}\" cannot be handled as a {kind}: {e}"
         ))
     };
     match media_type(ctx.headers).as_str() {
@@ -644,7 +664,7 @@ fn decode_body(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<Value, Status> {
 /// Decodes a body for create/update and applies `fieldValidation` (Strict: 400, Warn: a
 /// `Warning` header per unknown field, Ignore: nothing).
 fn decode_object(ctx: &mut Ctx<'_>, def: &ResourceDef) -> Result<(Value, Vec<String>), Status> {
-    let body = decode_body(ctx, def)?;
+    let body = decode_body(ctx, def.kind, def.version)?;
     ctx.decoded = Some(body.clone());
     match ctx.query.get("fieldValidation").unwrap_or("Warn") {
         "Strict" => {
