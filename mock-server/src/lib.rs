@@ -209,12 +209,17 @@ impl MockServerBuilder {
             .enable_all()
             .build()
             .map_err(MockError::Runtime)?;
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind(prepared.listen))
-            .map_err(|source| MockError::Bind {
-                addr: prepared.listen,
-                source,
-            })?;
+        // A std bind (not `block_on`) keeps this usable from inside another runtime too.
+        let bind_error = |source| MockError::Bind {
+            addr: prepared.listen,
+            source,
+        };
+        let std_listener = std::net::TcpListener::bind(prepared.listen).map_err(bind_error)?;
+        std_listener.set_nonblocking(true).map_err(bind_error)?;
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(std_listener).map_err(bind_error)?
+        };
         let handle = runtime.handle().clone();
         Ok(prepared.launch(listener, handle, Some(runtime)))
     }

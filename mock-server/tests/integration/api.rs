@@ -727,3 +727,15 @@ async fn pod_log_of_missing_and_existing_pods() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "");
 }
+
+#[tokio::test]
+async fn blocking_start_works_inside_an_async_context_too() {
+    let server = MockServer::start_blocking().unwrap();
+    let r = admin(&server)
+        .get(format!("{}/healthz", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), "ok");
+    drop(server);
+}
