@@ -219,7 +219,9 @@ mod tests {
             "legacy-api.json" => include_str!("../tests/fixtures/legacy-api.json"),
             "legacy-api-v1.json" => include_str!("../tests/fixtures/legacy-api-v1.json"),
             "legacy-apis.json" => include_str!("../tests/fixtures/legacy-apis.json"),
-            "legacy-apis-rbac-v1.json" => include_str!("../tests/fixtures/legacy-apis-rbac-v1.json"),
+            "legacy-apis-rbac-v1.json" => {
+                include_str!("../tests/fixtures/legacy-apis-rbac-v1.json")
+            }
             "version.json" => include_str!("../tests/fixtures/version.json"),
             _ => return None,
         };

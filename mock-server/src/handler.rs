@@ -241,6 +241,13 @@ fn finish(
             )
         })
         .collect();
+    tracing::debug!(
+        method = %parts.method,
+        %path,
+        status = reply.status,
+        user = %user.username,
+        "request"
+    );
     state.journal.record(JournalEntry {
         method: parts.method.as_str().to_string(),
         path: path.to_string(),
