@@ -1,1 +1,3 @@
 //! rawkube's integration tests: one binary, one module per theme.
+
+mod client;
