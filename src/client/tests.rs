@@ -490,15 +490,53 @@ async fn ip_address_server_with_only_its_ca_trusted_sends_bearer_token() {
     let (url, script) = tls_server(
         &leaf(&pki, &["127.0.0.1", "localhost"], false),
         None,
-        vec![canned("200 OK", VERSION)],
+        vec![canned("200 OK", VERSION), canned("200 OK", VERSION)],
     )
     .await;
     let client = Client::new(&tls_cfg(&url, &pki.ca_pem)).unwrap();
     let v = client.version().await.unwrap();
     assert_eq!(v.git_version, "v1.32.4");
+
+    // The same through a token file (as in-cluster), read on use.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, "file-token\n").unwrap();
+    let mut cfg = tls_cfg(&url, &pki.ca_pem);
+    cfg.token = None;
+    cfg.token_file = Some(file);
+    Client::new(&cfg).unwrap().version().await.unwrap();
+
     let seen = script.seen();
     assert_eq!(seen[0].line, "GET /version HTTP/1.1");
     assert_eq!(seen[0].header("authorization"), Some("Bearer s3cret-token"));
+    assert_eq!(seen[1].header("authorization"), Some("Bearer file-token"));
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out_with_the_url_and_limit() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream); // accept, never answer
+        }
+    });
+    let options = ClientOptions {
+        request_timeout: Duration::from_millis(300),
+        retry: RetryPolicy::none(),
+        ..ClientOptions::default()
+    };
+    let err = Client::with_options(&plain(&url), options)
+        .unwrap()
+        .version()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("request to {url}/version timed out after 300ms")
+    );
 }
 
 #[tokio::test]

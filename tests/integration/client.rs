@@ -185,10 +185,17 @@ async fn every_typed_call_works_with_client_cert_admin() {
         )],
         ..Default::default()
     };
-    crud(&Api::namespaced(&c, ns), role, |r| {
+    let role_deleted = crud(&Api::namespaced(&c, ns), role, |r| {
         r.rules.push(PolicyRule::new("", &["secrets"], &["get"]))
     })
     .await;
+    match role_deleted {
+        Deleted::Status(s) => {
+            assert_eq!(s.status, "Success");
+            assert_eq!(s.details.unwrap().name, "bearertokenauth");
+        }
+        other => panic!("a Role DELETE returns a Status: {other:?}"),
+    }
 
     let rb = RoleBinding {
         metadata: ObjectMeta::named("bearertoken-binding-bearertokenauth"),
