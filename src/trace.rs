@@ -56,8 +56,13 @@ pub struct TracedRequest<'a> {
 /// How one attempt ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TracedOutcome {
-    /// The server answered with this status code.
-    Status(u16),
+    /// The server answered.
+    Status {
+        /// HTTP status code.
+        code: u16,
+        /// Texts of the `Warning` headers (what kubectl prints as `Warning: ...`).
+        warnings: Vec<String>,
+    },
     /// No HTTP response (connection, TLS or timeout error), described.
     Failed(String),
 }
@@ -177,17 +182,22 @@ pub fn render_curl(req: &TracedRequest<'_>, options: &CurlOptions) -> String {
     out
 }
 
-/// `# => 201 Created (12 ms)` or `# => failed: <why> (30000 ms)`, with a newline.
+/// `# => 201 Created (12 ms)` or `# => failed: <why> (30000 ms)`, with a newline,
+/// then one `# warning: <text>` line per server warning.
 pub fn render_outcome(outcome: &TracedOutcome, elapsed: Duration) -> String {
     let ms = elapsed.as_millis();
     match outcome {
-        TracedOutcome::Status(code) => {
+        TracedOutcome::Status { code, warnings } => {
             let reason = reqwest::StatusCode::from_u16(*code)
                 .ok()
                 .and_then(|s| s.canonical_reason())
                 .unwrap_or("");
             let sep = if reason.is_empty() { "" } else { " " };
-            format!("# => {code}{sep}{reason} ({ms} ms)\n")
+            let mut out = format!("# => {code}{sep}{reason} ({ms} ms)\n");
+            for w in warnings {
+                out.push_str(&format!("# warning: {w}\n"));
+            }
+            out
         }
         TracedOutcome::Failed(why) => format!("# => failed: {why} ({ms} ms)\n"),
     }
@@ -310,16 +320,42 @@ mod tests {
     #[test]
     fn outcome_lines() {
         assert_eq!(
-            render_outcome(&TracedOutcome::Status(201), Duration::from_millis(12)),
+            render_outcome(
+                &TracedOutcome::Status {
+                    code: 201,
+                    warnings: vec![]
+                },
+                Duration::from_millis(12)
+            ),
             "# => 201 Created (12 ms)\n"
         );
         assert_eq!(
-            render_outcome(&TracedOutcome::Status(403), Duration::from_micros(1500)),
+            render_outcome(
+                &TracedOutcome::Status {
+                    code: 403,
+                    warnings: vec![]
+                },
+                Duration::from_micros(1500)
+            ),
             "# => 403 Forbidden (1 ms)\n"
         );
         assert_eq!(
-            render_outcome(&TracedOutcome::Status(599), Duration::ZERO),
+            render_outcome(
+                &TracedOutcome::Status {
+                    code: 599,
+                    warnings: vec![]
+                },
+                Duration::ZERO
+            ),
             "# => 599 (0 ms)\n"
+        );
+        let warned = TracedOutcome::Status {
+            code: 201,
+            warnings: vec!["requested expiration of 7200 seconds shortened to 3600 seconds".into()],
+        };
+        assert_eq!(
+            render_outcome(&warned, Duration::from_millis(4)),
+            "# => 201 Created (4 ms)\n# warning: requested expiration of 7200 seconds shortened to 3600 seconds\n"
         );
         assert_eq!(
             render_outcome(
@@ -347,7 +383,14 @@ mod tests {
         let t = CurlTrace::new(Box::new(buf.clone()), CurlOptions::default());
         let req = post();
         t.request(&req);
-        t.response(&req, &TracedOutcome::Status(201), Duration::from_millis(5));
+        t.response(
+            &req,
+            &TracedOutcome::Status {
+                code: 201,
+                warnings: vec![],
+            },
+            Duration::from_millis(5),
+        );
         let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
         assert!(text.starts_with("curl -X POST "), "{text}");
         assert!(text.ends_with("}'\n# => 201 Created (5 ms)\n"), "{text}");

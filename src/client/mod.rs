@@ -154,7 +154,8 @@ pub struct Response {
     pub status: u16,
     /// The protocol spoken, e.g. `HTTP/2.0` (negotiated by ALPN) or `HTTP/1.1`.
     pub http_version: String,
-    /// `Warning` headers (deprecations, shortened token lifetimes, unknown fields).
+    /// Raw `Warning` headers (deprecations, shortened token lifetimes, unknown
+    /// fields); [`warning_text`] extracts what kubectl would print.
     pub warnings: Vec<String>,
     /// The raw body.
     pub body: Vec<u8>,
@@ -294,7 +295,11 @@ impl Client {
             let (failure, retry_after, error) = match result {
                 Ok(raw) => {
                     if let Some(o) = &self.observer {
-                        o.response(&traced, &TracedOutcome::Status(raw.status), elapsed);
+                        let outcome = TracedOutcome::Status {
+                            code: raw.status,
+                            warnings: raw.warnings.iter().map(|w| warning_text(w)).collect(),
+                        };
+                        o.response(&traced, &outcome, elapsed);
                     }
                     if (200..300).contains(&raw.status) {
                         return Ok(Response {
@@ -480,6 +485,33 @@ impl Client {
         };
         (failure, error)
     }
+}
+
+/// The text of a `Warning` header as kubectl prints it: `299 - "text"` gives `text`
+/// with `\"` unescaped (RFC 7234 quoted-string, the form the API server always uses);
+/// anything else is returned as is.
+pub fn warning_text(header: &str) -> String {
+    let mut parts = header.splitn(3, ' ');
+    let (Some(code), Some(_agent), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+        return header.to_string();
+    };
+    let Some(quoted) = rest.strip_prefix('"') else {
+        return header.to_string();
+    };
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return header.to_string();
+    }
+    // Up to the closing quote; a quoted date may follow it.
+    let mut text = String::new();
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => text.extend(chars.next()),
+            '"' => return text,
+            c => text.push(c),
+        }
+    }
+    header.to_string()
 }
 
 struct RawResponse {

@@ -362,6 +362,47 @@ async fn request_shape_headers_and_status_errors() {
 }
 
 #[test]
+fn warning_header_text() {
+    assert_eq!(
+        warning_text(r#"299 - "unknown field \"spec.x\"""#),
+        r#"unknown field "spec.x""#
+    );
+    assert_eq!(
+        warning_text(r#"299 - "shortened" "Sat, 28 Nov 2026 14:00:00 GMT""#),
+        "shortened"
+    );
+    assert_eq!(warning_text("not a warning"), "not a warning");
+    assert_eq!(
+        warning_text(r#"299 - "unterminated"#),
+        r#"299 - "unterminated"#
+    );
+}
+
+#[tokio::test]
+async fn warnings_reach_the_response_and_the_observer() {
+    let mut created = canned("201 Created", SA);
+    created.headers.push((
+        "Warning",
+        r#"299 - "requested expiration of 7200 seconds shortened to 3600 seconds""#.into(),
+    ));
+    let (url, _) = http_server(vec![created]).await;
+    let rec = Arc::new(Recorder::default());
+    let client = Client::new(&plain(&url))
+        .unwrap()
+        .with_observer(rec.clone());
+    let req = Request::post(Path::raw("/api/v1/namespaces/default/serviceaccounts"), &SA).unwrap();
+    let resp = client.send(&req).await.unwrap();
+    assert_eq!(resp.warnings.len(), 1);
+    let log = rec.0.lock().unwrap().join("\n");
+    assert!(
+        log.contains(
+            r#"warnings: ["requested expiration of 7200 seconds shortened to 3600 seconds"]"#
+        ),
+        "{log}"
+    );
+}
+
+#[test]
 fn bad_server_urls_are_rejected() {
     for (server, why) in [
         ("127.0.0.1:6443", "relative URL without a base"),
