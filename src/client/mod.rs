@@ -107,6 +107,15 @@ impl Request {
         }
     }
 
+    /// `DELETE path` with a `DeleteOptions` JSON body.
+    pub fn delete_with_body<B: Serialize>(path: Path, body: &B) -> Result<Self> {
+        Ok(Request {
+            method: Method::DELETE,
+            body: Some(serde_json::to_vec(body).map_err(Error::Encode)?),
+            ..Request::get(path)
+        })
+    }
+
     /// `POST path` with `body` as JSON.
     pub fn post<B: Serialize>(path: Path, body: &B) -> Result<Self> {
         Ok(Request {

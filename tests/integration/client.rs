@@ -20,7 +20,9 @@ use rawkube::api::review::SelfSubjectAccessReview;
 use rawkube::api::secret::Secret;
 use rawkube::api::serviceaccount::ServiceAccount;
 use rawkube::api::token::{TokenRequest, TokenReview};
-use rawkube::api::{Api, Deleted, ListParams, PostParams, TypedResource};
+use rawkube::api::{
+    Api, DeleteParams, Deleted, ListParams, PostParams, Preconditions, TypedResource,
+};
 use rawkube::client::Request;
 use rawkube::config::{ConnectionConfig, Origin};
 use rawkube::{Client, Error};
@@ -333,6 +335,62 @@ async fn list_paging_selectors_and_dry_run() {
         .await
         .unwrap();
     assert!(api.get("ghost").await.unwrap_err().is_not_found());
+}
+
+#[tokio::test]
+async fn delete_with_kubectl_body_and_uid_precondition() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let api: Api<Secret> = Api::namespaced(&c, "default");
+    let s = api
+        .create(
+            &Secret::service_account_token("t", "x"),
+            &PostParams::default(),
+        )
+        .await
+        .unwrap();
+    let wrong_uid = DeleteParams {
+        preconditions: Some(Preconditions {
+            uid: Some("not-the-uid".into()),
+            resource_version: None,
+        }),
+        ..Default::default()
+    };
+    let err = api.delete_with("t", &wrong_uid).await.unwrap_err();
+    assert!(err.is_conflict(), "{err:?}");
+    assert!(
+        err.to_string().starts_with(
+            r#"Error from server (Conflict): Operation cannot be fulfilled on secrets "t": Precondition failed: UID in precondition: not-the-uid, UID in object meta: "#
+        ),
+        "{err}"
+    );
+    let dry = DeleteParams {
+        dry_run: true,
+        ..Default::default()
+    };
+    api.delete_with("t", &dry).await.unwrap();
+    api.get("t").await.unwrap();
+    let kubectl_like = DeleteParams {
+        propagation_policy: Some("Background".into()),
+        preconditions: Some(Preconditions {
+            uid: Some(s.metadata.uid.clone()),
+            resource_version: None,
+        }),
+        ..Default::default()
+    };
+    api.delete_with("t", &kubectl_like).await.unwrap();
+    assert!(api.get("t").await.unwrap_err().is_not_found());
+    let last_delete = server
+        .journal()
+        .entries()
+        .into_iter()
+        .rev()
+        .find(|e| e.method == "DELETE")
+        .unwrap();
+    assert_eq!(
+        last_delete.body.unwrap(),
+        json!({"propagationPolicy": "Background", "preconditions": {"uid": s.metadata.uid}})
+    );
 }
 
 #[tokio::test]
