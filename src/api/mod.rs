@@ -223,8 +223,9 @@ impl<K: TypedResource> Api<K> {
     pub async fn update(&self, obj: &K, params: &PostParams) -> Result<K> {
         let name = &obj.metadata().name;
         if name.is_empty() {
-            return Err(Error::Encode(serde::ser::Error::custom(
-                "update needs metadata.name",
+            return Err(Error::InvalidRequest(format!(
+                "update of a {} needs metadata.name",
+                K::KIND
             )));
         }
         let body = with_type_meta::<K>(obj)?;

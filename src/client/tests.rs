@@ -248,6 +248,21 @@ async fn guarded_put_is_retried_on_500_but_unguarded_is_not() {
 }
 
 #[tokio::test]
+async fn update_without_a_name_is_refused_before_sending() {
+    let (url, script) = http_server(vec![]).await;
+    let client = Client::new(&plain(&url)).unwrap();
+    let err = Api::namespaced(&client, "default")
+        .update(&ServiceAccount::default(), &PostParams::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid request: update of a ServiceAccount needs metadata.name"
+    );
+    assert!(script.seen().is_empty());
+}
+
+#[tokio::test]
 async fn connection_refused_is_retried_then_says_what_to_fix() {
     // Bind then drop to get a port nobody listens on.
     let port = {
@@ -738,6 +753,13 @@ fn bad_client_keys_are_reported_with_the_user() {
     cfg.client_key_pem = None;
     let err = Client::new(&cfg).unwrap_err();
     assert!(err.to_string().contains("client-key is missing"), "{err}");
+
+    let mut bad_name = tls_cfg("https://127.0.0.1:6443", &pki.ca_pem);
+    bad_name.tls_server_name = Some("not a name!".into());
+    assert_eq!(
+        Client::new(&bad_name).unwrap_err().to_string(),
+        r#"tls-server-name "not a name!" of cluster "kind-kind" in /home/u/.kube/config is not a valid DNS name or IP address"#
+    );
 
     let mut bad_ca = tls_cfg("https://127.0.0.1:6443", "no pem here");
     bad_ca.ca_pem = Some(b"no pem here".to_vec());

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use mock_apiserver::hooks::{VirtualRequest, VirtualResource};
 use mock_apiserver::identity::RequestAttributes;
@@ -391,6 +392,56 @@ async fn delete_with_kubectl_body_and_uid_precondition() {
         last_delete.body.unwrap(),
         json!({"propagationPolicy": "Background", "preconditions": {"uid": s.metadata.uid}})
     );
+}
+
+#[tokio::test]
+async fn wait_for_token_polls_until_the_secret_is_filled() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let api: Api<Secret> = Api::namespaced(&c, "default");
+    api.create(
+        &Secret::service_account_token("x-token", "x"),
+        &PostParams::default(),
+    )
+    .await
+    .unwrap();
+
+    let err = api
+        .wait_for_token("x-token", Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "data.token of Secret default/x-token was not filled in within 300ms: the token controller only fills Secrets of type kubernetes.io/service-account-token whose ServiceAccount exists (it deletes the others)"
+    );
+
+    // Play the token controller: fill data.token a little later.
+    let filler = api.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let mut s = filler.get("x-token").await.unwrap();
+        s.data
+            .insert("token".into(), b"eyJhbGciOiJSUzI1NiJ9.e30.c2ln".to_vec());
+        filler.update(&s, &PostParams::default()).await.unwrap();
+    });
+    let token = api
+        .wait_for_token("x-token", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(token, "eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+    let polls = server
+        .journal()
+        .entries()
+        .iter()
+        .filter(|e| e.method == "GET" && e.path.ends_with("/secrets/x-token"))
+        .count();
+    assert!(polls >= 3, "{polls}");
+
+    let err = api
+        .wait_for_token("nosuch", Duration::from_secs(1))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
 }
 
 #[tokio::test]
