@@ -486,6 +486,47 @@ async fn forbidden_and_unauthorized_display_like_kubectl() {
 }
 
 #[tokio::test]
+async fn invalid_objects_map_to_422_with_causes() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let err = Api::namespaced(&c, "default")
+        .create(&ServiceAccount::named("Bad_Name"), &PostParams::default())
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid(), "{err:?}");
+    assert_eq!(err.code(), Some(422));
+    // apiserver-spec.md §1.6.
+    assert_eq!(
+        err.to_string(),
+        r#"Error from server (Invalid): ServiceAccount "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"#
+    );
+    let details = err.status().unwrap().details.clone().unwrap();
+    assert_eq!(details.kind, "ServiceAccount");
+    assert_eq!(details.causes[0].reason, "FieldValueInvalid");
+    assert_eq!(details.causes[0].field, "metadata.name");
+
+    let bad_ref = RoleBinding {
+        metadata: ObjectMeta::named("rb"),
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "Secret".into(),
+            name: "r".into(),
+        },
+        ..Default::default()
+    };
+    let err = Api::namespaced(&c, "default")
+        .create(&bad_ref, &PostParams::default())
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid(), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with(r#"Error from server (Invalid): RoleBinding.rbac.authorization.k8s.io "rb" is invalid: "#),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn wrong_ca_is_explained() {
     let server = MockServer::start().await.unwrap();
     let other = MockServer::start().await.unwrap();
