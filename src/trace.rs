@@ -14,7 +14,8 @@
 //! # => 201 Created (12 ms)
 //! ```
 //!
-//! The bearer token is replaced by `<redacted>` unless
+//! The bearer token, a TokenReview's `spec.token` and a Secret's `data` /
+//! `stringData` values are replaced by `<redacted>` unless
 //! [`CurlOptions::show_secrets`] is set. Private keys are never printed; the
 //! command names files (`--cacert`, `--cert`, `--key`) the caller can write
 //! out, because curl cannot take PEM data inline.
@@ -168,10 +169,12 @@ pub fn render_curl(req: &TracedRequest<'_>, options: &CurlOptions) -> String {
         lines.push(format!("-H {}", shell_quote(&format!("{name}: {value}"))));
     }
     if let Some(body) = req.body {
-        lines.push(format!(
-            "-d {}",
-            shell_quote(&String::from_utf8_lossy(body))
-        ));
+        let text = if options.show_secrets {
+            String::from_utf8_lossy(body).into_owned()
+        } else {
+            redact_body(body)
+        };
+        lines.push(format!("-d {}", shell_quote(&text)));
     }
     let mut out = String::new();
     if req.attempt > 1 {
@@ -201,6 +204,32 @@ pub fn render_outcome(outcome: &TracedOutcome, elapsed: Duration) -> String {
         }
         TracedOutcome::Failed(why) => format!("# => failed: {why} ({ms} ms)\n"),
     }
+}
+
+/// A JSON body with secret values replaced by `<redacted>`: a TokenReview's
+/// `spec.token`, and every value of a Secret's `data` and `stringData`.
+/// Bodies that are not JSON objects are printed as they are.
+fn redact_body(body: &[u8]) -> String {
+    let Ok(serde_json::Value::Object(mut obj)) = serde_json::from_slice::<serde_json::Value>(body)
+    else {
+        return String::from_utf8_lossy(body).into_owned();
+    };
+    let hidden = || serde_json::Value::String("<redacted>".into());
+    if let Some(token) = obj
+        .get_mut("spec")
+        .and_then(|s| s.as_object_mut())
+        .and_then(|s| s.get_mut("token"))
+    {
+        *token = hidden();
+    }
+    for key in ["data", "stringData"] {
+        if let Some(map) = obj.get_mut(key).and_then(|d| d.as_object_mut()) {
+            for v in map.values_mut() {
+                *v = hidden();
+            }
+        }
+    }
+    serde_json::Value::Object(obj).to_string()
 }
 
 /// Quote for a POSIX shell: bare if only safe characters, else single quotes.
@@ -303,7 +332,7 @@ mod tests {
             url: "http://127.0.0.1:8080/api/v1/namespaces/default/secrets/s",
             headers: &[],
             bearer_token: None,
-            body: Some(br#"{"data":{"k":"it's"}}"#),
+            body: Some(br#"{"metadata":{"annotations":{"k":"it's"}}}"#),
             tls: TlsFlags {
                 ca: true,
                 ..Default::default()
@@ -313,8 +342,35 @@ mod tests {
         assert_eq!(
             render_curl(&req, &CurlOptions::default()),
             "curl -X PUT http://127.0.0.1:8080/api/v1/namespaces/default/secrets/s \\\n  \
-             -d '{\"data\":{\"k\":\"it'\\''s\"}}'\n"
+             -d '{\"metadata\":{\"annotations\":{\"k\":\"it'\\''s\"}}}'\n"
         );
+    }
+
+    #[test]
+    fn secret_values_in_bodies_are_redacted_unless_asked() {
+        let mut req = post();
+        req.body = Some(br#"{"kind":"TokenReview","spec":{"token":"eyJsecret"}}"#);
+        let s = render_curl(&req, &CurlOptions::default());
+        assert!(!s.contains("eyJsecret"), "{s}");
+        assert!(
+            s.contains(r#"{"kind":"TokenReview","spec":{"token":"<redacted>"}}"#),
+            "{s}"
+        );
+
+        req.body = Some(br#"{"kind":"Secret","data":{"token":"c2VjcmV0"},"stringData":{"p":"pw"},"type":"Opaque"}"#);
+        let s = render_curl(&req, &CurlOptions::default());
+        assert!(
+            s.contains(r#"{"kind":"Secret","data":{"token":"<redacted>"},"stringData":{"p":"<redacted>"},"type":"Opaque"}"#),
+            "{s}"
+        );
+        let shown = CurlOptions {
+            show_secrets: true,
+            ..Default::default()
+        };
+        assert!(render_curl(&req, &shown).contains("c2VjcmV0"));
+        // A TokenRequest has no secret on the way in: printed unchanged.
+        req.body = Some(br#"{"kind":"TokenRequest","spec":{"audiences":["a"]}}"#);
+        assert!(render_curl(&req, &CurlOptions::default()).contains(r#""audiences":["a"]"#));
     }
 
     #[test]

@@ -79,7 +79,8 @@ impl std::fmt::Debug for Client {
 }
 
 /// One HTTP request: method, path (with query), optional JSON body.
-#[derive(Clone, Debug)]
+/// `Debug` shows the body's size only: bodies can carry tokens and Secret data.
+#[derive(Clone)]
 pub struct Request {
     method: Method,
     path: Path,
@@ -156,8 +157,21 @@ impl Request {
     }
 }
 
-/// A successful (2xx) response.
-#[derive(Clone, Debug)]
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path.to_string())
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("<{} bytes>", b.len())),
+            )
+            .finish()
+    }
+}
+
+/// A successful (2xx) response. `Debug` shows the body's size only.
+#[derive(Clone)]
 pub struct Response {
     /// HTTP status code.
     pub status: u16,
@@ -168,6 +182,17 @@ pub struct Response {
     pub warnings: Vec<String>,
     /// The raw body.
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("http_version", &self.http_version)
+            .field("warnings", &self.warnings)
+            .field("body", &format!("<{} bytes>", self.body.len()))
+            .finish()
+    }
 }
 
 impl Client {

@@ -377,6 +377,27 @@ async fn request_shape_headers_and_status_errors() {
 }
 
 #[test]
+fn request_and_response_debug_hide_bodies() {
+    let req = Request::post(
+        Path::raw("/x"),
+        &serde_json::json!({"spec": {"token": "s3cret"}}),
+    )
+    .unwrap();
+    let dbg = format!("{req:?}");
+    assert!(
+        !dbg.contains("s3cret") && dbg.contains("<27 bytes>"),
+        "{dbg}"
+    );
+    let resp = Response {
+        status: 201,
+        http_version: "HTTP/2.0".into(),
+        warnings: vec![],
+        body: br#"{"status":{"token":"s3cret"}}"#.to_vec(),
+    };
+    assert!(!format!("{resp:?}").contains("s3cret"));
+}
+
+#[test]
 fn warning_header_text() {
     assert_eq!(
         warning_text(r#"299 - "unknown field \"spec.x\"""#),
