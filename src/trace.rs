@@ -35,8 +35,8 @@ pub struct TlsFlags {
     pub insecure: bool,
 }
 
-/// One attempt of a request, as sent.
-#[derive(Clone, Copy, Debug)]
+/// One attempt of a request, as sent. `Debug` hides the token and the body.
+#[derive(Clone, Copy)]
 pub struct TracedRequest<'a> {
     /// `GET`, `POST`, ...
     pub method: &'a str,
@@ -52,6 +52,20 @@ pub struct TracedRequest<'a> {
     pub tls: TlsFlags,
     /// 1 for the first attempt, 2 for the first retry, ...
     pub attempt: u32,
+}
+
+impl std::fmt::Debug for TracedRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TracedRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .field("bearer_token", &self.bearer_token.map(|_| "<redacted>"))
+            .field("body", &self.body.map(|b| format!("<{} bytes>", b.len())))
+            .field("tls", &self.tls)
+            .field("attempt", &self.attempt)
+            .finish()
+    }
 }
 
 /// How one attempt ended.
@@ -278,6 +292,15 @@ mod tests {
              -H 'Accept: application/json' \\\n  \
              -H 'Content-Type: application/json' \\\n  \
              -d '{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"x\"}}'\n"
+        );
+    }
+
+    #[test]
+    fn debug_hides_token_and_body() {
+        let dbg = format!("{:?}", post());
+        assert!(
+            !dbg.contains("secret") && !dbg.contains("ServiceAccount"),
+            "{dbg}"
         );
     }
 
