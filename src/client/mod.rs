@@ -229,6 +229,9 @@ impl Client {
             // Talk to exactly the URL in the kubeconfig, as kubectl does unless
             // proxy-url is set (which rawkube does not support).
             .no_proxy()
+            // Every request the user sees is one request on the wire: a redirect is
+            // reported (as a non-2xx status), never followed behind their back.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Setup(e.to_string()))?;
         Ok(Client {

@@ -438,6 +438,24 @@ async fn warnings_reach_the_response_and_the_observer() {
     );
 }
 
+#[tokio::test]
+async fn redirects_are_reported_not_followed() {
+    let mut moved = canned("302 Found", "");
+    moved.headers = vec![("Location", "http://127.0.0.1:1/elsewhere".into())];
+    let (url, script) = http_server(vec![moved]).await;
+    let err = Client::new(&plain(&url))
+        .unwrap()
+        .version()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(302));
+    assert_eq!(
+        err.to_string(),
+        "Error from server: the server responded with the status code 302 but did not return more information"
+    );
+    assert_eq!(script.seen().len(), 1);
+}
+
 #[test]
 fn bad_server_urls_are_rejected() {
     for (server, why) in [
