@@ -200,6 +200,17 @@ pub enum Error {
     /// Building the HTTP client failed.
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
+
+    /// The kubeconfig (or in-cluster configuration) could not be loaded, resolved or written.
+    /// Boxed because the kubeconfig errors carry paths and names and would bloat every `Result`.
+    #[error(transparent)]
+    Kubeconfig(#[from] Box<crate::kubeconfig::KubeconfigError>),
+}
+
+impl From<crate::kubeconfig::KubeconfigError> for Error {
+    fn from(e: crate::kubeconfig::KubeconfigError) -> Self {
+        Error::Kubeconfig(Box::new(e))
+    }
 }
 
 impl Error {
@@ -417,6 +428,17 @@ mod tests {
 
     fn api(body: &str) -> Error {
         Error::Api(Box::new(serde_json::from_str(body).unwrap()))
+    }
+
+    #[test]
+    fn kubeconfig_errors_keep_their_message_and_are_not_api_errors() {
+        let e: Error = crate::kubeconfig::KubeconfigError::ContextNotFound {
+            name: "nope".into(),
+            files: "/tmp/kc".into(),
+        }
+        .into();
+        assert_eq!(e.to_string(), r#"context "nope" not found in /tmp/kc"#);
+        assert!(e.status().is_none());
     }
 
     #[test]
