@@ -1,5 +1,360 @@
-//! mock-apiserver: a stateful, TLS-serving stand-in for kube-apiserver.
+//! mock-apiserver: a stateful, TLS-serving stand-in for kube-apiserver, faithful enough that
+//! the real `kubectl` works against it.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), mock_apiserver::MockError> {
+//! let server = mock_apiserver::MockServer::start().await?;
+//! println!("{}", server.url()); // https://127.0.0.1:PORT
+//! let kubeconfig = server.admin_kubeconfig();
+//! # let _ = kubeconfig; Ok(()) }
+//! ```
+//!
+//! Every start makes a fresh CA (ECDSA P-256, so start-up takes milliseconds), a serving leaf
+//! for the kubeadm SANs and an admin client certificate (`kubernetes-admin` in
+//! `system:masters`). Requests are authenticated by an ordered [`AuthenticatorChain`] and
+//! authorized by a replaceable [`Authorizer`]; every exchange lands in the [`Journal`].
 #![warn(missing_docs)]
 
+pub mod admission;
+pub mod authentication;
+pub mod authorization;
+pub mod discovery;
+mod handler;
+pub mod hooks;
 pub mod identity;
+pub mod journal;
+pub mod kubeconfig;
 pub mod objects;
+pub mod protobuf;
+pub mod query;
+pub mod registry;
+pub mod request_info;
+pub mod selectors;
+mod server;
+pub mod status;
+pub mod store;
+pub mod tls;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+pub use authentication::{Authenticator, AuthenticatorChain, AuthnOutcome, AuthnRequest};
+pub use authorization::{Authorizer, Decision, MastersAuthorizer};
+pub use hooks::{VirtualRequest, VirtualResource};
+pub use identity::{RequestAttributes, UserInfo};
+pub use journal::{Journal, JournalEntry};
+pub use objects::ObjectSource;
+pub use store::Store;
+
+/// The admin user of the admin kubeconfig.
+pub const ADMIN_USER: &str = "kubernetes-admin";
+/// The admin's group, which the default authorizer (and RBAC's `cluster-admin` binding) allows.
+pub const ADMIN_GROUP: &str = "system:masters";
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    /// Generating the PKI or the TLS configuration failed.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The `--server-version` value is not `vMAJOR.MINOR.PATCH`.
+    #[error("server version {0:?} is not of the form vMAJOR.MINOR.PATCH (e.g. v1.32.4)")]
+    BadServerVersion(String),
+    /// The background runtime of a blocking start could not be created.
+    #[error("starting the server's runtime failed: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Configures a [`MockServer`] before starting it.
+pub struct MockServerBuilder {
+    listen: SocketAddr,
+    server_version: String,
+    authorizer: Arc<dyn Authorizer>,
+    authenticators: AuthenticatorChain,
+    virtuals: Vec<(String, String, Arc<dyn VirtualResource>)>,
+    pki: Result<Arc<tls::Pki>, tls::TlsError>,
+    store: Option<Arc<Store>>,
+}
+
+impl std::fmt::Debug for MockServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServerBuilder")
+            .field("listen", &self.listen)
+            .field("server_version", &self.server_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        let pki = tls::Pki::generate().map(Arc::new);
+        let store = pki.as_ref().ok().map(|p| Arc::new(Store::new(p.ca_pem())));
+        MockServerBuilder {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            server_version: discovery::DEFAULT_SERVER_VERSION.into(),
+            authorizer: Arc::new(MastersAuthorizer),
+            authenticators: AuthenticatorChain::default(),
+            virtuals: Vec::new(),
+            pki,
+            store,
+        }
+    }
+}
+
+impl MockServerBuilder {
+    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// The `gitVersion` `/version` reports (default `v1.32.4`).
+    pub fn server_version(mut self, version: &str) -> Self {
+        self.server_version = version.to_string();
+        self
+    }
+
+    /// Replaces the authorizer (default: [`MastersAuthorizer`]).
+    pub fn authorizer(mut self, authorizer: Arc<dyn Authorizer>) -> Self {
+        self.authorizer = authorizer;
+        self
+    }
+
+    /// Appends an authenticator after the built-in client-certificate one.
+    pub fn authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
+        self.authenticators.push(authenticator);
+        self
+    }
+
+    /// Serves `POST` on a virtual resource: `path` is a plural (`selfsubjectaccessreviews`)
+    /// or `plural/subresource` (`serviceaccounts/token`) in API group `group`.
+    pub fn virtual_resource(mut self, group: &str, path: &str, handler: Arc<dyn VirtualResource>) -> Self {
+        self.virtuals.push((group.to_string(), path.to_string(), handler));
+        self
+    }
+
+    /// The store the server will use, so authenticators and authorizers built before
+    /// `start` can read objects. `None` only if generating the PKI failed (then `start` fails).
+    pub fn objects(&self) -> Option<Arc<dyn ObjectSource>> {
+        self.store.clone().map(|s| s as Arc<dyn ObjectSource>)
+    }
+
+    /// The CA that will sign the serving and client certificates (PEM), if generated.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.pki.as_ref().ok().map(|p| p.ca_pem())
+    }
+
+    /// Starts the server on the current tokio runtime.
+    pub async fn start(self) -> Result<MockServer, MockError> {
+        let prepared = self.prepare()?;
+        let listener = tokio::net::TcpListener::bind(prepared.listen)
+            .await
+            .map_err(|source| MockError::Bind { addr: prepared.listen, source })?;
+        Ok(prepared.launch(listener, tokio::runtime::Handle::current(), None))
+    }
+
+    /// Starts the server on its own runtime in a background thread (for sync tests and CLIs).
+    pub fn start_blocking(self) -> Result<MockServer, MockError> {
+        let prepared = self.prepare()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("mock-apiserver")
+            .enable_all()
+            .build()
+            .map_err(MockError::Runtime)?;
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(prepared.listen))
+            .map_err(|source| MockError::Bind { addr: prepared.listen, source })?;
+        let handle = runtime.handle().clone();
+        Ok(prepared.launch(listener, handle, Some(runtime)))
+    }
+
+    fn prepare(self) -> Result<Prepared, MockError> {
+        let pki = self.pki?;
+        let version = discovery::version_info(&self.server_version)
+            .ok_or_else(|| MockError::BadServerVersion(self.server_version.clone()))?;
+        let store = match self.store {
+            Some(s) => s,
+            None => Arc::new(Store::new(pki.ca_pem())),
+        };
+        let admin = pki.issue_client_cert(ADMIN_USER, &[ADMIN_GROUP])?;
+        let config = pki.server_config()?;
+        Ok(Prepared {
+            listen: self.listen,
+            pki,
+            admin,
+            config,
+            store,
+            version,
+            authz: self.authorizer,
+            authn: self.authenticators,
+            virtuals: self.virtuals,
+        })
+    }
+}
+
+struct Prepared {
+    listen: SocketAddr,
+    pki: Arc<tls::Pki>,
+    admin: tls::ClientCert,
+    config: rustls::ServerConfig,
+    store: Arc<Store>,
+    version: serde_json::Value,
+    authz: Arc<dyn Authorizer>,
+    authn: AuthenticatorChain,
+    virtuals: Vec<(String, String, Arc<dyn VirtualResource>)>,
+}
+
+impl Prepared {
+    /// Spawns the accept loop on the current runtime.
+    fn launch(
+        self,
+        listener: tokio::net::TcpListener,
+        handle: tokio::runtime::Handle,
+        runtime: Option<tokio::runtime::Runtime>,
+    ) -> MockServer {
+        let addr = listener.local_addr().unwrap_or(self.listen);
+        let url = match addr {
+            SocketAddr::V4(a) => format!("https://{}:{}", a.ip(), a.port()),
+            SocketAddr::V6(a) => format!("https://[{}]:{}", a.ip(), a.port()),
+        };
+        let journal = Journal::default();
+        let state = Arc::new(handler::State {
+            store: self.store.clone(),
+            authn: self.authn,
+            authz: self.authz,
+            journal: journal.clone(),
+            version: self.version,
+            virtuals: self.virtuals,
+            server_address: addr.to_string(),
+        });
+        let (shutdown, rx) = watch::channel(false);
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(self.config));
+        handle.spawn(server::serve(listener, acceptor, state, rx));
+        tracing::debug!(%url, "mock-apiserver listening");
+        MockServer {
+            url,
+            addr,
+            pki: self.pki,
+            admin: self.admin,
+            store: self.store,
+            journal,
+            shutdown,
+            runtime,
+        }
+    }
+}
+
+/// A running mock-apiserver. Dropping it shuts the server down.
+pub struct MockServer {
+    url: String,
+    addr: SocketAddr,
+    pki: Arc<tls::Pki>,
+    admin: tls::ClientCert,
+    store: Arc<Store>,
+    journal: Journal,
+    shutdown: watch::Sender<bool>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockServer {
+    /// Starts a server on `127.0.0.1` and a free port, on the current tokio runtime.
+    pub async fn start() -> Result<MockServer, MockError> {
+        MockServer::builder().start().await
+    }
+
+    /// Starts a server on its own runtime in a background thread.
+    pub fn start_blocking() -> Result<MockServer, MockError> {
+        MockServer::builder().start_blocking()
+    }
+
+    /// A builder for non-default settings.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// The base URL, `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The cluster CA certificate, PEM.
+    pub fn ca_pem(&self) -> &str {
+        self.pki.ca_pem()
+    }
+
+    /// The admin kubeconfig (kubeadm's `admin.conf` layout) as YAML.
+    pub fn admin_kubeconfig(&self) -> String {
+        kubeconfig::admin_kubeconfig(&self.url, self.pki.ca_pem(), &self.admin.cert_pem, &self.admin.key_pem)
+    }
+
+    /// Writes the admin kubeconfig to `path` atomically with mode 0600.
+    pub fn write_admin_kubeconfig(&self, path: &Path) -> std::io::Result<()> {
+        kubeconfig::write_private_file(path, &self.admin_kubeconfig())
+    }
+
+    /// The request journal (a shared handle; it sees later requests too).
+    pub fn journal(&self) -> Journal {
+        self.journal.clone()
+    }
+
+    /// The admin client certificate (`CN=kubernetes-admin, O=system:masters`), PEM.
+    pub fn admin_client_cert_pem(&self) -> &str {
+        &self.admin.cert_pem
+    }
+
+    /// The admin client key, PEM (PKCS#8).
+    pub fn admin_client_key_pem(&self) -> &str {
+        &self.admin.key_pem
+    }
+
+    /// Issues a client certificate signed by the cluster CA: CN = `user`, O = each group
+    /// (at most two). Returns `(cert_pem, key_pem)`.
+    pub fn issue_client_cert(&self, user: &str, groups: &[&str]) -> Result<(String, String), MockError> {
+        let c = self.pki.issue_client_cert(user, groups)?;
+        Ok((c.cert_pem, c.key_pem))
+    }
+
+    /// The object store (read and write objects directly from tests).
+    pub fn store(&self) -> Arc<Store> {
+        self.store.clone()
+    }
+
+    /// Stops accepting and closes every connection.
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.shutdown();
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}

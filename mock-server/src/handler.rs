@@ -1,0 +1,760 @@
+//! Request handling: authenticate, authorize, route by parsing the Kubernetes path, run the
+//! verb against the store, render the answer (JSON object, list, Table, watch stream,
+//! discovery), and record the exchange in the journal.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use hyper::{HeaderMap, Method, Request, Response};
+use serde_json::{Map, Value, json};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::authentication::{AuthenticatorChain, AuthnRequest, ChainResult};
+use crate::authorization::{Authorizer, Decision};
+use crate::discovery;
+use crate::hooks::{VirtualRequest, VirtualResource};
+use crate::identity::UserInfo;
+use crate::journal::{self, Journal, JournalEntry};
+use crate::query::Query;
+use crate::registry::{self, DeleteReturns, OBJECT_META_FIELDS, ResourceDef, Storage};
+use crate::request_info::RequestInfo;
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::status::Status;
+use crate::store::{DeleteOptions, ListOptions, Store, WatchEvent, WriteOptions};
+
+/// The response body type: a full buffer or a stream (watch).
+pub(crate) type Body = BoxBody<Bytes, Infallible>;
+
+/// Request bodies larger than this are refused (kube's limit is 3 MiB).
+const MAX_BODY: usize = 3 * 1024 * 1024;
+
+/// How long a watch without `timeoutSeconds` stays open.
+const DEFAULT_WATCH_TIMEOUT: Duration = Duration::from_secs(1800);
+
+/// Everything a request handler needs.
+pub(crate) struct State {
+    pub store: Arc<Store>,
+    pub authn: AuthenticatorChain,
+    pub authz: Arc<dyn Authorizer>,
+    pub journal: Journal,
+    pub version: Value,
+    pub virtuals: Vec<(String, String, Arc<dyn VirtualResource>)>,
+    pub server_address: String,
+}
+
+/// An answer before it becomes an HTTP response.
+struct Reply {
+    status: u16,
+    content_type: String,
+    body: Body,
+    warnings: Vec<String>,
+}
+
+impl Reply {
+    fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            content_type: content_type.to_string(),
+            body: Full::new(Bytes::from(body)).boxed(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn json(status: u16, v: &Value) -> Reply {
+        let mut body = serde_json::to_vec(v).unwrap_or_default();
+        body.push(b'\n');
+        Reply::bytes(status, "application/json", body)
+    }
+
+    fn status(s: &Status) -> Reply {
+        Reply::bytes(s.code(), "application/json", s.to_json())
+    }
+
+    fn text(status: u16, text: &str) -> Reply {
+        Reply::bytes(status, "text/plain; charset=utf-8", text.as_bytes().to_vec())
+    }
+
+    fn page_not_found() -> Reply {
+        Reply::text(404, "404 page not found\n")
+    }
+}
+
+impl From<Status> for Reply {
+    fn from(s: Status) -> Reply {
+        Reply::status(&s)
+    }
+}
+
+/// What a request handler sees.
+struct Ctx<'a> {
+    state: &'a State,
+    method: &'a Method,
+    headers: &'a HeaderMap,
+    body: &'a Bytes,
+    query: Query,
+    user: &'a UserInfo,
+    info: RequestInfo,
+    /// The decoded body, kept for the journal.
+    decoded: Option<Value>,
+}
+
+/// Handles one request end to end.
+pub(crate) async fn handle(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    cert_user: Option<Arc<UserInfo>>,
+) -> Response<Body> {
+    let start = Instant::now();
+    let time = SystemTime::now();
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let raw_query = parts.uri.query().unwrap_or("").to_string();
+    let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) => {
+            tracing::debug!(error = %e, "reading the request body failed");
+            let s = Status::unknown_error(413, "Request entity too large: limit is 3145728");
+            return finish(&state, &parts, &path, &raw_query, None, UserInfo::default(), Reply::status(&s), start, time);
+        }
+    };
+    let authn = state.authn.authenticate(&AuthnRequest {
+        headers: &parts.headers,
+        client_cert_user: cert_user.as_deref(),
+    });
+    let user = match authn {
+        ChainResult::User(u) => u,
+        ChainResult::Unauthorized(reason) => {
+            tracing::info!(%path, %reason, "unauthorized");
+            let reply = Reply::status(&Status::unauthorized());
+            return finish(&state, &parts, &path, &raw_query, None, UserInfo::default(), reply, start, time);
+        }
+    };
+    let mut ctx = Ctx {
+        state: &state,
+        method: &parts.method,
+        headers: &parts.headers,
+        body: &body,
+        query: Query::parse(&raw_query),
+        user: &user,
+        info: RequestInfo::parse(parts.method.as_str(), &path, &raw_query),
+        decoded: None,
+    };
+    let reply = route(&mut ctx).await;
+    let decoded = ctx.decoded.take().or_else(|| raw_body_for_journal(&body));
+    finish(&state, &parts, &path, &raw_query, decoded, user, reply, start, time)
+}
+
+/// A body we did not decode, for the journal: JSON if it parses, else text.
+fn raw_body_for_journal(body: &Bytes) -> Option<Value> {
+    if body.is_empty() {
+        return None;
+    }
+    serde_json::from_slice(body)
+        .ok()
+        .or_else(|| Some(Value::String(String::from_utf8_lossy(body).into_owned())))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    state: &State,
+    parts: &hyper::http::request::Parts,
+    path: &str,
+    query: &str,
+    body: Option<Value>,
+    user: UserInfo,
+    reply: Reply,
+    start: Instant,
+    time: SystemTime,
+) -> Response<Body> {
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let v = String::from_utf8_lossy(v.as_bytes());
+            (k.as_str().to_string(), journal::redact_header(k.as_str(), &v))
+        })
+        .collect();
+    state.journal.record(JournalEntry {
+        method: parts.method.as_str().to_string(),
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+        body: body.map(journal::redact_body),
+        user,
+        status: reply.status,
+        latency: start.elapsed(),
+        time,
+    });
+    let mut resp = Response::new(reply.body);
+    *resp.status_mut() = hyper::StatusCode::from_u16(reply.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&reply.content_type) {
+        h.insert(CONTENT_TYPE, v);
+    }
+    h.insert("cache-control", HeaderValue::from_static("no-cache, private"));
+    if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        h.insert("audit-id", v);
+    }
+    for w in reply.warnings {
+        if let Ok(v) = HeaderValue::from_str(&format!("299 - \"{}\"", w.replace('"', "\\\""))) {
+            h.append("warning", v);
+        }
+    }
+    resp
+}
+
+async fn route(ctx: &mut Ctx<'_>) -> Reply {
+    let attrs = ctx.info.attributes(ctx.user);
+    if ctx.info.path.starts_with("/__admin/") {
+        // The admin API is for the cluster admin only, whatever the authorizer says.
+        if !ctx.user.in_group("system:masters") {
+            return Status::forbidden(&attrs, "").into();
+        }
+        return admin(ctx);
+    }
+    match ctx.state.authz.authorize(&attrs) {
+        Decision::Allow => {}
+        Decision::Deny { reason } => return Status::forbidden(&attrs, &reason).into(),
+        Decision::NoOpinion => return Status::forbidden(&attrs, "").into(),
+    }
+    if ctx.info.is_resource_request {
+        match resource(ctx).await {
+            Ok(r) => r,
+            Err(s) => s.into(),
+        }
+    } else {
+        non_resource(ctx)
+    }
+}
+
+fn admin(ctx: &Ctx<'_>) -> Reply {
+    match (ctx.method.as_str(), ctx.info.path.as_str()) {
+        ("GET", "/__admin/requests") => Reply::json(200, &ctx.state.journal.to_json()),
+        ("DELETE", "/__admin/requests") => {
+            ctx.state.journal.clear();
+            Reply::json(200, &json!({"cleared": true}))
+        }
+        _ => Reply::page_not_found(),
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: hyper::header::HeaderName) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+fn non_resource(ctx: &Ctx<'_>) -> Reply {
+    if !matches!(*ctx.method, Method::GET | Method::HEAD) {
+        return Reply::page_not_found();
+    }
+    let accept = header(ctx.headers, ACCEPT);
+    let path = ctx.info.path.as_str();
+    match path {
+        "/version" | "/version/" => Reply::json(200, &ctx.state.version),
+        "/healthz" | "/livez" | "/readyz" => Reply::text(200, "ok"),
+        "/api" | "/api/" => match discovery::aggregated_version(accept) {
+            Some(v) => aggregated(discovery::aggregated_api(v), v),
+            None => Reply::json(200, &discovery::legacy_api(&ctx.state.server_address)),
+        },
+        "/apis" | "/apis/" => match discovery::aggregated_version(accept) {
+            Some(v) => aggregated(discovery::aggregated_apis(v), v),
+            None => Reply::json(200, &discovery::legacy_apis()),
+        },
+        _ => {
+            let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+            match parts.as_slice() {
+                ["api", version] => discovery::resource_list("", version)
+                    .map(|v| Reply::json(200, &v))
+                    .unwrap_or_else(Reply::page_not_found),
+                ["apis", group] if registry::GROUPS.contains(group) => {
+                    Reply::json(200, &discovery::legacy_group_document(group))
+                }
+                ["apis", group, version] => discovery::resource_list(group, version)
+                    .map(|v| Reply::json(200, &v))
+                    .unwrap_or_else(Reply::page_not_found),
+                _ => Reply::page_not_found(),
+            }
+        }
+    }
+}
+
+fn aggregated(doc: Value, version: &str) -> Reply {
+    let mut r = Reply::json(200, &doc);
+    r.content_type = if version == "v2" {
+        discovery::AGGREGATED_V2.into()
+    } else {
+        discovery::AGGREGATED_V2BETA1.into()
+    };
+    r
+}
+
+fn wants_table(accept: &str) -> bool {
+    accept
+        .split(',')
+        .next()
+        .is_some_and(|first| first.split(';').any(|p| p.trim() == "as=Table"))
+}
+
+fn write_options(ctx: &Ctx<'_>) -> WriteOptions {
+    let field_manager = match ctx.query.get("fieldManager") {
+        Some(m) if !m.is_empty() => m.to_string(),
+        _ => header(ctx.headers, USER_AGENT)
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    };
+    WriteOptions {
+        dry_run: ctx.query.get("dryRun") == Some("All"),
+        field_manager,
+    }
+}
+
+async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
+    let info = ctx.info.clone();
+    if !registry::serves_group_version(&info.api_group, &info.api_version) {
+        return Ok(Reply::page_not_found());
+    }
+    let Some(def) = registry::find(&info.api_group, &info.api_version, &info.resource) else {
+        return Err(Status::not_found_path());
+    };
+    let in_ns_path = !info.namespace.is_empty() && def.plural != "namespaces";
+    if (in_ns_path && !def.namespaced) || info.extra_parts {
+        return Err(Status::not_found_path());
+    }
+    let ns = if def.namespaced { info.namespace.as_str() } else { "" };
+
+    if !info.subresource.is_empty() {
+        if !def.has_subresource(&info.subresource) {
+            return Err(Status::not_found_path());
+        }
+        if *ctx.method != Method::POST {
+            return Err(Status::method_not_allowed());
+        }
+        let key = format!("{}/{}", def.plural, info.subresource);
+        return virtual_create(ctx, def, &key, ns, &info.name).map(|v| Reply::json(201, &v));
+    }
+    match def.storage {
+        Storage::DiscoveryOnly => return Err(Status::not_found_path()),
+        Storage::Virtual => {
+            if *ctx.method != Method::POST || !info.name.is_empty() {
+                return Err(Status::method_not_allowed());
+            }
+            return virtual_create(ctx, def, def.plural, ns, "").map(|v| Reply::json(201, &v));
+        }
+        Storage::Stored => {}
+    }
+
+    let store = ctx.state.store.clone();
+    let accept = header(ctx.headers, ACCEPT).to_string();
+    match info.verb.as_str() {
+        "get" => {
+            let obj = store.get(def, ns, &info.name)?;
+            Ok(render_object(def, obj, &accept, 200))
+        }
+        "list" => {
+            let opts = list_options(ctx, def)?;
+            let scope = (def.namespaced && !info.namespace.is_empty()).then_some(ns);
+            let list = store.list(def, scope, &opts)?;
+            let mut meta = Map::new();
+            meta.insert("resourceVersion".into(), json!(list.resource_version.to_string()));
+            if let Some(c) = list.continue_token {
+                meta.insert("continue".into(), json!(c));
+            }
+            if let Some(n) = list.remaining_item_count {
+                meta.insert("remainingItemCount".into(), json!(n));
+            }
+            if wants_table(&accept) {
+                return Ok(render_table_list(def, list.items, meta));
+            }
+            Ok(Reply::json(
+                200,
+                &json!({
+                    "kind": def.list_kind(),
+                    "apiVersion": def.api_version(),
+                    "metadata": meta,
+                    "items": list.items,
+                }),
+            ))
+        }
+        "watch" => watch(ctx, def, ns),
+        "create" => {
+            if !info.name.is_empty() || (def.namespaced && info.namespace.is_empty()) {
+                return Err(Status::method_not_allowed());
+            }
+            let (body, warnings) = decode_object(ctx, def)?;
+            let obj = store.create(def, ns, body, &write_options(ctx))?;
+            let mut r = Reply::json(201, &obj);
+            r.warnings = warnings;
+            Ok(r)
+        }
+        "update" => {
+            if info.name.is_empty() || (def.namespaced && info.namespace.is_empty()) {
+                return Err(Status::method_not_allowed());
+            }
+            let (body, warnings) = decode_object(ctx, def)?;
+            let (obj, created) = store.update(def, ns, &info.name, body, &write_options(ctx))?;
+            let mut r = Reply::json(if created { 201 } else { 200 }, &obj);
+            r.warnings = warnings;
+            Ok(r)
+        }
+        "patch" => {
+            if info.name.is_empty() || (def.namespaced && info.namespace.is_empty()) {
+                return Err(Status::method_not_allowed());
+            }
+            patch(ctx, def, ns, &info.name)
+        }
+        "delete" => {
+            let opts = delete_options(ctx)?;
+            let gone = store.delete(def, ns, &info.name, &opts)?;
+            Ok(match def.delete_returns {
+                DeleteReturns::Object => Reply::json(200, &gone),
+                DeleteReturns::Status => {
+                    let uid = gone["metadata"]["uid"].as_str().unwrap_or("");
+                    Reply::status(&Status::deleted(def.group, def.plural, &info.name, uid))
+                }
+            })
+        }
+        "deletecollection" => {
+            if !def.verbs.contains(&"deletecollection") {
+                return Err(Status::method_not_allowed());
+            }
+            let opts = list_options(ctx, def)?;
+            let del = delete_options(ctx)?;
+            let scope = (def.namespaced && !info.namespace.is_empty()).then_some(ns);
+            let list = store.list(def, scope, &opts)?;
+            let mut items = Vec::new();
+            for item in list.items {
+                let name = item["metadata"]["name"].as_str().unwrap_or("").to_string();
+                let item_ns = item["metadata"]["namespace"].as_str().unwrap_or("").to_string();
+                if let Ok(mut gone) = store.delete(def, &item_ns, &name, &del) {
+                    if let Value::Object(m) = &mut gone {
+                        m.remove("kind");
+                        m.remove("apiVersion");
+                    }
+                    items.push(gone);
+                }
+            }
+            Ok(Reply::json(
+                200,
+                &json!({
+                    "kind": def.list_kind(),
+                    "apiVersion": def.api_version(),
+                    "metadata": {"resourceVersion": store.resource_version().to_string()},
+                    "items": items,
+                }),
+            ))
+        }
+        _ => Err(Status::method_not_allowed()),
+    }
+}
+
+fn virtual_create(
+    ctx: &mut Ctx<'_>,
+    def: &ResourceDef,
+    key: &str,
+    ns: &str,
+    name: &str,
+) -> Result<Value, Status> {
+    let handler = ctx
+        .state
+        .virtuals
+        .iter()
+        .find(|(g, k, _)| g == def.group && k == key)
+        .map(|(_, _, h)| h.clone());
+    let Some(handler) = handler else {
+        return Err(Status::not_found_path());
+    };
+    let body = decode_body(ctx, def)?;
+    ctx.decoded = Some(body.clone());
+    handler.create(VirtualRequest {
+        user: ctx.user,
+        namespace: ns,
+        name,
+        body,
+        objects: ctx.state.store.as_ref(),
+        authorizer: ctx.state.authz.as_ref(),
+        dry_run: ctx.query.get("dryRun") == Some("All"),
+    })
+}
+
+fn media_type(headers: &HeaderMap) -> String {
+    header(headers, CONTENT_TYPE)
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Decodes a POST/PUT body by its Content-Type (JSON, YAML or Kubernetes protobuf).
+fn decode_body(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<Value, Status> {
+    let cannot = |e: &dyn std::fmt::Display| {
+        Status::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: {e}",
+            def.kind, def.version, def.kind
+        ))
+    };
+    match media_type(ctx.headers).as_str() {
+        "" | "application/json" => serde_json::from_slice(ctx.body).map_err(|e| cannot(&e)),
+        "application/yaml" => serde_yaml::from_slice(ctx.body).map_err(|e| cannot(&e)),
+        "application/vnd.kubernetes.protobuf" => decode_protobuf(ctx.body).map_err(|e| cannot(&e)),
+        _ => Err(Status::unsupported_media_type()),
+    }
+}
+
+/// A Kubernetes protobuf body as the JSON object it encodes.
+fn decode_protobuf(body: &[u8]) -> Result<Value, Box<dyn std::error::Error>> {
+    let _ = body;
+    Err("protobuf request bodies are not supported yet".into())
+}
+
+/// Decodes a body for create/update and applies `fieldValidation`.
+fn decode_object(ctx: &mut Ctx<'_>, def: &ResourceDef) -> Result<(Value, Vec<String>), Status> {
+    let body = decode_body(ctx, def)?;
+    ctx.decoded = Some(body.clone());
+    let unknown = unknown_fields(def, &body);
+    let warnings = unknown
+        .iter()
+        .map(|f| format!("unknown field \"{f}\""))
+        .collect::<Vec<_>>();
+    match ctx.query.get("fieldValidation").unwrap_or("Warn") {
+        "Strict" if !unknown.is_empty() => Err(Status::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: strict decoding error: {}",
+            def.kind,
+            def.version,
+            def.kind,
+            warnings.join(", ")
+        ))),
+        "Ignore" | "Strict" => Ok((body, Vec::new())),
+        _ => Ok((body, warnings)),
+    }
+}
+
+/// Field paths in `obj` that the kind does not have (top level, metadata, and the RBAC
+/// sub-objects), as kube's strict decoder names them.
+fn unknown_fields(def: &ResourceDef, obj: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let Value::Object(map) = obj else { return out };
+    for (k, v) in map {
+        match k.as_str() {
+            "kind" | "apiVersion" => {}
+            "metadata" => {
+                if let Value::Object(m) = v {
+                    for mk in m.keys() {
+                        if !OBJECT_META_FIELDS.contains(&mk.as_str()) {
+                            out.push(format!("metadata.{mk}"));
+                        }
+                    }
+                }
+            }
+            f if def.fields.contains(&f) => {
+                let nested: &[&str] = match (def.plural, f) {
+                    ("roles" | "clusterroles", "rules") => {
+                        &["verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs"]
+                    }
+                    ("rolebindings" | "clusterrolebindings", "subjects") => {
+                        &["kind", "apiGroup", "name", "namespace"]
+                    }
+                    ("rolebindings" | "clusterrolebindings", "roleRef") => &["apiGroup", "kind", "name"],
+                    _ => continue,
+                };
+                let check = |prefix: String, item: &Value, out: &mut Vec<String>| {
+                    if let Value::Object(m) = item {
+                        for ik in m.keys() {
+                            if !nested.contains(&ik.as_str()) {
+                                out.push(format!("{prefix}.{ik}"));
+                            }
+                        }
+                    }
+                };
+                match v {
+                    Value::Array(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            check(format!("{f}[{i}]"), item, &mut out);
+                        }
+                    }
+                    item => check(f.to_string(), item, &mut out),
+                }
+            }
+            other => out.push(other.to_string()),
+        }
+    }
+    out
+}
+
+fn patch(ctx: &mut Ctx<'_>, def: &'static ResourceDef, ns: &str, name: &str) -> Result<Reply, Status> {
+    let kind = media_type(ctx.headers);
+    if kind != "application/merge-patch+json" && kind != "application/json-patch+json" {
+        return Err(Status::unsupported_patch_media_type());
+    }
+    let patch: Value = serde_json::from_slice(ctx.body)
+        .map_err(|e| Status::bad_request(format!("error decoding patch: {e}")))?;
+    ctx.decoded = Some(patch.clone());
+    let opts = write_options(ctx);
+    let obj = ctx.state.store.patch(
+        def,
+        ns,
+        name,
+        |current| {
+            let mut doc = current.clone();
+            if kind == "application/merge-patch+json" {
+                json_patch::merge(&mut doc, &patch);
+            } else {
+                let ops: json_patch::Patch = serde_json::from_value(patch.clone())
+                    .map_err(|e| Status::bad_request(format!("error decoding patch: {e}")))?;
+                json_patch::patch(&mut doc, &ops).map_err(|e| {
+                    Status::unknown_error(422, format!("the server rejected our request due to an error in our request: {e}"))
+                })?;
+            }
+            Ok(doc)
+        },
+        &opts,
+    )?;
+    Ok(Reply::json(200, &obj))
+}
+
+fn list_options(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<ListOptions, Status> {
+    let limit = match ctx.query.get("limit") {
+        Some(l) if !l.is_empty() => l
+            .parse::<usize>()
+            .map_err(|_| Status::bad_request(format!("invalid limit: {l:?}")))?,
+        _ => 0,
+    };
+    Ok(ListOptions {
+        label_selector: LabelSelector::parse(ctx.query.get("labelSelector").unwrap_or(""))?,
+        field_selector: FieldSelector::parse(ctx.query.get("fieldSelector").unwrap_or(""), def.plural)?,
+        limit,
+        continue_token: ctx.query.get("continue").filter(|c| !c.is_empty()).map(str::to_string),
+    })
+}
+
+fn delete_options(ctx: &Ctx<'_>) -> Result<DeleteOptions, Status> {
+    let mut opts = DeleteOptions {
+        dry_run: ctx.query.get("dryRun") == Some("All"),
+        ..Default::default()
+    };
+    if ctx.body.is_empty() {
+        return Ok(opts);
+    }
+    let body: Value = serde_json::from_slice(ctx.body)
+        .map_err(|e| Status::bad_request(format!("couldn't get version/kind; json parse error: {e}")))?;
+    if let Some(p) = body.get("preconditions") {
+        opts.precondition_uid = p.get("uid").and_then(Value::as_str).map(str::to_string);
+        opts.precondition_resource_version = p
+            .get("resourceVersion")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+    }
+    if let Some(Value::Array(d)) = body.get("dryRun") {
+        if d.iter().any(|x| x == "All") {
+            opts.dry_run = true;
+        }
+    }
+    Ok(opts)
+}
+
+fn render_object(_def: &ResourceDef, obj: Value, _accept: &str, status: u16) -> Reply {
+    Reply::json(status, &obj)
+}
+
+fn render_table_list(def: &ResourceDef, items: Vec<Value>, meta: Map<String, Value>) -> Reply {
+    Reply::json(
+        200,
+        &json!({
+            "kind": def.list_kind(),
+            "apiVersion": def.api_version(),
+            "metadata": meta,
+            "items": items,
+        }),
+    )
+}
+
+/// A body fed by a channel: each message is one chunk (one watch event line).
+struct ChannelBody(mpsc::Receiver<Bytes>);
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0.poll_recv(cx).map(|m| m.map(|b| Ok(Frame::data(b))))
+    }
+}
+
+fn event_line(event_type: &str, object: &Value) -> Bytes {
+    let mut line = serde_json::to_vec(&json!({"type": event_type, "object": object})).unwrap_or_default();
+    line.push(b'\n');
+    Bytes::from(line)
+}
+
+fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, Status> {
+    let opts = list_options(ctx, def)?;
+    let from = match ctx.query.get("resourceVersion") {
+        None | Some("") => None,
+        Some(rv) => Some(rv.parse::<u64>().map_err(|_| {
+            Status::bad_request(format!("invalid resource version: {rv:?}"))
+        })?),
+    };
+    let timeout = match ctx.query.get("timeoutSeconds") {
+        Some(t) => Duration::from_secs(t.parse().map_err(|_| Status::bad_request(format!("invalid timeoutSeconds: {t:?}")))?),
+        None => DEFAULT_WATCH_TIMEOUT,
+    };
+    let scope = (def.namespaced && !ctx.info.namespace.is_empty()).then(|| ns.to_string());
+    let (initial, mut rx) = ctx.state.store.watch(def, scope.as_deref(), from)?;
+    let wanted = move |e: &WatchEvent| {
+        e.resource == def.plural
+            && scope.as_deref().is_none_or(|n| n == e.namespace)
+            && opts.label_selector.matches(&e.object)
+            && opts.field_selector.matches(&e.object)
+    };
+    let (tx, body_rx) = mpsc::channel::<Bytes>(64);
+    tokio::spawn(async move {
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        for e in initial.iter().filter(|e| wanted(e)) {
+            if tx.send(event_line(e.event_type.as_str(), &e.object)).await.is_err() {
+                return;
+            }
+        }
+        loop {
+            tokio::select! {
+                _ = &mut deadline => return,
+                _ = tx.closed() => return,
+                ev = rx.recv() => match ev {
+                    Ok(e) if wanted(&e) => {
+                        if tx.send(event_line(e.event_type.as_str(), &e.object)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let s = Status::expired("too old resource version: the watch fell behind");
+                        let _ = tx.send(event_line("ERROR", &s.to_value())).await;
+                        return;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        }
+    });
+    Ok(Reply {
+        status: 200,
+        content_type: "application/json".into(),
+        body: ChannelBody(body_rx).boxed(),
+        warnings: Vec::new(),
+    })
+}

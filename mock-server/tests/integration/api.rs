@@ -1,0 +1,179 @@
+//! The server over HTTPS with reqwest: TLS, identities, status codes, bodies, journal.
+
+use mock_apiserver::MockServer;
+use serde_json::{Value, json};
+
+use crate::util::{admin, anonymous, client_with};
+
+#[tokio::test]
+async fn admin_gets_version_over_tls_and_h2() {
+    let server = MockServer::start().await.unwrap();
+    assert!(server.url().starts_with("https://127.0.0.1:"));
+    let resp = admin(&server)
+        .get(format!("{}/version", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.version(), reqwest::Version::HTTP_2);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["gitVersion"], "v1.32.4");
+    let e = &server.journal().entries()[0];
+    assert_eq!(e.user.username, "kubernetes-admin");
+    assert_eq!(e.user.groups, ["system:masters", "system:authenticated"]);
+}
+
+#[tokio::test]
+async fn anonymous_is_forbidden_and_bad_token_is_401() {
+    let server = MockServer::start().await.unwrap();
+    let url = format!("{}/api/v1/namespaces/default/pods", server.url());
+    let resp = anonymous(&server).get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    assert_eq!(
+        resp.text().await.unwrap(),
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"pods is forbidden: User \\\"system:anonymous\\\" cannot list resource \\\"pods\\\" in API group \\\"\\\" in the namespace \\\"default\\\"\",\"reason\":\"Forbidden\",\"details\":{\"kind\":\"pods\"},\"code\":403}\n"
+    );
+    let resp = anonymous(&server).get(&url).bearer_auth("nope").send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["message"], "Unauthorized");
+    // The journal never holds the token.
+    let j = server.journal().entries();
+    assert_eq!(j[1].header("authorization"), Some("Bearer <redacted>"));
+    assert_eq!(j[1].status, 401);
+}
+
+#[tokio::test]
+async fn issued_client_certs_are_users_with_groups() {
+    let server = MockServer::start().await.unwrap();
+    let (cert, key) = server.issue_client_cert("alice", &["dev"]).unwrap();
+    let resp = client_with(&server, Some((&cert, &key)))
+        .get(format!("{}/api/v1/namespaces/default/secrets/x", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(
+        v["message"],
+        "secrets \"x\" is forbidden: User \"alice\" cannot get resource \"secrets\" in API group \"\" in the namespace \"default\""
+    );
+}
+
+#[tokio::test]
+async fn crud_round_trip_with_kube_status_codes() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let base = format!("{}/api/v1/namespaces/default/serviceaccounts", server.url());
+    let r = c
+        .post(format!("{base}?fieldManager=test&fieldValidation=Strict"))
+        .json(&json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let sa: Value = r.json().await.unwrap();
+    assert_eq!(sa["metadata"]["managedFields"][0]["manager"], "test");
+    let r = c.post(&base).json(&json!({"metadata": {"name": "x"}})).send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    let r = c
+        .post(format!("{base}?fieldValidation=Strict"))
+        .json(&json!({"metadata": {"name": "y"}, "bogus": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["message"],
+        "ServiceAccount in version \"v1\" cannot be handled as a ServiceAccount: strict decoding error: unknown field \"bogus\""
+    );
+    let r = c
+        .patch(format!("{base}/x"))
+        .header("content-type", "application/merge-patch+json")
+        .body(r#"{"metadata":{"labels":{"a":"b"}}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["metadata"]["labels"]["a"], "b");
+    let r = c
+        .patch(format!("{base}/x"))
+        .header("content-type", "application/json-patch+json")
+        .body(r#"[{"op":"add","path":"/automountServiceAccountToken","value":false}]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = c
+        .patch(format!("{base}/x"))
+        .header("content-type", "application/strategic-merge-patch+json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    let r = c.get(format!("{base}?labelSelector=a%3Db")).send().await.unwrap();
+    let list: Value = r.json().await.unwrap();
+    assert_eq!(list["kind"], "ServiceAccountList");
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let r = c.delete(format!("{base}/x")).json(&json!({"propagationPolicy": "Background"})).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let gone: Value = r.json().await.unwrap();
+    assert_eq!(gone["kind"], "ServiceAccount", "SA delete returns the object");
+    let r = c.get(format!("{base}/x")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let r = c.get(format!("{}/api/v1/namespaces/default/pods", server.url())).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap().contains("\"items\":[]"), true);
+}
+
+#[tokio::test]
+async fn discovery_content_types() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+    let r = c.get(format!("{}/apis", server.url())).header("accept", accept).send().await.unwrap();
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+    );
+    let r = c.get(format!("{}/api", server.url())).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["kind"], "APIVersions");
+    let r = c.get(format!("{}/apis/nope/v1", server.url())).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.text().await.unwrap(), "404 page not found\n");
+    let r = c.get(format!("{}/api/v1/nothings", server.url())).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["message"], "the server could not find the requested resource");
+}
+
+#[tokio::test]
+async fn journal_over_http_is_admin_only_and_clearable() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let url = format!("{}/__admin/requests", server.url());
+    assert_eq!(anonymous(&server).get(&url).send().await.unwrap().status(), 403);
+    let v: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v[0]["status"], 403);
+    assert_eq!(v[0]["user"]["username"], "system:anonymous");
+    assert_eq!(c.delete(&url).send().await.unwrap().status(), 200);
+    // The DELETE itself is recorded after the clear.
+    assert_eq!(server.journal().len(), 1);
+}
+
+#[test]
+fn blocking_start_serves_and_stops_on_drop() {
+    let t = std::time::Instant::now();
+    let server = MockServer::start_blocking().unwrap();
+    let started = t.elapsed();
+    assert!(started < std::time::Duration::from_secs(2), "{started:?}");
+    let addr = server.addr();
+    assert!(std::net::TcpStream::connect(addr).is_ok());
+    drop(server);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(std::net::TcpStream::connect(addr).is_err(), "still listening after drop");
+}

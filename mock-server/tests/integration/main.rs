@@ -1,0 +1,7 @@
+//! Integration tests of mock-apiserver over real HTTPS, one test binary with modules:
+//! `api` drives the server with reqwest (what rawkube does), `kubectl` drives it with the real
+//! kubectl started against the `mock-apiserver` binary. Shared helpers live in `util`.
+
+mod api;
+mod kubectl;
+mod util;
