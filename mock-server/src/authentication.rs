@@ -96,7 +96,11 @@ pub struct AuthenticatorChain {
 
 impl std::fmt::Debug for AuthenticatorChain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AuthenticatorChain({} authenticators)", self.authenticators.len())
+        write!(
+            f,
+            "AuthenticatorChain({} authenticators)",
+            self.authenticators.len()
+        )
     }
 }
 
@@ -234,7 +238,10 @@ mod tests {
         match r {
             ChainResult::User(u) => assert_eq!(
                 u.groups,
-                vec!["system:masters".to_string(), "system:authenticated".to_string()]
+                vec![
+                    "system:masters".to_string(),
+                    "system:authenticated".to_string()
+                ]
             ),
             other => panic!("{other:?}"),
         }

@@ -7,7 +7,8 @@ use serde_json::{Map, Value, json};
 use crate::registry::{self, GROUPS, ResourceDef};
 
 /// The Content-Type of an aggregated discovery v2 answer.
-pub const AGGREGATED_V2: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+pub const AGGREGATED_V2: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 /// The Content-Type of an aggregated discovery v2beta1 answer.
 pub const AGGREGATED_V2BETA1: &str =
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
@@ -59,7 +60,11 @@ pub fn version_info(git_version: &str) -> Option<Value> {
 }
 
 fn scope(r: &ResourceDef) -> &'static str {
-    if r.namespaced { "Namespaced" } else { "Cluster" }
+    if r.namespaced {
+        "Namespaced"
+    } else {
+        "Cluster"
+    }
 }
 
 fn aggregated_resource(r: &ResourceDef) -> Value {
@@ -121,7 +126,10 @@ pub fn aggregated_api(version: &str) -> Value {
 
 /// `/apis` as an `APIGroupDiscoveryList`.
 pub fn aggregated_apis(version: &str) -> Value {
-    aggregated_list(GROUPS.iter().map(|g| aggregated_group(g)).collect(), version)
+    aggregated_list(
+        GROUPS.iter().map(|g| aggregated_group(g)).collect(),
+        version,
+    )
 }
 
 /// `/api` as legacy `APIVersions`; `server_address` is `host:port`.
@@ -236,7 +244,9 @@ mod tests {
 
     #[test]
     fn aggregated_documents_match_the_recorded_fixtures() {
-        let Some(api) = fixture("aggregated-api.json") else { return };
+        let Some(api) = fixture("aggregated-api.json") else {
+            return;
+        };
         let ours = aggregated_api("v2");
         assert_eq!(ours["kind"], api["kind"]);
         assert_eq!(ours["apiVersion"], api["apiVersion"]);
@@ -245,12 +255,16 @@ mod tests {
         assert_eq!(v["freshness"], api["items"][0]["versions"][0]["freshness"]);
         assert_covers(
             v["resources"].as_array().unwrap(),
-            api["items"][0]["versions"][0]["resources"].as_array().unwrap(),
+            api["items"][0]["versions"][0]["resources"]
+                .as_array()
+                .unwrap(),
             "resource",
             &["configmaps"],
         );
 
-        let Some(apis) = fixture("aggregated-apis.json") else { return };
+        let Some(apis) = fixture("aggregated-apis.json") else {
+            return;
+        };
         let ours = aggregated_apis("v2");
         let items = ours["items"].as_array().unwrap();
         let recorded = apis["items"].as_array().unwrap();
@@ -292,7 +306,10 @@ mod tests {
             assert_eq!(version_info(DEFAULT_SERVER_VERSION).unwrap(), f);
         }
         let v = version_info("v1.30.2").unwrap();
-        assert_eq!((v["major"].as_str(), v["minor"].as_str()), (Some("1"), Some("30")));
+        assert_eq!(
+            (v["major"].as_str(), v["minor"].as_str()),
+            (Some("1"), Some("30"))
+        );
         assert!(version_info("1.30").is_none());
         assert!(version_info("vx.y.z").is_none());
     }
@@ -302,7 +319,9 @@ mod tests {
         let kubectl = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
         assert_eq!(aggregated_version(kubectl), Some("v2"));
         assert_eq!(
-            aggregated_version("application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"),
+            aggregated_version(
+                "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
+            ),
             Some("v2beta1")
         );
         assert_eq!(aggregated_version("application/json, */*"), None);

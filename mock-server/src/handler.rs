@@ -79,7 +79,11 @@ impl Reply {
     }
 
     fn text(status: u16, text: &str) -> Reply {
-        Reply::bytes(status, "text/plain; charset=utf-8", text.as_bytes().to_vec())
+        Reply::bytes(
+            status,
+            "text/plain; charset=utf-8",
+            text.as_bytes().to_vec(),
+        )
     }
 
     fn page_not_found() -> Reply {
@@ -122,7 +126,17 @@ pub(crate) async fn handle(
         Err(e) => {
             tracing::debug!(error = %e, "reading the request body failed");
             let s = Status::unknown_error(413, "Request entity too large: limit is 3145728");
-            return finish(&state, &parts, &path, &raw_query, None, UserInfo::default(), Reply::status(&s), start, time);
+            return finish(
+                &state,
+                &parts,
+                &path,
+                &raw_query,
+                None,
+                UserInfo::default(),
+                Reply::status(&s),
+                start,
+                time,
+            );
         }
     };
     let authn = state.authn.authenticate(&AuthnRequest {
@@ -134,7 +148,17 @@ pub(crate) async fn handle(
         ChainResult::Unauthorized(reason) => {
             tracing::info!(%path, %reason, "unauthorized");
             let reply = Reply::status(&Status::unauthorized());
-            return finish(&state, &parts, &path, &raw_query, None, UserInfo::default(), reply, start, time);
+            return finish(
+                &state,
+                &parts,
+                &path,
+                &raw_query,
+                None,
+                UserInfo::default(),
+                reply,
+                start,
+                time,
+            );
         }
     };
     let mut ctx = Ctx {
@@ -149,7 +173,9 @@ pub(crate) async fn handle(
     };
     let reply = route(&mut ctx).await;
     let decoded = ctx.decoded.take().or_else(|| raw_body_for_journal(&body));
-    finish(&state, &parts, &path, &raw_query, decoded, user, reply, start, time)
+    finish(
+        &state, &parts, &path, &raw_query, decoded, user, reply, start, time,
+    )
 }
 
 /// A body we did not decode, for the journal: JSON if it parses, else text.
@@ -179,7 +205,10 @@ fn finish(
         .iter()
         .map(|(k, v)| {
             let v = String::from_utf8_lossy(v.as_bytes());
-            (k.as_str().to_string(), journal::redact_header(k.as_str(), &v))
+            (
+                k.as_str().to_string(),
+                journal::redact_header(k.as_str(), &v),
+            )
         })
         .collect();
     state.journal.record(JournalEntry {
@@ -194,12 +223,16 @@ fn finish(
         time,
     });
     let mut resp = Response::new(reply.body);
-    *resp.status_mut() = hyper::StatusCode::from_u16(reply.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *resp.status_mut() = hyper::StatusCode::from_u16(reply.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&reply.content_type) {
         h.insert(CONTENT_TYPE, v);
     }
-    h.insert("cache-control", HeaderValue::from_static("no-cache, private"));
+    h.insert(
+        "cache-control",
+        HeaderValue::from_static("no-cache, private"),
+    );
     if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
         h.insert("audit-id", v);
     }
@@ -332,7 +365,11 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
     if (in_ns_path && !def.namespaced) || info.extra_parts {
         return Err(Status::not_found_path());
     }
-    let ns = if def.namespaced { info.namespace.as_str() } else { "" };
+    let ns = if def.namespaced {
+        info.namespace.as_str()
+    } else {
+        ""
+    };
 
     if !info.subresource.is_empty() {
         if !def.has_subresource(&info.subresource) {
@@ -367,7 +404,10 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
             let scope = (def.namespaced && !info.namespace.is_empty()).then_some(ns);
             let list = store.list(def, scope, &opts)?;
             let mut meta = Map::new();
-            meta.insert("resourceVersion".into(), json!(list.resource_version.to_string()));
+            meta.insert(
+                "resourceVersion".into(),
+                json!(list.resource_version.to_string()),
+            );
             if let Some(c) = list.continue_token {
                 meta.insert("continue".into(), json!(c));
             }
@@ -436,7 +476,10 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
             let mut items = Vec::new();
             for item in list.items {
                 let name = item["metadata"]["name"].as_str().unwrap_or("").to_string();
-                let item_ns = item["metadata"]["namespace"].as_str().unwrap_or("").to_string();
+                let item_ns = item["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
                 if let Ok(mut gone) = store.delete(def, &item_ns, &name, &del) {
                     if let Value::Object(m) = &mut gone {
                         m.remove("kind");
@@ -508,15 +551,11 @@ fn decode_body(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<Value, Status> {
     match media_type(ctx.headers).as_str() {
         "" | "application/json" => serde_json::from_slice(ctx.body).map_err(|e| cannot(&e)),
         "application/yaml" => serde_yaml::from_slice(ctx.body).map_err(|e| cannot(&e)),
-        "application/vnd.kubernetes.protobuf" => decode_protobuf(ctx.body).map_err(|e| cannot(&e)),
+        "application/vnd.kubernetes.protobuf" => {
+            crate::protobuf::decode(ctx.body).map_err(|e| cannot(&e))
+        }
         _ => Err(Status::unsupported_media_type()),
     }
-}
-
-/// A Kubernetes protobuf body as the JSON object it encodes.
-fn decode_protobuf(body: &[u8]) -> Result<Value, Box<dyn std::error::Error>> {
-    let _ = body;
-    Err("protobuf request bodies are not supported yet".into())
 }
 
 /// Decodes a body for create/update and applies `fieldValidation`.
@@ -560,13 +599,19 @@ fn unknown_fields(def: &ResourceDef, obj: &Value) -> Vec<String> {
             }
             f if def.fields.contains(&f) => {
                 let nested: &[&str] = match (def.plural, f) {
-                    ("roles" | "clusterroles", "rules") => {
-                        &["verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs"]
-                    }
+                    ("roles" | "clusterroles", "rules") => &[
+                        "verbs",
+                        "apiGroups",
+                        "resources",
+                        "resourceNames",
+                        "nonResourceURLs",
+                    ],
                     ("rolebindings" | "clusterrolebindings", "subjects") => {
                         &["kind", "apiGroup", "name", "namespace"]
                     }
-                    ("rolebindings" | "clusterrolebindings", "roleRef") => &["apiGroup", "kind", "name"],
+                    ("rolebindings" | "clusterrolebindings", "roleRef") => {
+                        &["apiGroup", "kind", "name"]
+                    }
                     _ => continue,
                 };
                 let check = |prefix: String, item: &Value, out: &mut Vec<String>| {
@@ -593,7 +638,12 @@ fn unknown_fields(def: &ResourceDef, obj: &Value) -> Vec<String> {
     out
 }
 
-fn patch(ctx: &mut Ctx<'_>, def: &'static ResourceDef, ns: &str, name: &str) -> Result<Reply, Status> {
+fn patch(
+    ctx: &mut Ctx<'_>,
+    def: &'static ResourceDef,
+    ns: &str,
+    name: &str,
+) -> Result<Reply, Status> {
     let kind = media_type(ctx.headers);
     if kind != "application/merge-patch+json" && kind != "application/json-patch+json" {
         return Err(Status::unsupported_patch_media_type());
@@ -614,7 +664,12 @@ fn patch(ctx: &mut Ctx<'_>, def: &'static ResourceDef, ns: &str, name: &str) -> 
                 let ops: json_patch::Patch = serde_json::from_value(patch.clone())
                     .map_err(|e| Status::bad_request(format!("error decoding patch: {e}")))?;
                 json_patch::patch(&mut doc, &ops).map_err(|e| {
-                    Status::unknown_error(422, format!("the server rejected our request due to an error in our request: {e}"))
+                    Status::unknown_error(
+                        422,
+                        format!(
+                            "the server rejected our request due to an error in our request: {e}"
+                        ),
+                    )
                 })?;
             }
             Ok(doc)
@@ -633,9 +688,16 @@ fn list_options(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<ListOptions, Status>
     };
     Ok(ListOptions {
         label_selector: LabelSelector::parse(ctx.query.get("labelSelector").unwrap_or(""))?,
-        field_selector: FieldSelector::parse(ctx.query.get("fieldSelector").unwrap_or(""), def.plural)?,
+        field_selector: FieldSelector::parse(
+            ctx.query.get("fieldSelector").unwrap_or(""),
+            def.plural,
+        )?,
         limit,
-        continue_token: ctx.query.get("continue").filter(|c| !c.is_empty()).map(str::to_string),
+        continue_token: ctx
+            .query
+            .get("continue")
+            .filter(|c| !c.is_empty())
+            .map(str::to_string),
     })
 }
 
@@ -647,8 +709,9 @@ fn delete_options(ctx: &Ctx<'_>) -> Result<DeleteOptions, Status> {
     if ctx.body.is_empty() {
         return Ok(opts);
     }
-    let body: Value = serde_json::from_slice(ctx.body)
-        .map_err(|e| Status::bad_request(format!("couldn't get version/kind; json parse error: {e}")))?;
+    let body: Value = serde_json::from_slice(ctx.body).map_err(|e| {
+        Status::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
+    })?;
     if let Some(p) = body.get("preconditions") {
         opts.precondition_uid = p.get("uid").and_then(Value::as_str).map(str::to_string);
         opts.precondition_resource_version = p
@@ -696,7 +759,8 @@ impl hyper::body::Body for ChannelBody {
 }
 
 fn event_line(event_type: &str, object: &Value) -> Bytes {
-    let mut line = serde_json::to_vec(&json!({"type": event_type, "object": object})).unwrap_or_default();
+    let mut line =
+        serde_json::to_vec(&json!({"type": event_type, "object": object})).unwrap_or_default();
     line.push(b'\n');
     Bytes::from(line)
 }
@@ -705,12 +769,16 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
     let opts = list_options(ctx, def)?;
     let from = match ctx.query.get("resourceVersion") {
         None | Some("") => None,
-        Some(rv) => Some(rv.parse::<u64>().map_err(|_| {
-            Status::bad_request(format!("invalid resource version: {rv:?}"))
-        })?),
+        Some(rv) => Some(
+            rv.parse::<u64>()
+                .map_err(|_| Status::bad_request(format!("invalid resource version: {rv:?}")))?,
+        ),
     };
     let timeout = match ctx.query.get("timeoutSeconds") {
-        Some(t) => Duration::from_secs(t.parse().map_err(|_| Status::bad_request(format!("invalid timeoutSeconds: {t:?}")))?),
+        Some(t) => Duration::from_secs(
+            t.parse()
+                .map_err(|_| Status::bad_request(format!("invalid timeoutSeconds: {t:?}")))?,
+        ),
         None => DEFAULT_WATCH_TIMEOUT,
     };
     let scope = (def.namespaced && !ctx.info.namespace.is_empty()).then(|| ns.to_string());
@@ -726,7 +794,11 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
         for e in initial.iter().filter(|e| wanted(e)) {
-            if tx.send(event_line(e.event_type.as_str(), &e.object)).await.is_err() {
+            if tx
+                .send(event_line(e.event_type.as_str(), &e.object))
+                .await
+                .is_err()
+            {
                 return;
             }
         }

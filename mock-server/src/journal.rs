@@ -142,7 +142,10 @@ mod tests {
 
     #[test]
     fn credentials_are_redacted() {
-        assert_eq!(redact_header("Authorization", "Bearer abc.def"), "Bearer <redacted>");
+        assert_eq!(
+            redact_header("Authorization", "Bearer abc.def"),
+            "Bearer <redacted>"
+        );
         assert_eq!(redact_header("authorization", "abc"), "<redacted>");
         assert_eq!(redact_header("Impersonate-User", "bob"), "bob");
         let b = redact_body(json!({"kind": "TokenReview", "spec": {"token": "sekret"}}));

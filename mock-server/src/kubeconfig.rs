@@ -44,9 +44,12 @@ pub fn write_private_file(path: &Path, contents: &str) -> io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("{} names no file", path.display())))?;
+    let file_name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} names no file", path.display()),
+        )
+    })?;
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
         file_name.to_string_lossy(),
@@ -81,8 +84,14 @@ mod tests {
         let v: serde_json::Value = serde_yaml::from_str(&y).unwrap();
         assert_eq!(v["current-context"], "kubernetes-admin@kubernetes");
         assert_eq!(v["clusters"][0]["name"], "kubernetes");
-        assert_eq!(v["clusters"][0]["cluster"]["server"], "https://127.0.0.1:6443");
-        assert_eq!(v["clusters"][0]["cluster"]["certificate-authority-data"], "Q0E=");
+        assert_eq!(
+            v["clusters"][0]["cluster"]["server"],
+            "https://127.0.0.1:6443"
+        );
+        assert_eq!(
+            v["clusters"][0]["cluster"]["certificate-authority-data"],
+            "Q0E="
+        );
         assert_eq!(v["users"][0]["name"], "kubernetes-admin");
         assert_eq!(v["users"][0]["user"]["client-key-data"], "S0VZ");
         assert_eq!(v["contexts"][0]["context"]["user"], "kubernetes-admin");
@@ -99,6 +108,10 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
         let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
     }
 }

@@ -139,8 +139,14 @@ impl MockServerBuilder {
 
     /// Serves `POST` on a virtual resource: `path` is a plural (`selfsubjectaccessreviews`)
     /// or `plural/subresource` (`serviceaccounts/token`) in API group `group`.
-    pub fn virtual_resource(mut self, group: &str, path: &str, handler: Arc<dyn VirtualResource>) -> Self {
-        self.virtuals.push((group.to_string(), path.to_string(), handler));
+    pub fn virtual_resource(
+        mut self,
+        group: &str,
+        path: &str,
+        handler: Arc<dyn VirtualResource>,
+    ) -> Self {
+        self.virtuals
+            .push((group.to_string(), path.to_string(), handler));
         self
     }
 
@@ -160,7 +166,10 @@ impl MockServerBuilder {
         let prepared = self.prepare()?;
         let listener = tokio::net::TcpListener::bind(prepared.listen)
             .await
-            .map_err(|source| MockError::Bind { addr: prepared.listen, source })?;
+            .map_err(|source| MockError::Bind {
+                addr: prepared.listen,
+                source,
+            })?;
         Ok(prepared.launch(listener, tokio::runtime::Handle::current(), None))
     }
 
@@ -175,7 +184,10 @@ impl MockServerBuilder {
             .map_err(MockError::Runtime)?;
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind(prepared.listen))
-            .map_err(|source| MockError::Bind { addr: prepared.listen, source })?;
+            .map_err(|source| MockError::Bind {
+                addr: prepared.listen,
+                source,
+            })?;
         let handle = runtime.handle().clone();
         Ok(prepared.launch(listener, handle, Some(runtime)))
     }
@@ -309,7 +321,12 @@ impl MockServer {
 
     /// The admin kubeconfig (kubeadm's `admin.conf` layout) as YAML.
     pub fn admin_kubeconfig(&self) -> String {
-        kubeconfig::admin_kubeconfig(&self.url, self.pki.ca_pem(), &self.admin.cert_pem, &self.admin.key_pem)
+        kubeconfig::admin_kubeconfig(
+            &self.url,
+            self.pki.ca_pem(),
+            &self.admin.cert_pem,
+            &self.admin.key_pem,
+        )
     }
 
     /// Writes the admin kubeconfig to `path` atomically with mode 0600.
@@ -334,7 +351,11 @@ impl MockServer {
 
     /// Issues a client certificate signed by the cluster CA: CN = `user`, O = each group
     /// (at most two). Returns `(cert_pem, key_pem)`.
-    pub fn issue_client_cert(&self, user: &str, groups: &[&str]) -> Result<(String, String), MockError> {
+    pub fn issue_client_cert(
+        &self,
+        user: &str,
+        groups: &[&str],
+    ) -> Result<(String, String), MockError> {
         let c = self.pki.issue_client_cert(user, groups)?;
         Ok((c.cert_pem, c.key_pem))
     }

@@ -33,7 +33,10 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("mock-apiserver: cannot start the runtime: {e}");
@@ -58,13 +61,19 @@ async fn run(args: Args) -> ExitCode {
     };
     if let Some(path) = &args.kubeconfig_out {
         if let Err(e) = server.write_admin_kubeconfig(path) {
-            eprintln!("mock-apiserver: cannot write --kubeconfig-out {}: {e}", path.display());
+            eprintln!(
+                "mock-apiserver: cannot write --kubeconfig-out {}: {e}",
+                path.display()
+            );
             return ExitCode::FAILURE;
         }
     }
     {
         let mut out = std::io::stdout().lock();
-        if writeln!(out, "listening on {}", server.url()).and_then(|_| out.flush()).is_err() {
+        if writeln!(out, "listening on {}", server.url())
+            .and_then(|_| out.flush())
+            .is_err()
+        {
             return ExitCode::FAILURE;
         }
     }

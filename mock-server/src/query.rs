@@ -47,15 +47,13 @@ pub fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -78,7 +76,9 @@ mod tests {
 
     #[test]
     fn decodes_selectors_and_flags() {
-        let q = Query::parse("fieldSelector=metadata.name%3Dx&limit=500&watch=true&labelSelector=a+in+(b)");
+        let q = Query::parse(
+            "fieldSelector=metadata.name%3Dx&limit=500&watch=true&labelSelector=a+in+(b)",
+        );
         assert_eq!(q.get("fieldSelector"), Some("metadata.name=x"));
         assert_eq!(q.get("limit"), Some("500"));
         assert!(q.flag("watch"));

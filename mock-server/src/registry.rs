@@ -84,7 +84,9 @@ const RW: &[&str] = &[
     "update",
     "watch",
 ];
-const NS_VERBS: &[&str] = &["create", "delete", "get", "list", "patch", "update", "watch"];
+const NS_VERBS: &[&str] = &[
+    "create", "delete", "get", "list", "patch", "update", "watch",
+];
 const CREATE: &[&str] = &["create"];
 const RBAC: &str = "rbac.authorization.k8s.io";
 
@@ -169,13 +171,29 @@ pub static RESOURCES: &[ResourceDef] = &[
             verbs: &["create"],
         }],
         delete_returns: DeleteReturns::Object,
-        fields: &["secrets", "imagePullSecrets", "automountServiceAccountToken"],
-        ..stored("", "serviceaccounts", "ServiceAccount", "serviceaccount", true)
+        fields: &[
+            "secrets",
+            "imagePullSecrets",
+            "automountServiceAccountToken",
+        ],
+        ..stored(
+            "",
+            "serviceaccounts",
+            "ServiceAccount",
+            "serviceaccount",
+            true,
+        )
     },
     ResourceDef {
         create_on_update: true,
         fields: &["subjects", "roleRef"],
-        ..stored(RBAC, "clusterrolebindings", "ClusterRoleBinding", "clusterrolebinding", false)
+        ..stored(
+            RBAC,
+            "clusterrolebindings",
+            "ClusterRoleBinding",
+            "clusterrolebinding",
+            false,
+        )
     },
     ResourceDef {
         create_on_update: true,
@@ -349,8 +367,14 @@ mod tests {
             find_plural("serviceaccounts").unwrap().delete_returns,
             DeleteReturns::Object
         );
-        assert_eq!(find_plural("secrets").unwrap().delete_returns, DeleteReturns::Status);
-        assert_eq!(find_plural("roles").unwrap().delete_returns, DeleteReturns::Status);
+        assert_eq!(
+            find_plural("secrets").unwrap().delete_returns,
+            DeleteReturns::Status
+        );
+        assert_eq!(
+            find_plural("roles").unwrap().delete_returns,
+            DeleteReturns::Status
+        );
         assert!(find_plural("roles").unwrap().create_on_update);
         assert!(!find_plural("serviceaccounts").unwrap().create_on_update);
         assert_eq!(

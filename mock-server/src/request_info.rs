@@ -134,14 +134,26 @@ mod tests {
             p("GET", "/api/v1/namespaces/default/pods", "watch=true").verb,
             "watch"
         );
-        assert_eq!(p("GET", "/api/v1/namespaces/default/pods/x", "").verb, "get");
+        assert_eq!(
+            p("GET", "/api/v1/namespaces/default/pods/x", "").verb,
+            "get"
+        );
         assert_eq!(
             p("POST", "/api/v1/namespaces/default/serviceaccounts", "").verb,
             "create"
         );
-        assert_eq!(p("PUT", "/api/v1/namespaces/d/secrets/s", "").verb, "update");
-        assert_eq!(p("PATCH", "/api/v1/namespaces/d/secrets/s", "").verb, "patch");
-        assert_eq!(p("DELETE", "/api/v1/namespaces/d/secrets/s", "").verb, "delete");
+        assert_eq!(
+            p("PUT", "/api/v1/namespaces/d/secrets/s", "").verb,
+            "update"
+        );
+        assert_eq!(
+            p("PATCH", "/api/v1/namespaces/d/secrets/s", "").verb,
+            "patch"
+        );
+        assert_eq!(
+            p("DELETE", "/api/v1/namespaces/d/secrets/s", "").verb,
+            "delete"
+        );
         assert_eq!(
             p("DELETE", "/api/v1/namespaces/d/secrets", "").verb,
             "deletecollection"
@@ -157,7 +169,12 @@ mod tests {
         );
         assert!(i.is_resource_request);
         assert_eq!(
-            (i.namespace.as_str(), i.resource.as_str(), i.name.as_str(), i.subresource.as_str()),
+            (
+                i.namespace.as_str(),
+                i.resource.as_str(),
+                i.name.as_str(),
+                i.subresource.as_str()
+            ),
             ("default", "serviceaccounts", "x", "token")
         );
         let i = RequestInfo::parse("GET", "/api/v1/namespaces/foo", "");
@@ -173,7 +190,15 @@ mod tests {
         assert_eq!(i.api_group, "rbac.authorization.k8s.io");
         assert_eq!(i.namespace, "");
         assert_eq!(i.name, "admin");
-        for np in ["/", "/api", "/api/v1", "/apis", "/apis/apps/v1", "/version", "/healthz"] {
+        for np in [
+            "/",
+            "/api",
+            "/api/v1",
+            "/apis",
+            "/apis/apps/v1",
+            "/version",
+            "/healthz",
+        ] {
             let i = RequestInfo::parse("GET", np, "");
             assert!(!i.is_resource_request, "{np}");
             assert_eq!(i.verb, "get");

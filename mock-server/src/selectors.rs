@@ -39,7 +39,10 @@ fn split_terms(s: &str) -> Vec<&str> {
         }
     }
     out.push(&s[start..]);
-    out.into_iter().map(str::trim).filter(|t| !t.is_empty()).collect()
+    out.into_iter()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 fn parse_set(s: &str) -> Option<Vec<String>> {
@@ -219,7 +222,9 @@ mod tests {
         let e = FieldSelector::parse("spec.foo=1", "secrets").unwrap_err();
         assert_eq!(e.message, "field label not supported: spec.foo");
         assert_eq!(
-            FieldSelector::parse("metadata.name=x", "pods").unwrap().name(),
+            FieldSelector::parse("metadata.name=x", "pods")
+                .unwrap()
+                .name(),
             Some("x")
         );
     }

@@ -21,7 +21,8 @@ use crate::selectors::{FieldSelector, LabelSelector};
 use crate::status::Status;
 
 /// Namespaces that exist when the server starts.
-pub const INITIAL_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+pub const INITIAL_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /// How many past events the store keeps for watches that start at an old resourceVersion.
 const EVENT_LOG_CAPACITY: usize = 4096;
@@ -269,7 +270,12 @@ fn apply_kind_defaults(def: &ResourceDef, obj: &mut Value) {
                     }
                 }
             }
-            if map.get("type").and_then(Value::as_str).unwrap_or("").is_empty() {
+            if map
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .is_empty()
+            {
                 map.insert("type".into(), Value::String("Opaque".into()));
             }
         }
@@ -277,7 +283,10 @@ fn apply_kind_defaults(def: &ResourceDef, obj: &mut Value) {
             // cleanSecretReferences: only `name` survives in `secrets[]`.
             if let Some(Value::Array(refs)) = map.get_mut("secrets") {
                 for r in refs.iter_mut() {
-                    let name = r.get("name").cloned().unwrap_or(Value::String(String::new()));
+                    let name = r
+                        .get("name")
+                        .cloned()
+                        .unwrap_or(Value::String(String::new()));
                     *r = json!({ "name": name });
                 }
             }
@@ -288,7 +297,12 @@ fn apply_kind_defaults(def: &ResourceDef, obj: &mut Value) {
         }
         "rolebindings" | "clusterrolebindings" => {
             if let Some(Value::Object(rr)) = map.get_mut("roleRef") {
-                if rr.get("apiGroup").and_then(Value::as_str).unwrap_or("").is_empty() {
+                if rr
+                    .get("apiGroup")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .is_empty()
+                {
                     rr.insert(
                         "apiGroup".into(),
                         Value::String("rbac.authorization.k8s.io".into()),
@@ -297,10 +311,17 @@ fn apply_kind_defaults(def: &ResourceDef, obj: &mut Value) {
             }
             if let Some(Value::Array(subjects)) = map.get_mut("subjects") {
                 for s in subjects.iter_mut() {
-                    let kind = s.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+                    let kind = s
+                        .get("kind")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
                     if let Value::Object(s) = s {
                         if (kind == "User" || kind == "Group")
-                            && s.get("apiGroup").and_then(Value::as_str).unwrap_or("").is_empty()
+                            && s.get("apiGroup")
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .is_empty()
                         {
                             s.insert(
                                 "apiGroup".into(),
@@ -432,13 +453,25 @@ impl Store {
             let prefix = meta_str(&obj, "generateName").to_string();
             if !prefix.is_empty() {
                 let prefix: String = prefix.chars().take(58).collect();
-                set_meta(&mut obj, "name", Value::String(format!("{prefix}{}", random_suffix())));
+                set_meta(
+                    &mut obj,
+                    "name",
+                    Value::String(format!("{prefix}{}", random_suffix())),
+                );
                 generated = true;
             }
         }
         crate::admission::validate_create(def, &obj)?;
         let name = meta_str(&obj, "name").to_string();
-        let key = (def.plural, if def.namespaced { ns.to_string() } else { String::new() }, name.clone());
+        let key = (
+            def.plural,
+            if def.namespaced {
+                ns.to_string()
+            } else {
+                String::new()
+            },
+            name.clone(),
+        );
         if inner.objects.contains_key(&key) {
             return Err(if generated {
                 Status::generate_name_conflict(def.group, def.plural, &name, 1)
@@ -446,11 +479,21 @@ impl Store {
                 Status::already_exists(def.group, def.plural, &name)
             });
         }
-        for f in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"] {
+        for f in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "selfLink",
+        ] {
             remove_meta(&mut obj, f);
         }
         let now = now_rfc3339();
-        set_meta(&mut obj, "uid", Value::String(uuid::Uuid::new_v4().to_string()));
+        set_meta(
+            &mut obj,
+            "uid",
+            Value::String(uuid::Uuid::new_v4().to_string()),
+        );
         set_meta(&mut obj, "creationTimestamp", Value::String(now.clone()));
         apply_kind_defaults(def, &mut obj);
         if !opts.field_manager.is_empty() {
@@ -470,7 +513,11 @@ impl Store {
             WatchEvent {
                 event_type: EventType::Added,
                 resource: def.plural,
-                namespace: if def.namespaced { ns.to_string() } else { String::new() },
+                namespace: if def.namespaced {
+                    ns.to_string()
+                } else {
+                    String::new()
+                },
                 object: obj.clone(),
                 resource_version: rv,
             },
@@ -712,7 +759,9 @@ impl Store {
                     def.group,
                     def.plural,
                     name,
-                    &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {have}"),
+                    &format!(
+                        "Precondition failed: UID in precondition: {uid}, UID in object meta: {have}"
+                    ),
                 ));
             }
         }
@@ -723,7 +772,9 @@ impl Store {
                     def.group,
                     def.plural,
                     name,
-                    &format!("Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {have}"),
+                    &format!(
+                        "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {have}"
+                    ),
                 ));
             }
         }
@@ -810,7 +861,11 @@ impl Store {
                 })
                 .collect(),
             Some(rv) => {
-                let oldest = inner.log.front().map(|e| e.resource_version).unwrap_or(inner.resource_version + 1);
+                let oldest = inner
+                    .log
+                    .front()
+                    .map(|e| e.resource_version)
+                    .unwrap_or(inner.resource_version + 1);
                 if rv + 1 < oldest && rv < inner.resource_version {
                     return Err(Status::expired(format!(
                         "too old resource version: {rv} ({})",
@@ -842,7 +897,11 @@ impl Store {
 fn key_of(def: &'static ResourceDef, ns: &str, name: &str) -> Key {
     (
         def.plural,
-        if def.namespaced { ns.to_string() } else { String::new() },
+        if def.namespaced {
+            ns.to_string()
+        } else {
+            String::new()
+        },
         name.to_string(),
     )
 }
@@ -911,7 +970,9 @@ fn decode_continue(token: &str) -> Result<String, Status> {
         .map_err(|e| invalid(&e.to_string()))?;
     let v: Value = serde_json::from_slice(&raw).map_err(|e| invalid(&e.to_string()))?;
     if v.get("v").and_then(Value::as_str) != Some("meta.k8s.io/v1") {
-        return Err(invalid("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"));
+        return Err(invalid(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        ));
     }
     v.get("start")
         .and_then(Value::as_str)

@@ -44,9 +44,7 @@ pub enum TlsError {
     #[error("building the client certificate verifier failed: {0}")]
     Verifier(#[from] rustls::server::VerifierBuilderError),
     /// A client certificate was asked for with more groups than can be encoded.
-    #[error(
-        "a client certificate can carry at most 2 groups (O entries), {0} were asked for"
-    )]
+    #[error("a client certificate can carry at most 2 groups (O entries), {0} were asked for")]
     TooManyGroups(usize),
 }
 
@@ -108,7 +106,10 @@ impl Pki {
 
         let serving_key = KeyPair::generate()?;
         let mut leaf = CertificateParams::new(
-            SERVING_SANS.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            SERVING_SANS
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
         )?;
         leaf.distinguished_name = rcgen::DistinguishedName::new();
         leaf.distinguished_name
@@ -146,9 +147,7 @@ impl Pki {
         // rcgen keeps one value per attribute type, so a second group is written under the
         // same OID spelled as a custom type; both are plain `O=` attributes on the wire.
         if let Some(g) = groups.first() {
-            params
-                .distinguished_name
-                .push(DnType::OrganizationName, *g);
+            params.distinguished_name.push(DnType::OrganizationName, *g);
         }
         if let Some(g) = groups.get(1) {
             params.distinguished_name.push(
@@ -176,9 +175,10 @@ impl Pki {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut roots = RootCertStore::empty();
         roots.add(self.ca_der.clone())?;
-        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-            .allow_unauthenticated()
-            .build()?;
+        let verifier =
+            WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .allow_unauthenticated()
+                .build()?;
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.serving_key_der.clone()));
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
@@ -195,7 +195,12 @@ impl Pki {
 pub fn user_from_certificate(der: &[u8]) -> Option<UserInfo> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
     let subject = cert.subject();
-    let username = subject.iter_common_name().next()?.as_str().ok()?.to_string();
+    let username = subject
+        .iter_common_name()
+        .next()?
+        .as_str()
+        .ok()?
+        .to_string();
     let groups = subject
         .iter_organization()
         .filter_map(|o| o.as_str().ok().map(str::to_string))
@@ -263,7 +268,10 @@ mod tests {
             })
             .collect();
         for want in SERVING_SANS {
-            assert!(names.iter().any(|n| n == want), "{want} missing in {names:?}");
+            assert!(
+                names.iter().any(|n| n == want),
+                "{want} missing in {names:?}"
+            );
         }
         pki.server_config().unwrap();
     }

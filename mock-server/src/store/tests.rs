@@ -26,7 +26,10 @@ fn initial_namespaces_have_default_sa_and_root_ca() {
     }
     let ns = s.get(def("namespaces"), "", "default").unwrap();
     assert_eq!(ns["status"]["phase"], "Active");
-    assert_eq!(ns["metadata"]["labels"]["kubernetes.io/metadata.name"], "default");
+    assert_eq!(
+        ns["metadata"]["labels"]["kubernetes.io/metadata.name"],
+        "default"
+    );
 }
 
 #[test]
@@ -34,10 +37,20 @@ fn create_sets_system_fields_and_bumps_one_counter() {
     let s = store();
     let before = s.resource_version();
     let a = s
-        .create(def("serviceaccounts"), "default", json!({"metadata": {"name": "a", "uid": "client-uid"}}), &opts())
+        .create(
+            def("serviceaccounts"),
+            "default",
+            json!({"metadata": {"name": "a", "uid": "client-uid"}}),
+            &opts(),
+        )
         .unwrap();
     let b = s
-        .create(def("roles"), "default", json!({"metadata": {"name": "r"}, "rules": []}), &opts())
+        .create(
+            def("roles"),
+            "default",
+            json!({"metadata": {"name": "r"}, "rules": []}),
+            &opts(),
+        )
         .unwrap();
     assert_eq!(a["kind"], "ServiceAccount");
     assert_eq!(a["apiVersion"], "v1");
@@ -46,8 +59,16 @@ fn create_sets_system_fields_and_bumps_one_counter() {
     assert_eq!(a["metadata"]["uid"].as_str().unwrap().len(), 36);
     let ts = a["metadata"]["creationTimestamp"].as_str().unwrap();
     assert!(ts.ends_with('Z') && ts.len() == 20, "{ts}");
-    let rv_a: u64 = a["metadata"]["resourceVersion"].as_str().unwrap().parse().unwrap();
-    let rv_b: u64 = b["metadata"]["resourceVersion"].as_str().unwrap().parse().unwrap();
+    let rv_a: u64 = a["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let rv_b: u64 = b["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(rv_a, before + 1);
     assert_eq!(rv_b, before + 2);
     assert_eq!(b["apiVersion"], "rbac.authorization.k8s.io/v1");
@@ -59,20 +80,54 @@ fn create_sets_system_fields_and_bumps_one_counter() {
 fn conflicts_and_missing_things() {
     let s = store();
     let sa = def("serviceaccounts");
-    s.create(sa, "default", json!({"metadata": {"name": "x"}}), &opts()).unwrap();
-    let e = s.create(sa, "default", json!({"metadata": {"name": "x"}}), &opts()).unwrap_err();
-    assert_eq!((e.code, e.message.as_str()), (409, "serviceaccounts \"x\" already exists"));
+    s.create(sa, "default", json!({"metadata": {"name": "x"}}), &opts())
+        .unwrap();
     let e = s
-        .create(def("roles"), "default", json!({"metadata": {"name": "x"}}), &opts())
-        .and_then(|_| s.create(def("roles"), "default", json!({"metadata": {"name": "x"}}), &opts()))
+        .create(sa, "default", json!({"metadata": {"name": "x"}}), &opts())
         .unwrap_err();
-    assert_eq!(e.message, "roles.rbac.authorization.k8s.io \"x\" already exists");
-    let e = s.create(sa, "nope", json!({"metadata": {"name": "x"}}), &opts()).unwrap_err();
-    assert_eq!((e.code, e.message.as_str()), (404, "namespaces \"nope\" not found"));
-    let e = s.get(sa, "default", "missing").unwrap_err();
-    assert_eq!((e.code, e.message.as_str()), (404, "serviceaccounts \"missing\" not found"));
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (409, "serviceaccounts \"x\" already exists")
+    );
     let e = s
-        .create(sa, "default", json!({"metadata": {"name": "y", "namespace": "other"}}), &opts())
+        .create(
+            def("roles"),
+            "default",
+            json!({"metadata": {"name": "x"}}),
+            &opts(),
+        )
+        .and_then(|_| {
+            s.create(
+                def("roles"),
+                "default",
+                json!({"metadata": {"name": "x"}}),
+                &opts(),
+            )
+        })
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "roles.rbac.authorization.k8s.io \"x\" already exists"
+    );
+    let e = s
+        .create(sa, "nope", json!({"metadata": {"name": "x"}}), &opts())
+        .unwrap_err();
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (404, "namespaces \"nope\" not found")
+    );
+    let e = s.get(sa, "default", "missing").unwrap_err();
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (404, "serviceaccounts \"missing\" not found")
+    );
+    let e = s
+        .create(
+            sa,
+            "default",
+            json!({"metadata": {"name": "y", "namespace": "other"}}),
+            &opts(),
+        )
         .unwrap_err();
     assert_eq!(e.code, 400);
     assert_eq!(
@@ -80,7 +135,12 @@ fn conflicts_and_missing_things() {
         "the namespace of the provided object does not match the namespace sent on the request"
     );
     let e = s
-        .create(sa, "default", json!({"metadata": {"name": "z", "resourceVersion": "5"}}), &opts())
+        .create(
+            sa,
+            "default",
+            json!({"metadata": {"name": "z", "resourceVersion": "5"}}),
+            &opts(),
+        )
         .unwrap_err();
     assert_eq!(e.code, 500);
 }
@@ -90,14 +150,27 @@ fn generate_name_and_dry_run() {
     let s = store();
     let sa = def("serviceaccounts");
     let o = s
-        .create(sa, "default", json!({"metadata": {"generateName": "gen-"}}), &opts())
+        .create(
+            sa,
+            "default",
+            json!({"metadata": {"generateName": "gen-"}}),
+            &opts(),
+        )
         .unwrap();
     let name = o["metadata"]["name"].as_str().unwrap();
     assert!(name.starts_with("gen-") && name.len() == 9, "{name}");
     assert!(name[4..].bytes().all(|b| NAME_ALPHABET.contains(&b)));
     let rv = s.resource_version();
     let dry = s
-        .create(sa, "default", json!({"metadata": {"name": "dry"}}), &WriteOptions { dry_run: true, ..opts() })
+        .create(
+            sa,
+            "default",
+            json!({"metadata": {"name": "dry"}}),
+            &WriteOptions {
+                dry_run: true,
+                ..opts()
+            },
+        )
         .unwrap();
     assert!(dry["metadata"].get("resourceVersion").is_none());
     assert!(dry["metadata"]["uid"].is_string());
@@ -109,11 +182,22 @@ fn generate_name_and_dry_run() {
 fn update_conflict_noop_and_create_on_update() {
     let s = store();
     let sa = def("serviceaccounts");
-    let o = s.create(sa, "default", json!({"metadata": {"name": "u"}}), &opts()).unwrap();
-    let rv = o["metadata"]["resourceVersion"].as_str().unwrap().to_string();
+    let o = s
+        .create(sa, "default", json!({"metadata": {"name": "u"}}), &opts())
+        .unwrap();
+    let rv = o["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // Stale resourceVersion -> 409 Conflict.
     let e = s
-        .update(sa, "default", "u", json!({"metadata": {"name": "u", "resourceVersion": "1"}}), &opts())
+        .update(
+            sa,
+            "default",
+            "u",
+            json!({"metadata": {"name": "u", "resourceVersion": "1"}}),
+            &opts(),
+        )
         .unwrap_err();
     assert_eq!(e.code, 409);
     assert_eq!(
@@ -122,29 +206,64 @@ fn update_conflict_noop_and_create_on_update() {
     );
     // Same content -> no write, same resourceVersion.
     let (same, created) = s
-        .update(sa, "default", "u", json!({"metadata": {"name": "u", "resourceVersion": rv}}), &opts())
+        .update(
+            sa,
+            "default",
+            "u",
+            json!({"metadata": {"name": "u", "resourceVersion": rv}}),
+            &opts(),
+        )
         .unwrap();
     assert!(!created);
     assert_eq!(same["metadata"]["resourceVersion"], rv.as_str());
     // A real change bumps it and keeps uid.
     let (changed, _) = s
-        .update(sa, "default", "u", json!({"metadata": {"name": "u"}, "automountServiceAccountToken": false}), &opts())
+        .update(
+            sa,
+            "default",
+            "u",
+            json!({"metadata": {"name": "u"}, "automountServiceAccountToken": false}),
+            &opts(),
+        )
         .unwrap();
     assert_ne!(changed["metadata"]["resourceVersion"], rv.as_str());
     assert_eq!(changed["metadata"]["uid"], o["metadata"]["uid"]);
     // PUT on a missing SA is 404, on a missing Role it creates.
     assert_eq!(
-        s.update(sa, "default", "nope", json!({"metadata": {"name": "nope"}}), &opts()).unwrap_err().code,
+        s.update(
+            sa,
+            "default",
+            "nope",
+            json!({"metadata": {"name": "nope"}}),
+            &opts()
+        )
+        .unwrap_err()
+        .code,
         404
     );
     let (_, created) = s
-        .update(def("roles"), "default", "r", json!({"metadata": {"name": "r"}, "rules": []}), &opts())
+        .update(
+            def("roles"),
+            "default",
+            "r",
+            json!({"metadata": {"name": "r"}, "rules": []}),
+            &opts(),
+        )
         .unwrap();
     assert!(created);
     let e = s
-        .update(sa, "default", "u", json!({"metadata": {"name": "other"}}), &opts())
+        .update(
+            sa,
+            "default",
+            "u",
+            json!({"metadata": {"name": "other"}}),
+            &opts(),
+        )
         .unwrap_err();
-    assert_eq!(e.message, "the name of the object (other) does not match the name on the URL (u)");
+    assert_eq!(
+        e.message,
+        "the name of the object (other) does not match the name on the URL (u)"
+    );
 }
 
 #[test]
@@ -152,31 +271,83 @@ fn list_selectors_paging_and_empty_items() {
     let s = store();
     let cm = def("configmaps");
     for (n, l) in [("a", "x"), ("b", "y"), ("c", "x")] {
-        s.create(cm, "kube-public", json!({"metadata": {"name": n, "labels": {"k": l}}}), &opts())
-            .unwrap();
+        s.create(
+            cm,
+            "kube-public",
+            json!({"metadata": {"name": n, "labels": {"k": l}}}),
+            &opts(),
+        )
+        .unwrap();
     }
-    let all = s.list(cm, Some("kube-public"), &ListOptions::default()).unwrap();
-    let names: Vec<_> = all.items.iter().map(|i| i["metadata"]["name"].as_str().unwrap()).collect();
+    let all = s
+        .list(cm, Some("kube-public"), &ListOptions::default())
+        .unwrap();
+    let names: Vec<_> = all
+        .items
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["a", "b", "c", "kube-root-ca.crt"]);
     assert!(all.items[0].get("kind").is_none());
-    let sel = ListOptions { label_selector: LabelSelector::parse("k=x").unwrap(), ..Default::default() };
-    assert_eq!(s.list(cm, Some("kube-public"), &sel).unwrap().items.len(), 2);
-    let page1 = s.list(cm, Some("kube-public"), &ListOptions { limit: 2, ..Default::default() }).unwrap();
+    let sel = ListOptions {
+        label_selector: LabelSelector::parse("k=x").unwrap(),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.list(cm, Some("kube-public"), &sel).unwrap().items.len(),
+        2
+    );
+    let page1 = s
+        .list(
+            cm,
+            Some("kube-public"),
+            &ListOptions {
+                limit: 2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert_eq!(page1.items.len(), 2);
     assert_eq!(page1.remaining_item_count, Some(2));
     let page2 = s
-        .list(cm, Some("kube-public"), &ListOptions { limit: 2, continue_token: page1.continue_token, ..Default::default() })
+        .list(
+            cm,
+            Some("kube-public"),
+            &ListOptions {
+                limit: 2,
+                continue_token: page1.continue_token,
+                ..Default::default()
+            },
+        )
         .unwrap();
-    let names: Vec<_> = page2.items.iter().map(|i| i["metadata"]["name"].as_str().unwrap()).collect();
+    let names: Vec<_> = page2
+        .items
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["c", "kube-root-ca.crt"]);
     assert!(page2.continue_token.is_none());
     let e = s
-        .list(cm, None, &ListOptions { continue_token: Some("garbage!".into()), ..Default::default() })
+        .list(
+            cm,
+            None,
+            &ListOptions {
+                continue_token: Some("garbage!".into()),
+                ..Default::default()
+            },
+        )
         .unwrap_err();
     assert_eq!(e.code, 400);
-    assert!(s.list(def("pods"), Some("default"), &ListOptions::default()).unwrap().items.is_empty());
+    assert!(
+        s.list(def("pods"), Some("default"), &ListOptions::default())
+            .unwrap()
+            .items
+            .is_empty()
+    );
     // Across namespaces.
-    let sas = s.list(def("serviceaccounts"), None, &ListOptions::default()).unwrap();
+    let sas = s
+        .list(def("serviceaccounts"), None, &ListOptions::default())
+        .unwrap();
     assert_eq!(sas.items.len(), INITIAL_NAMESPACES.len());
 }
 
@@ -184,22 +355,48 @@ fn list_selectors_paging_and_empty_items() {
 fn delete_preconditions_and_namespace_cascade() {
     let s = store();
     let sa = def("serviceaccounts");
-    let o = s.create(sa, "default", json!({"metadata": {"name": "d"}}), &opts()).unwrap();
+    let o = s
+        .create(sa, "default", json!({"metadata": {"name": "d"}}), &opts())
+        .unwrap();
     let e = s
-        .delete(sa, "default", "d", &DeleteOptions { precondition_uid: Some("other".into()), ..Default::default() })
+        .delete(
+            sa,
+            "default",
+            "d",
+            &DeleteOptions {
+                precondition_uid: Some("other".into()),
+                ..Default::default()
+            },
+        )
         .unwrap_err();
     assert_eq!(e.code, 409);
-    assert!(e.message.contains("Precondition failed: UID in precondition: other"));
-    let gone = s.delete(sa, "default", "d", &DeleteOptions::default()).unwrap();
+    assert!(
+        e.message
+            .contains("Precondition failed: UID in precondition: other")
+    );
+    let gone = s
+        .delete(sa, "default", "d", &DeleteOptions::default())
+        .unwrap();
     assert_eq!(gone["metadata"]["uid"], o["metadata"]["uid"]);
     assert_eq!(s.get(sa, "default", "d").unwrap_err().code, 404);
-    assert_eq!(s.delete(sa, "default", "d", &DeleteOptions::default()).unwrap_err().code, 404);
+    assert_eq!(
+        s.delete(sa, "default", "d", &DeleteOptions::default())
+            .unwrap_err()
+            .code,
+        404
+    );
 
     let ns = def("namespaces");
-    s.create(ns, "", json!({"metadata": {"name": "team"}}), &opts()).unwrap();
-    assert!(s.get(sa, "team", "default").is_ok());
-    s.create(def("secrets"), "team", json!({"metadata": {"name": "s"}, "stringData": {"a": "b"}}), &opts())
+    s.create(ns, "", json!({"metadata": {"name": "team"}}), &opts())
         .unwrap();
+    assert!(s.get(sa, "team", "default").is_ok());
+    s.create(
+        def("secrets"),
+        "team",
+        json!({"metadata": {"name": "s"}, "stringData": {"a": "b"}}),
+        &opts(),
+    )
+    .unwrap();
     let gone = s.delete(ns, "", "team", &DeleteOptions::default()).unwrap();
     assert_eq!(gone["status"]["phase"], "Terminating");
     assert!(s.get(sa, "team", "default").is_err());
@@ -211,7 +408,12 @@ fn delete_preconditions_and_namespace_cascade() {
 fn secrets_get_opaque_type_and_string_data_is_encoded() {
     let s = store();
     let o = s
-        .create(def("secrets"), "default", json!({"metadata": {"name": "s"}, "stringData": {"k": "v"}}), &opts())
+        .create(
+            def("secrets"),
+            "default",
+            json!({"metadata": {"name": "s"}, "stringData": {"k": "v"}}),
+            &opts(),
+        )
         .unwrap();
     assert_eq!(o["type"], "Opaque");
     assert_eq!(o["data"]["k"], "dg==");
@@ -223,8 +425,10 @@ fn watch_replays_from_resource_version() {
     let s = store();
     let sa = def("serviceaccounts");
     let rv = s.resource_version();
-    s.create(sa, "default", json!({"metadata": {"name": "w"}}), &opts()).unwrap();
-    s.delete(sa, "default", "w", &DeleteOptions::default()).unwrap();
+    s.create(sa, "default", json!({"metadata": {"name": "w"}}), &opts())
+        .unwrap();
+    s.delete(sa, "default", "w", &DeleteOptions::default())
+        .unwrap();
     let (events, _rx) = s.watch(sa, Some("default"), Some(rv)).unwrap();
     let kinds: Vec<_> = events.iter().map(|e| e.event_type).collect();
     assert_eq!(kinds, [EventType::Added, EventType::Deleted]);
@@ -235,8 +439,17 @@ fn watch_replays_from_resource_version() {
 #[test]
 fn object_source_reads_the_store() {
     let s = store();
-    assert!(s.get_object("serviceaccounts", Some("default"), "default").is_some());
+    assert!(
+        s.get_object("serviceaccounts", Some("default"), "default")
+            .is_some()
+    );
     assert!(s.get_object("namespaces", None, "kube-system").is_some());
-    assert_eq!(s.list_objects("namespaces", None).len(), INITIAL_NAMESPACES.len());
-    assert!(s.get_object("selfsubjectaccessreviews", None, "x").is_none());
+    assert_eq!(
+        s.list_objects("namespaces", None).len(),
+        INITIAL_NAMESPACES.len()
+    );
+    assert!(
+        s.get_object("selfsubjectaccessreviews", None, "x")
+            .is_none()
+    );
 }

@@ -33,7 +33,12 @@ async fn anonymous_is_forbidden_and_bad_token_is_401() {
         resp.text().await.unwrap(),
         "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"pods is forbidden: User \\\"system:anonymous\\\" cannot list resource \\\"pods\\\" in API group \\\"\\\" in the namespace \\\"default\\\"\",\"reason\":\"Forbidden\",\"details\":{\"kind\":\"pods\"},\"code\":403}\n"
     );
-    let resp = anonymous(&server).get(&url).bearer_auth("nope").send().await.unwrap();
+    let resp = anonymous(&server)
+        .get(&url)
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["message"], "Unauthorized");
@@ -48,7 +53,10 @@ async fn issued_client_certs_are_users_with_groups() {
     let server = MockServer::start().await.unwrap();
     let (cert, key) = server.issue_client_cert("alice", &["dev"]).unwrap();
     let resp = client_with(&server, Some((&cert, &key)))
-        .get(format!("{}/api/v1/namespaces/default/secrets/x", server.url()))
+        .get(format!(
+            "{}/api/v1/namespaces/default/secrets/x",
+            server.url()
+        ))
         .send()
         .await
         .unwrap();
@@ -74,7 +82,12 @@ async fn crud_round_trip_with_kube_status_codes() {
     assert_eq!(r.status(), 201);
     let sa: Value = r.json().await.unwrap();
     assert_eq!(sa["metadata"]["managedFields"][0]["manager"], "test");
-    let r = c.post(&base).json(&json!({"metadata": {"name": "x"}})).send().await.unwrap();
+    let r = c
+        .post(&base)
+        .json(&json!({"metadata": {"name": "x"}}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
     let r = c
         .post(format!("{base}?fieldValidation=Strict"))
@@ -114,17 +127,33 @@ async fn crud_round_trip_with_kube_status_codes() {
         .await
         .unwrap();
     assert_eq!(r.status(), 415);
-    let r = c.get(format!("{base}?labelSelector=a%3Db")).send().await.unwrap();
+    let r = c
+        .get(format!("{base}?labelSelector=a%3Db"))
+        .send()
+        .await
+        .unwrap();
     let list: Value = r.json().await.unwrap();
     assert_eq!(list["kind"], "ServiceAccountList");
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
-    let r = c.delete(format!("{base}/x")).json(&json!({"propagationPolicy": "Background"})).send().await.unwrap();
+    let r = c
+        .delete(format!("{base}/x"))
+        .json(&json!({"propagationPolicy": "Background"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let gone: Value = r.json().await.unwrap();
-    assert_eq!(gone["kind"], "ServiceAccount", "SA delete returns the object");
+    assert_eq!(
+        gone["kind"], "ServiceAccount",
+        "SA delete returns the object"
+    );
     let r = c.get(format!("{base}/x")).send().await.unwrap();
     assert_eq!(r.status(), 404);
-    let r = c.get(format!("{}/api/v1/namespaces/default/pods", server.url())).send().await.unwrap();
+    let r = c
+        .get(format!("{}/api/v1/namespaces/default/pods", server.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.text().await.unwrap().contains("\"items\":[]"), true);
 }
 
@@ -133,7 +162,12 @@ async fn discovery_content_types() {
     let server = MockServer::start().await.unwrap();
     let c = admin(&server);
     let accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
-    let r = c.get(format!("{}/apis", server.url())).header("accept", accept).send().await.unwrap();
+    let r = c
+        .get(format!("{}/apis", server.url()))
+        .header("accept", accept)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         r.headers()["content-type"],
         "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
@@ -142,13 +176,24 @@ async fn discovery_content_types() {
     assert_eq!(r.headers()["content-type"], "application/json");
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["kind"], "APIVersions");
-    let r = c.get(format!("{}/apis/nope/v1", server.url())).send().await.unwrap();
+    let r = c
+        .get(format!("{}/apis/nope/v1", server.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(r.text().await.unwrap(), "404 page not found\n");
-    let r = c.get(format!("{}/api/v1/nothings", server.url())).send().await.unwrap();
+    let r = c
+        .get(format!("{}/api/v1/nothings", server.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     let v: Value = r.json().await.unwrap();
-    assert_eq!(v["message"], "the server could not find the requested resource");
+    assert_eq!(
+        v["message"],
+        "the server could not find the requested resource"
+    );
 }
 
 #[tokio::test]
@@ -156,7 +201,10 @@ async fn journal_over_http_is_admin_only_and_clearable() {
     let server = MockServer::start().await.unwrap();
     let c = admin(&server);
     let url = format!("{}/__admin/requests", server.url());
-    assert_eq!(anonymous(&server).get(&url).send().await.unwrap().status(), 403);
+    assert_eq!(
+        anonymous(&server).get(&url).send().await.unwrap().status(),
+        403
+    );
     let v: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
     assert_eq!(v[0]["status"], 403);
     assert_eq!(v[0]["user"]["username"], "system:anonymous");
@@ -175,5 +223,8 @@ fn blocking_start_serves_and_stops_on_drop() {
     assert!(std::net::TcpStream::connect(addr).is_ok());
     drop(server);
     std::thread::sleep(std::time::Duration::from_millis(100));
-    assert!(std::net::TcpStream::connect(addr).is_err(), "still listening after drop");
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "still listening after drop"
+    );
 }

@@ -17,7 +17,10 @@ pub fn client_with(server: &MockServer, identity: Option<(&str, &str)>) -> reqwe
 pub fn admin(server: &MockServer) -> reqwest::Client {
     client_with(
         server,
-        Some((server.admin_client_cert_pem(), server.admin_client_key_pem())),
+        Some((
+            server.admin_client_cert_pem(),
+            server.admin_client_key_pem(),
+        )),
     )
 }
 
