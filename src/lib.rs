@@ -4,3 +4,4 @@
 
 pub mod config;
 pub mod kubeconfig;
+pub mod output;
