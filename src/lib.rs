@@ -44,6 +44,7 @@ pub mod config;
 pub mod error;
 pub mod jwt;
 pub mod kubeconfig;
+pub mod output;
 pub mod path;
 pub mod trace;
 

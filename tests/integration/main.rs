@@ -3,3 +3,4 @@
 mod support;
 
 mod openapi_contract;
+mod output_kubectl;
