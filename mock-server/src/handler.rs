@@ -24,7 +24,7 @@ use crate::hooks::{VirtualRequest, VirtualResource};
 use crate::identity::UserInfo;
 use crate::journal::{self, Journal, JournalEntry};
 use crate::query::Query;
-use crate::registry::{self, DeleteReturns, OBJECT_META_FIELDS, ResourceDef, Storage};
+use crate::registry::{self, DeleteReturns, ResourceDef, Storage};
 use crate::request_info::RequestInfo;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::status::Status;
@@ -279,7 +279,7 @@ fn admin(ctx: &Ctx<'_>) -> Reply {
     }
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: hyper::header::HeaderName) -> &'a str {
+fn header(headers: &HeaderMap, name: hyper::header::HeaderName) -> &str {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -558,84 +558,22 @@ fn decode_body(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<Value, Status> {
     }
 }
 
-/// Decodes a body for create/update and applies `fieldValidation`.
+/// Decodes a body for create/update and applies `fieldValidation` (Strict: 400, Warn: a
+/// `Warning` header per unknown field, Ignore: nothing).
 fn decode_object(ctx: &mut Ctx<'_>, def: &ResourceDef) -> Result<(Value, Vec<String>), Status> {
     let body = decode_body(ctx, def)?;
     ctx.decoded = Some(body.clone());
-    let unknown = unknown_fields(def, &body);
-    let warnings = unknown
-        .iter()
-        .map(|f| format!("unknown field \"{f}\""))
-        .collect::<Vec<_>>();
     match ctx.query.get("fieldValidation").unwrap_or("Warn") {
-        "Strict" if !unknown.is_empty() => Err(Status::bad_request(format!(
-            "{} in version \"{}\" cannot be handled as a {}: strict decoding error: {}",
-            def.kind,
-            def.version,
-            def.kind,
-            warnings.join(", ")
-        ))),
-        "Ignore" | "Strict" => Ok((body, Vec::new())),
-        _ => Ok((body, warnings)),
-    }
-}
-
-/// Field paths in `obj` that the kind does not have (top level, metadata, and the RBAC
-/// sub-objects), as kube's strict decoder names them.
-fn unknown_fields(def: &ResourceDef, obj: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    let Value::Object(map) = obj else { return out };
-    for (k, v) in map {
-        match k.as_str() {
-            "kind" | "apiVersion" => {}
-            "metadata" => {
-                if let Value::Object(m) = v {
-                    for mk in m.keys() {
-                        if !OBJECT_META_FIELDS.contains(&mk.as_str()) {
-                            out.push(format!("metadata.{mk}"));
-                        }
-                    }
-                }
-            }
-            f if def.fields.contains(&f) => {
-                let nested: &[&str] = match (def.plural, f) {
-                    ("roles" | "clusterroles", "rules") => &[
-                        "verbs",
-                        "apiGroups",
-                        "resources",
-                        "resourceNames",
-                        "nonResourceURLs",
-                    ],
-                    ("rolebindings" | "clusterrolebindings", "subjects") => {
-                        &["kind", "apiGroup", "name", "namespace"]
-                    }
-                    ("rolebindings" | "clusterrolebindings", "roleRef") => {
-                        &["apiGroup", "kind", "name"]
-                    }
-                    _ => continue,
-                };
-                let check = |prefix: String, item: &Value, out: &mut Vec<String>| {
-                    if let Value::Object(m) = item {
-                        for ik in m.keys() {
-                            if !nested.contains(&ik.as_str()) {
-                                out.push(format!("{prefix}.{ik}"));
-                            }
-                        }
-                    }
-                };
-                match v {
-                    Value::Array(items) => {
-                        for (i, item) in items.iter().enumerate() {
-                            check(format!("{f}[{i}]"), item, &mut out);
-                        }
-                    }
-                    item => check(f.to_string(), item, &mut out),
-                }
-            }
-            other => out.push(other.to_string()),
+        "Strict" => {
+            crate::validation::check_strict(def.plural, &body)?;
+            Ok((body, Vec::new()))
+        }
+        "Ignore" => Ok((body, Vec::new())),
+        _ => {
+            let warnings = crate::validation::unknown_field_warnings(def.plural, &body);
+            Ok((body, warnings))
         }
     }
-    out
 }
 
 fn patch(
@@ -719,10 +657,10 @@ fn delete_options(ctx: &Ctx<'_>) -> Result<DeleteOptions, Status> {
             .and_then(Value::as_str)
             .map(str::to_string);
     }
-    if let Some(Value::Array(d)) = body.get("dryRun") {
-        if d.iter().any(|x| x == "All") {
-            opts.dry_run = true;
-        }
+    if let Some(Value::Array(d)) = body.get("dryRun")
+        && d.iter().any(|x| x == "All")
+    {
+        opts.dry_run = true;
     }
     Ok(opts)
 }

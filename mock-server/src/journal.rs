@@ -84,12 +84,11 @@ pub fn redact_header(name: &str, value: &str) -> String {
 
 /// Redacts credentials inside a decoded request body (a TokenReview's `spec.token`).
 pub fn redact_body(mut body: Value) -> Value {
-    if body.get("kind").and_then(Value::as_str) == Some("TokenReview") {
-        if let Some(Value::Object(spec)) = body.get_mut("spec") {
-            if spec.contains_key("token") {
-                spec.insert("token".into(), Value::String("<redacted>".into()));
-            }
-        }
+    if body.get("kind").and_then(Value::as_str) == Some("TokenReview")
+        && let Some(Value::Object(spec)) = body.get_mut("spec")
+        && spec.contains_key("token")
+    {
+        spec.insert("token".into(), Value::String("<redacted>".into()));
     }
     body
 }

@@ -15,7 +15,6 @@
 //! authorized by a replaceable [`Authorizer`]; every exchange lands in the [`Journal`].
 #![warn(missing_docs)]
 
-pub mod admission;
 pub mod authentication;
 pub mod authorization;
 pub mod discovery;
@@ -34,6 +33,7 @@ mod server;
 pub mod status;
 pub mod store;
 pub mod tls;
+pub mod validation;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -59,14 +60,14 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(path) = &args.kubeconfig_out {
-        if let Err(e) = server.write_admin_kubeconfig(path) {
-            eprintln!(
-                "mock-apiserver: cannot write --kubeconfig-out {}: {e}",
-                path.display()
-            );
-            return ExitCode::FAILURE;
-        }
+    if let Some(path) = &args.kubeconfig_out
+        && let Err(e) = server.write_admin_kubeconfig(path)
+    {
+        eprintln!(
+            "mock-apiserver: cannot write --kubeconfig-out {}: {e}",
+            path.display()
+        );
+        return ExitCode::FAILURE;
     }
     {
         let mut out = std::io::stdout().lock();

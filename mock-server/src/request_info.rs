@@ -53,13 +53,11 @@ impl RequestInfo {
         };
         info.is_resource_request = true;
         let mut current: &[&str] = rest;
-        if current[0] == "namespaces" {
-            if current.len() > 1 {
-                info.namespace = current[1].to_string();
-                // `/namespaces/<ns>/status|finalize` are namespace subresources.
-                if current.len() > 2 && !matches!(current[2], "status" | "finalize") {
-                    current = &current[2..];
-                }
+        // `/namespaces/<ns>/status|finalize` are namespace subresources.
+        if current[0] == "namespaces" && current.len() > 1 {
+            info.namespace = current[1].to_string();
+            if current.len() > 2 && !matches!(current[2], "status" | "finalize") {
+                current = &current[2..];
             }
         }
         info.resource = current[0].to_string();
@@ -89,16 +87,16 @@ impl RequestInfo {
             other => other.to_ascii_lowercase(),
         };
         // A list/watch narrowed to one name by field selector is authorized for that name.
-        if matches!(info.verb.as_str(), "list" | "watch") {
-            if let Some(sel) = params.get("fieldSelector") {
-                for term in sel.split(',') {
-                    let term = term.trim();
-                    if let Some(v) = term
-                        .strip_prefix("metadata.name==")
-                        .or_else(|| term.strip_prefix("metadata.name="))
-                    {
-                        info.name = v.to_string();
-                    }
+        if matches!(info.verb.as_str(), "list" | "watch")
+            && let Some(sel) = params.get("fieldSelector")
+        {
+            for term in sel.split(',') {
+                let term = term.trim();
+                if let Some(v) = term
+                    .strip_prefix("metadata.name==")
+                    .or_else(|| term.strip_prefix("metadata.name="))
+                {
+                    info.name = v.to_string();
                 }
             }
         }

@@ -24,8 +24,9 @@ pub struct Status {
     pub message: String,
     /// Machine-readable reason (`NotFound`, `Forbidden`, ...); empty for `StatusReasonUnknown`.
     pub reason: String,
-    /// `details`: `None` leaves it out, `Some(default)` serializes `{}`.
-    pub details: Option<StatusDetails>,
+    /// `details`: `None` leaves it out, `Some(default)` serializes `{}`. Boxed to keep
+    /// `Result<_, Status>` small.
+    pub details: Option<Box<StatusDetails>>,
     /// The `code` field; 0 leaves it out (as in the store's DELETE Success body).
     pub code: u16,
 }
@@ -106,7 +107,7 @@ impl Status {
             status: FAILURE.into(),
             message,
             reason: reason.into(),
-            details,
+            details: details.map(Box::new),
             code,
         }
     }
@@ -146,7 +147,7 @@ impl Status {
             status: &self.status,
             message: &self.message,
             reason: &self.reason,
-            details: self.details.as_ref(),
+            details: self.details.as_deref(),
             code: self.code,
         }
     }
@@ -508,7 +509,7 @@ impl Status {
             status: "Success".into(),
             message: String::new(),
             reason: String::new(),
-            details: Some(details),
+            details: Some(Box::new(details)),
             code: 0,
         }
     }
@@ -1144,8 +1145,8 @@ mod tests {
             "rolebindings.rbac.authorization.k8s.io \"delete-pod\" is forbidden: user \"system:serviceaccount:rbac:privesc\" (groups=[\"system:serviceaccounts\" \"system:serviceaccounts:rbac\" \"system:authenticated\"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"delete\"]}"
         );
         assert_eq!(
-            s.details,
-            Some(StatusDetails {
+            s.details.as_deref(),
+            Some(&StatusDetails {
                 name: "delete-pod".into(),
                 group: RBAC_GROUP.into(),
                 kind: "rolebindings".into(),

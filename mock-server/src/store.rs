@@ -250,108 +250,10 @@ fn remove_meta(obj: &mut Value, field: &str) {
     }
 }
 
-/// Applies the per-kind defaults and normalisations a real server's strategy applies on write.
-fn apply_kind_defaults(def: &ResourceDef, obj: &mut Value) {
-    let Value::Object(map) = obj else { return };
-    match def.plural {
-        "secrets" => {
-            // stringData is merged into data (base64) and never stored.
-            if let Some(Value::Object(sd)) = map.remove("stringData") {
-                let data = map
-                    .entry("data")
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(d) = data {
-                    for (k, v) in sd {
-                        let s = v.as_str().unwrap_or_default();
-                        d.insert(
-                            k,
-                            Value::String(base64::engine::general_purpose::STANDARD.encode(s)),
-                        );
-                    }
-                }
-            }
-            if map
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .is_empty()
-            {
-                map.insert("type".into(), Value::String("Opaque".into()));
-            }
-        }
-        "serviceaccounts" => {
-            // cleanSecretReferences: only `name` survives in `secrets[]`.
-            if let Some(Value::Array(refs)) = map.get_mut("secrets") {
-                for r in refs.iter_mut() {
-                    let name = r
-                        .get("name")
-                        .cloned()
-                        .unwrap_or(Value::String(String::new()));
-                    *r = json!({ "name": name });
-                }
-            }
-        }
-        "roles" | "clusterroles" => {
-            // `rules` has no omitempty in Go.
-            map.entry("rules").or_insert(Value::Null);
-        }
-        "rolebindings" | "clusterrolebindings" => {
-            if let Some(Value::Object(rr)) = map.get_mut("roleRef") {
-                if rr
-                    .get("apiGroup")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .is_empty()
-                {
-                    rr.insert(
-                        "apiGroup".into(),
-                        Value::String("rbac.authorization.k8s.io".into()),
-                    );
-                }
-            }
-            if let Some(Value::Array(subjects)) = map.get_mut("subjects") {
-                for s in subjects.iter_mut() {
-                    let kind = s
-                        .get("kind")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    if let Value::Object(s) = s {
-                        if (kind == "User" || kind == "Group")
-                            && s.get("apiGroup")
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .is_empty()
-                        {
-                            s.insert(
-                                "apiGroup".into(),
-                                Value::String("rbac.authorization.k8s.io".into()),
-                            );
-                        }
-                    }
-                }
-            }
-        }
-        "namespaces" => {
-            let name = map
-                .get("metadata")
-                .and_then(|m| m.get("name"))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            if let Some(Value::Object(meta)) = map.get_mut("metadata") {
-                let labels = meta
-                    .entry("labels")
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(l) = labels {
-                    l.insert("kubernetes.io/metadata.name".into(), Value::String(name));
-                }
-            }
-            map.entry("spec")
-                .or_insert_with(|| json!({ "finalizers": ["kubernetes"] }));
-            map.insert("status".into(), json!({ "phase": "Active" }));
-        }
-        _ => {}
+/// Go serializes a Role's `rules` without omitempty: an absent list is `null`.
+fn fill_go_nulls(def: &ResourceDef, obj: &mut Value) {
+    if let (Value::Object(map), "roles" | "clusterroles") = (obj, def.plural) {
+        map.entry("rules").or_insert(Value::Null);
     }
 }
 
@@ -461,7 +363,8 @@ impl Store {
                 generated = true;
             }
         }
-        crate::admission::validate_create(def, &obj)?;
+        crate::validation::prepare_for_create(def.plural, &mut obj);
+        crate::validation::validate(def.plural, &obj, None)?;
         let name = meta_str(&obj, "name").to_string();
         let key = (
             def.plural,
@@ -495,7 +398,7 @@ impl Store {
             Value::String(uuid::Uuid::new_v4().to_string()),
         );
         set_meta(&mut obj, "creationTimestamp", Value::String(now.clone()));
-        apply_kind_defaults(def, &mut obj);
+        fill_go_nulls(def, &mut obj);
         if !opts.field_manager.is_empty() {
             let entry = managed_fields_entry(def, &obj, &opts.field_manager, &now);
             set_meta(&mut obj, "managedFields", json!([entry]));
@@ -544,10 +447,10 @@ impl Store {
             ),
         ];
         for (plural, obj) in seeds {
-            if let Some(def) = registry::find_plural(plural) {
-                if let Err(e) = self.create_locked(inner, def, ns, obj, &WriteOptions::default()) {
-                    tracing::warn!(namespace = %ns, resource = plural, error = %e.message, "namespace controller seed failed");
-                }
+            if let Some(def) = registry::find_plural(plural)
+                && let Err(e) = self.create_locked(inner, def, ns, obj, &WriteOptions::default())
+            {
+                tracing::warn!(namespace = %ns, resource = plural, error = %e.message, "namespace controller seed failed");
             }
         }
     }
@@ -660,13 +563,19 @@ impl Store {
         if !want_rv.is_empty() && want_rv != meta_str(&old, "resourceVersion") {
             return Err(Status::conflict_modified(def.group, def.plural, &name));
         }
-        crate::admission::validate_update(def, &obj, &old)?;
-        // System fields are the server's: they survive whatever the client sends.
-        for f in ["uid", "creationTimestamp", "managedFields"] {
-            match old.get("metadata").and_then(|m| m.get(f)) {
-                Some(v) => set_meta(&mut obj, f, v.clone()),
-                None => remove_meta(&mut obj, f),
+        crate::validation::apply_defaults(def.plural, &mut obj);
+        // System fields the request left out are kept; changed ones fail validation (422).
+        for f in ["uid", "creationTimestamp"] {
+            if meta_str(&obj, f).is_empty() {
+                match old.get("metadata").and_then(|m| m.get(f)) {
+                    Some(v) => set_meta(&mut obj, f, v.clone()),
+                    None => remove_meta(&mut obj, f),
+                }
             }
+        }
+        match old.get("metadata").and_then(|m| m.get("managedFields")) {
+            Some(v) => set_meta(&mut obj, "managedFields", v.clone()),
+            None => remove_meta(&mut obj, "managedFields"),
         }
         set_meta(
             &mut obj,
@@ -676,7 +585,8 @@ impl Store {
                 .cloned()
                 .unwrap_or(Value::Null),
         );
-        apply_kind_defaults(def, &mut obj);
+        crate::validation::validate(def.plural, &obj, Some(&old))?;
+        fill_go_nulls(def, &mut obj);
         let obj = normalize(def, obj);
         if comparable(&obj) == comparable(&old) {
             // A no-op update does not write, so the resourceVersion stays.
@@ -916,23 +826,25 @@ fn prepare_body(def: &ResourceDef, ns: &str, obj: Value) -> Result<Value, Status
             def.kind, def.version, def.kind
         )));
     };
-    if let Some(kind) = map.get("kind").and_then(Value::as_str) {
-        if !kind.is_empty() && kind != def.kind {
-            return Err(Status::bad_request(format!(
-                "{kind} in version \"{}\" cannot be handled as a {}: no kind \"{kind}\" is registered for version \"{}\"",
-                def.version,
-                def.kind,
-                def.api_version()
-            )));
-        }
+    if let Some(kind) = map.get("kind").and_then(Value::as_str)
+        && !kind.is_empty()
+        && kind != def.kind
+    {
+        return Err(Status::bad_request(format!(
+            "{kind} in version \"{}\" cannot be handled as a {}: no kind \"{kind}\" is registered for version \"{}\"",
+            def.version,
+            def.kind,
+            def.api_version()
+        )));
     }
-    if let Some(av) = map.get("apiVersion").and_then(Value::as_str) {
-        if !av.is_empty() && av != def.api_version() {
-            return Err(Status::bad_request(format!(
-                "the API version in the data ({av}) does not match the expected API version ({})",
-                def.api_version()
-            )));
-        }
+    if let Some(av) = map.get("apiVersion").and_then(Value::as_str)
+        && !av.is_empty()
+        && av != def.api_version()
+    {
+        return Err(Status::bad_request(format!(
+            "the API version in the data ({av}) does not match the expected API version ({})",
+            def.api_version()
+        )));
     }
     let meta = map
         .entry("metadata")

@@ -453,3 +453,41 @@ fn object_source_reads_the_store() {
             .is_none()
     );
 }
+
+#[test]
+fn names_are_validated_per_kind_with_422() {
+    let s = store();
+    let e = s
+        .create(
+            def("serviceaccounts"),
+            "default",
+            json!({"metadata": {"name": "Bad_Name"}}),
+            &opts(),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, 422);
+    assert!(
+        e.message.starts_with(
+            "ServiceAccount \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\""
+        ),
+        "{}",
+        e.message
+    );
+    // RBAC names are path segments only: upper case and ':' are fine.
+    s.create(
+        def("roles"),
+        "default",
+        json!({"metadata": {"name": "System:Odd_Name"}, "rules": []}),
+        &opts(),
+    )
+    .unwrap();
+    let e = s
+        .create(
+            def("configmaps"),
+            "default",
+            json!({"metadata": {}}),
+            &opts(),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, 422);
+}

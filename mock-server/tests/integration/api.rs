@@ -154,7 +154,7 @@ async fn crud_round_trip_with_kube_status_codes() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.text().await.unwrap().contains("\"items\":[]"), true);
+    assert!(r.text().await.unwrap().contains("\"items\":[]"));
 }
 
 #[tokio::test]
@@ -226,5 +226,116 @@ fn blocking_start_serves_and_stops_on_drop() {
     assert!(
         std::net::TcpStream::connect(addr).is_err(),
         "still listening after drop"
+    );
+}
+
+/// kubectl's delete-wait (kubectl-traffic.md run 39): list by name, then watch from the
+/// list's resourceVersion until the DELETED event arrives.
+#[tokio::test]
+async fn watch_streams_the_deletion_kubectl_waits_for() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let base = format!("{}/api/v1/namespaces/default/serviceaccounts", server.url());
+    c.post(&base)
+        .json(&json!({"metadata": {"name": "w"}}))
+        .send()
+        .await
+        .unwrap();
+    let list: Value = c
+        .get(format!(
+            "{base}?fieldSelector=metadata.name%3Dw&limit=500&resourceVersion=0"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let rv = list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut watch = c
+        .get(format!(
+            "{base}?allowWatchBookmarks=true&fieldSelector=metadata.name%3Dw&resourceVersion={rv}&timeoutSeconds=5&watch=true"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(watch.status(), 200);
+    // Another object's events are filtered out by the field selector.
+    c.post(&base)
+        .json(&json!({"metadata": {"name": "other"}}))
+        .send()
+        .await
+        .unwrap();
+    let r = c
+        .delete(format!("{base}/w"))
+        .json(&json!({"propagationPolicy": "Background"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), watch.chunk())
+        .await
+        .expect("an event within 5s")
+        .unwrap()
+        .expect("a chunk");
+    let line = std::str::from_utf8(&chunk).unwrap();
+    assert!(line.ends_with('\n'));
+    let ev: Value = serde_json::from_str(line.trim_end()).unwrap();
+    assert_eq!(ev["type"], "DELETED");
+    assert_eq!(ev["object"]["kind"], "ServiceAccount");
+    assert_eq!(ev["object"]["metadata"]["name"], "w");
+}
+
+#[tokio::test]
+async fn watch_times_out_and_ends_the_stream() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let url = format!(
+        "{}/api/v1/namespaces/kube-system/configmaps?watch=true&timeoutSeconds=1",
+        server.url()
+    );
+    let body = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        c.get(url).send().await.unwrap().text().await.unwrap()
+    })
+    .await
+    .expect("stream ends after timeoutSeconds");
+    // Without a resourceVersion the watch starts with the current objects.
+    let ev: Value = serde_json::from_str(body.lines().next().unwrap()).unwrap();
+    assert_eq!(ev["type"], "ADDED");
+    assert_eq!(ev["object"]["metadata"]["name"], "kube-root-ca.crt");
+}
+
+#[tokio::test]
+async fn protobuf_create_from_a_recorded_kubectl_body() {
+    use base64::Engine as _;
+    let server = MockServer::start().await.unwrap();
+    // `kubectl create sa bearertokenauth` (kubectl-traffic.md run 01).
+    let body = base64::engine::general_purpose::STANDARD
+        .decode("azhzAAoUCgJ2MRIOU2VydmljZUFjY291bnQSIQofCg9iZWFyZXJ0b2tlbmF1dGgSABoAIgAqADIAOABCABoAIgA=")
+        .unwrap();
+    let r = admin(&server)
+        .post(format!(
+            "{}/api/v1/namespaces/default/serviceaccounts?fieldManager=kubectl-create&fieldValidation=Strict",
+            server.url()
+        ))
+        .header("content-type", "application/vnd.kubernetes.protobuf")
+        .header("accept", "application/vnd.kubernetes.protobuf,application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let sa: Value = r.json().await.unwrap();
+    assert_eq!(sa["metadata"]["name"], "bearertokenauth");
+    assert_eq!(sa["metadata"]["namespace"], "default");
+    let j = server.journal().entries();
+    assert_eq!(
+        j[0].body.as_ref().unwrap()["metadata"]["name"],
+        "bearertokenauth"
     );
 }

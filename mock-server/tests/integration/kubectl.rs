@@ -1,1 +1,314 @@
-//! The real kubectl against the `mock-apiserver` binary.
+//! The real kubectl against the `mock-apiserver` binary, as the admin from the kubeconfig the
+//! binary writes. Expected outputs and exit codes are the ones recorded from kubectl 1.32
+//! (kubectl-traffic.md §5). Each kubectl call gets its own `--cache-dir`, because kubectl
+//! caches discovery on disk.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The `mock-apiserver` binary, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    kubeconfig: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What one kubectl run produced.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn kubectl_available() -> bool {
+    let found = Command::new("kubectl")
+        .args(["version", "--client"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        if std::env::var("RAWKUBE_REQUIRE_KUBECTL").as_deref() == Ok("1") {
+            panic!("kubectl is not on PATH and RAWKUBE_REQUIRE_KUBECTL=1");
+        }
+        eprintln!(
+            "skipped: kubectl is not on PATH (set RAWKUBE_REQUIRE_KUBECTL=1 to fail instead)"
+        );
+    }
+    found
+}
+
+fn start(extra: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("admin.conf");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mock-apiserver"))
+        .args(["--listen", "127.0.0.1:0", "--kubeconfig-out"])
+        .arg(&kubeconfig)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mock-apiserver");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .strip_suffix('\n')
+        .and_then(|l| l.strip_prefix("listening on "))
+        .unwrap_or_else(|| panic!("unexpected ready line {line:?}"))
+        .to_string();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    Server {
+        child,
+        url,
+        kubeconfig,
+        dir,
+    }
+}
+
+fn kubectl(server: &Server, args: &[&str]) -> Run {
+    let cache = tempfile::tempdir().unwrap();
+    let out = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&server.kubeconfig)
+        .arg("--cache-dir")
+        .arg(cache.path())
+        .args(args)
+        .env("HOME", server.dir.path())
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("run kubectl");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[track_caller]
+fn expect(run: Run, code: i32, stdout: &str, stderr: &str) {
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (code, stdout, stderr),
+        "{run:#?}"
+    );
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+const ROLE: &[&str] = &[
+    "create",
+    "role",
+    "bearertokenauth",
+    "--verb=create",
+    "--verb=get",
+    "--verb=list",
+    "--verb=update",
+    "--verb=delete",
+    "--resource=pods",
+];
+const ROLEBINDING: &[&str] = &[
+    "create",
+    "rolebinding",
+    "bearertoken-binding-bearertokenauth",
+    "--role=bearertokenauth",
+    "--serviceaccount=default:bearertokenauth",
+    "--namespace=default",
+];
+
+#[test]
+fn tutorial_commands_as_admin() {
+    if !kubectl_available() {
+        return;
+    }
+    let server = start(&[]);
+    // The kubeconfig is complete (and private) by the time the ready line is printed.
+    assert_eq!(mode(&server.kubeconfig), 0o600);
+    let kc = std::fs::read_to_string(&server.kubeconfig).unwrap();
+    assert!(kc.contains(&format!("server: {}", server.url)));
+
+    expect(
+        kubectl(&server, &["create", "sa", "bearertokenauth"]),
+        0,
+        "serviceaccount/bearertokenauth created\n",
+        "",
+    );
+    let yaml = kubectl(&server, &["get", "sa", "bearertokenauth", "-o", "yaml"]);
+    assert_eq!(yaml.code, 0, "{yaml:?}");
+    assert!(
+        yaml.stdout.starts_with(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  creationTimestamp: \""
+        ),
+        "{}",
+        yaml.stdout
+    );
+    assert!(
+        yaml.stdout
+            .contains("\n  name: bearertokenauth\n  namespace: default\n  resourceVersion: \"")
+    );
+    expect(
+        kubectl(
+            &server,
+            &[
+                "get",
+                "sa",
+                "bearertokenauth",
+                "-o",
+                "jsonpath={.metadata.name}",
+            ],
+        ),
+        0,
+        "bearertokenauth",
+        "",
+    );
+    expect(
+        kubectl(
+            &server,
+            &[
+                "get",
+                "sa",
+                "bearertokenauth",
+                "-o",
+                "jsonpath={.secrets[0].name}",
+            ],
+        ),
+        0,
+        "",
+        "",
+    );
+    expect(
+        kubectl(&server, ROLE),
+        0,
+        "role.rbac.authorization.k8s.io/bearertokenauth created\n",
+        "",
+    );
+    expect(
+        kubectl(
+            &server,
+            &[
+                "create",
+                "role",
+                "scoped",
+                "--verb=get",
+                "--resource=deployments.apps,pods/log",
+                "--resource-name=foo",
+            ],
+        ),
+        0,
+        "role.rbac.authorization.k8s.io/scoped created\n",
+        "",
+    );
+    expect(
+        kubectl(&server, ROLEBINDING),
+        0,
+        "rolebinding.rbac.authorization.k8s.io/bearertoken-binding-bearertokenauth created\n",
+        "",
+    );
+    expect(
+        kubectl(&server, &["get", "pods"]),
+        0,
+        "",
+        "No resources found in default namespace.\n",
+    );
+    let sas = kubectl(&server, &["get", "sa"]);
+    assert_eq!(sas.code, 0, "{sas:?}");
+    let lines: Vec<Vec<&str>> = sas
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines[0], ["NAME", "SECRETS", "AGE"], "{}", sas.stdout);
+    assert_eq!(lines[1][..2], ["bearertokenauth", "0"]);
+    assert_eq!(lines[2][..2], ["default", "0"]);
+
+    // 409s, worded per command as kubectl prints them.
+    expect(
+        kubectl(&server, &["create", "sa", "bearertokenauth"]),
+        1,
+        "",
+        "error: failed to create serviceaccount: serviceaccounts \"bearertokenauth\" already exists\n",
+    );
+    expect(
+        kubectl(&server, ROLE),
+        1,
+        "",
+        "Error from server (AlreadyExists): roles.rbac.authorization.k8s.io \"bearertokenauth\" already exists\n",
+    );
+    expect(
+        kubectl(&server, ROLEBINDING),
+        1,
+        "",
+        "error: failed to create rolebinding: rolebindings.rbac.authorization.k8s.io \"bearertoken-binding-bearertokenauth\" already exists\n",
+    );
+
+    expect(
+        kubectl(&server, &["create", "sa", "drs", "--dry-run=server"]),
+        0,
+        "serviceaccount/drs created (server dry run)\n",
+        "",
+    );
+    expect(
+        kubectl(&server, &["get", "sa", "drs"]),
+        1,
+        "",
+        "Error from server (NotFound): serviceaccounts \"drs\" not found\n",
+    );
+    expect(
+        kubectl(&server, &["delete", "sa", "bearertokenauth"]),
+        0,
+        "serviceaccount \"bearertokenauth\" deleted\n",
+        "",
+    );
+    expect(
+        kubectl(&server, &["delete", "sa", "bearertokenauth"]),
+        1,
+        "",
+        "Error from server (NotFound): serviceaccounts \"bearertokenauth\" not found\n",
+    );
+}
+
+#[test]
+fn binary_honours_server_version_and_sigterm() {
+    if !kubectl_available() {
+        return;
+    }
+    let mut server = start(&["--server-version", "v1.32.9"]);
+    let run = kubectl(&server, &["version", "-o", "json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["serverVersion"]["gitVersion"], "v1.32.9");
+    let pid = server.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = server.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "clean exit on SIGTERM");
+}
+
+#[test]
+fn binary_rejects_a_bad_server_version() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mock-apiserver"))
+        .args(["--listen", "127.0.0.1:0", "--server-version", "1.32"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("\"1.32\" is not of the form vMAJOR.MINOR.PATCH"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
