@@ -559,20 +559,11 @@ impl Kubeconfig {
         })
     }
 
-    /// The file kubectl names in delete-context/delete-cluster messages: the
-    /// explicit file, else `~/.kube/config` (even when KUBECONFIG is set, as kubectl does).
-    fn explicit_or_global(&self) -> PathBuf {
-        self.options
-            .explicit
-            .clone()
-            .unwrap_or_else(|| self.options.global_file())
-    }
-
     /// `kubectl config delete-context NAME` → `deleted context NAME from FILE`
     /// (warns, as kubectl, when it was the current context, but leaves `current-context` alone).
     pub fn delete_context(&mut self, name: &str) -> Result<EditOutcome, KubeconfigError> {
         self.locked(|kc| {
-            let shown = kc.explicit_or_global();
+            let shown = kc.options.default_file();
             if kc.context(name).is_none() {
                 return Err(KubeconfigError::edit(
                     Some(shown.clone()),
@@ -623,7 +614,7 @@ impl Kubeconfig {
     /// `kubectl config delete-cluster NAME` → `deleted cluster NAME from FILE`.
     pub fn delete_cluster(&mut self, name: &str) -> Result<EditOutcome, KubeconfigError> {
         self.locked(|kc| {
-            let shown = kc.explicit_or_global();
+            let shown = kc.options.default_file();
             if kc.cluster(name).is_none() {
                 return Err(KubeconfigError::edit(
                     Some(shown.clone()),
@@ -953,7 +944,7 @@ users:
         let out = kc.use_context("other").unwrap();
         assert_eq!(out.written, vec![b.clone()]);
         assert_eq!(kc.current_context(), Some("other"));
-        // Deleting removes from the owning file; kubectl names ~/.kube/config here.
+        // Deleting removes from the owning file.
         let out = kc.delete_user("ub").unwrap();
         assert_eq!(out.written, vec![b.clone()]);
         assert!(kc.user("ub").is_none());

@@ -75,7 +75,11 @@ pub struct Config {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 pub struct Preferences {
     /// `colors`; omitted when false.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(
+        default,
+        deserialize_with = "yaml11_bool",
+        skip_serializing_if = "is_false"
+    )]
     pub colors: bool,
     /// `extensions`; omitted when empty.
     #[serde(
@@ -123,7 +127,7 @@ pub struct Cluster {
     #[serde(
         rename = "insecure-skip-tls-verify",
         default,
-        deserialize_with = "null_as_default",
+        deserialize_with = "yaml11_bool",
         skip_serializing_if = "is_false"
     )]
     pub insecure_skip_tls_verify: bool,
@@ -319,6 +323,40 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// kubectl parses YAML 1.1, where `yes`/`on`/`y` are booleans; serde_yaml
+/// (YAML 1.2) reads them as strings, so accept those spellings explicitly.
+fn yaml11_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    struct Yaml11Bool;
+    impl<'de> serde::de::Visitor<'de> for Yaml11Bool {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a boolean (true/false, yes/no, on/off)")
+        }
+        fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<bool, E> {
+            Ok(b)
+        }
+        fn visit_str<E: serde::de::Error>(self, t: &str) -> Result<bool, E> {
+            match t {
+                "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True"
+                | "TRUE" => Ok(true),
+                "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False"
+                | "FALSE" => Ok(false),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Str(t), &self)),
+            }
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<bool, D2::Error> {
+            d.deserialize_any(Yaml11Bool)
+        }
+    }
+    d.deserialize_any(Yaml11Bool)
+}
+
 /// client-go's entry lists have no `omitempty`, so an empty list is `null`.
 fn empty_as_null<S: Serializer, T: Serialize>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
     if v.is_empty() {
@@ -364,6 +402,23 @@ mod tests {
         assert!(c.users[0].user.other.contains_key("exec"));
         let back: Config = serde_yaml::from_value(serde_yaml::to_value(&c).unwrap()).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_are_accepted_like_kubectl() {
+        for (text, want) in [
+            ("yes", true),
+            ("on", true),
+            ("true", true),
+            ("no", false),
+            ("Off", false),
+        ] {
+            let c: Cluster =
+                serde_yaml::from_str(&format!("insecure-skip-tls-verify: {text}")).unwrap();
+            assert_eq!(c.insecure_skip_tls_verify, want, "{text}");
+        }
+        let e = serde_yaml::from_str::<Cluster>("insecure-skip-tls-verify: maybe").unwrap_err();
+        assert!(e.to_string().contains("a boolean (true/false"), "{e}");
     }
 
     #[test]

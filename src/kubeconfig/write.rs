@@ -335,7 +335,7 @@ mod tests {
         let lp = WriteLock::lock_path(&p);
         // kubectl: O_EXCL create with mode 0, no flock.
         fs::write(&lp, "").unwrap();
-        fs::set_permissions(&lp, fs::Permissions::from_mode(0)).unwrap();
+        fs::set_permissions(&lp, fs::Permissions::from_mode(0o000)).unwrap();
         assert!(WriteLock::acquire(&p, Duration::from_millis(100)).is_err());
         fs::remove_file(&lp).unwrap();
         // A crashed rawkube leaves a 0600 file nobody flocks: it is taken over.

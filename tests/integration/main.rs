@@ -2,5 +2,6 @@
 
 mod support;
 
+mod kubeconfig_kubectl;
 mod openapi_contract;
 mod output_kubectl;
