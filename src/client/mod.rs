@@ -152,6 +152,8 @@ impl Request {
 pub struct Response {
     /// HTTP status code.
     pub status: u16,
+    /// The protocol spoken, e.g. `HTTP/2.0` (negotiated by ALPN) or `HTTP/1.1`.
+    pub http_version: String,
     /// `Warning` headers (deprecations, shortened token lifetimes, unknown fields).
     pub warnings: Vec<String>,
     /// The raw body.
@@ -297,6 +299,7 @@ impl Client {
                     if (200..300).contains(&raw.status) {
                         return Ok(Response {
                             status: raw.status,
+                            http_version: raw.http_version,
                             warnings: raw.warnings,
                             body: raw.body,
                         });
@@ -344,6 +347,7 @@ impl Client {
         }
         let resp = builder.send().await?;
         let status = resp.status().as_u16();
+        let http_version = format!("{:?}", resp.version());
         let header = |name: &str| {
             resp.headers()
                 .get(name)
@@ -362,6 +366,7 @@ impl Client {
         let body = resp.bytes().await?.to_vec();
         Ok(RawResponse {
             status,
+            http_version,
             retry_after,
             content_type,
             warnings,
@@ -398,7 +403,9 @@ impl Client {
         if let Some(tls) = find_source::<rustls::Error>(e) {
             let server = self.server.clone();
             let error = match tls {
-                rustls::Error::InvalidCertificate(C::UnknownIssuer) => {
+                // BadSignature: an issuer with the right name but another key, e.g. the CA
+                // of a different kind cluster (every kubeadm CA is called "kubernetes").
+                rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => {
                     Error::UntrustedCertificate {
                         server,
                         origin: Box::new(self.origin.clone()),
@@ -477,6 +484,7 @@ impl Client {
 
 struct RawResponse {
     status: u16,
+    http_version: String,
     retry_after: Option<String>,
     content_type: String,
     warnings: Vec<String>,

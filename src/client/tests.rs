@@ -519,6 +519,21 @@ async fn certificate_from_another_ca_names_cluster_and_file() {
 }
 
 #[tokio::test]
+async fn same_named_ca_with_another_key_is_untrusted_too() {
+    // Every kubeadm/kind CA is called "kubernetes": the CA of another cluster
+    // matches by name and fails on the signature.
+    let pki = ca("kubernetes");
+    let other = ca("kubernetes");
+    let (url, _) = tls_server(&leaf(&pki, &["127.0.0.1"], false), None, vec![]).await;
+    let err = Client::new(&tls_cfg(&url, &other.ca_pem))
+        .unwrap()
+        .version()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UntrustedCertificate { .. }), "{err:?}");
+}
+
+#[tokio::test]
 async fn hostname_mismatch_and_tls_server_name_fix() {
     let pki = ca("ca");
     let cert = leaf(&pki, &["kubernetes.default.svc"], false);

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod client;
 mod kubeconfig_kubectl;
 mod openapi_contract;
 mod output_kubectl;
