@@ -47,6 +47,7 @@ pub mod kubeconfig;
 pub mod output;
 pub mod path;
 pub mod trace;
+pub mod workflow;
 
 pub use client::Client;
 pub use error::{Error, Result};
