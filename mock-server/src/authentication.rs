@@ -53,6 +53,9 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 pub enum AuthnOutcome {
     /// The credential is valid and names this user.
     Authenticated(UserInfo),
+    /// The credential is valid, and the response gets these HTTP `Warning` texts (e.g. the
+    /// auto-generated legacy token warning).
+    AuthenticatedWithWarnings(UserInfo, Vec<String>),
     /// The request carries no credential of the kind this authenticator handles.
     NotApplicable,
     /// The request carries a credential of this kind and it is invalid (-> 401). The reason
@@ -84,6 +87,8 @@ impl Authenticator for ClientCertAuthenticator {
 pub enum ChainResult {
     /// The user (possibly `system:anonymous`).
     User(UserInfo),
+    /// The user, plus `Warning` texts for the response.
+    UserWithWarnings(UserInfo, Vec<String>),
     /// 401 Unauthorized; the reason is for the log only.
     Unauthorized(String),
 }
@@ -125,6 +130,9 @@ impl AuthenticatorChain {
             match a.authenticate(req) {
                 AuthnOutcome::Authenticated(user) => {
                     return ChainResult::User(add_authenticated_group(user));
+                }
+                AuthnOutcome::AuthenticatedWithWarnings(user, warnings) => {
+                    return ChainResult::UserWithWarnings(add_authenticated_group(user), warnings);
                 }
                 AuthnOutcome::NotApplicable => {}
                 AuthnOutcome::Rejected(reason) => rejections.push(reason),

@@ -20,7 +20,9 @@ use tokio::sync::{broadcast, mpsc};
 use crate::authentication::{AuthenticatorChain, AuthnRequest, ChainResult};
 use crate::authorization::{Authorizer, Decision};
 use crate::discovery;
-use crate::hooks::{VirtualRequest, VirtualResource};
+use crate::hooks::{
+    ImpersonationRequest, Impersonator, NonResourceHandler, VirtualRequest, VirtualResource,
+};
 use crate::identity::UserInfo;
 use crate::journal::{self, Journal, JournalEntry};
 use crate::query::Query;
@@ -47,6 +49,8 @@ pub(crate) struct State {
     pub journal: Journal,
     pub version: Value,
     pub virtuals: Vec<(String, String, Arc<dyn VirtualResource>)>,
+    pub non_resource: Vec<(String, Arc<dyn NonResourceHandler>)>,
+    pub impersonator: Option<Arc<dyn Impersonator>>,
     pub server_address: String,
 }
 
@@ -56,6 +60,7 @@ struct Reply {
     content_type: String,
     body: Body,
     warnings: Vec<String>,
+    headers: Vec<(String, String)>,
 }
 
 impl Reply {
@@ -65,6 +70,7 @@ impl Reply {
             content_type: content_type.to_string(),
             body: Full::new(Bytes::from(body)).boxed(),
             warnings: Vec::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -104,6 +110,7 @@ struct Ctx<'a> {
     headers: &'a HeaderMap,
     body: &'a Bytes,
     query: Query,
+    query_raw: &'a str,
     user: &'a UserInfo,
     info: RequestInfo,
     /// The decoded body, kept for the journal.
@@ -143,9 +150,30 @@ pub(crate) async fn handle(
         headers: &parts.headers,
         client_cert_user: cert_user.as_deref(),
     });
-    let user = match authn {
-        ChainResult::User(u) => u,
-        ChainResult::Unauthorized(reason) => {
+    let (authenticated, authn_warnings) = match authn {
+        ChainResult::User(u) => (Ok(u), Vec::new()),
+        ChainResult::UserWithWarnings(u, w) => (Ok(u), w),
+        ChainResult::Unauthorized(reason) => (Err(reason), Vec::new()),
+    };
+    let user = match authenticated {
+        Ok(u) => match &state.impersonator {
+            None => u,
+            Some(imp) => match imp.impersonate(&ImpersonationRequest {
+                user: &u,
+                headers: &parts.headers,
+                authorizer: state.authz.as_ref(),
+            }) {
+                Ok(None) => u,
+                Ok(Some(as_user)) => as_user,
+                Err(s) => {
+                    let reply = Reply::status(&s);
+                    return finish(
+                        &state, &parts, &path, &raw_query, None, u, reply, start, time,
+                    );
+                }
+            },
+        },
+        Err(reason) => {
             tracing::info!(%path, %reason, "unauthorized");
             let reply = Reply::status(&Status::unauthorized());
             return finish(
@@ -167,11 +195,13 @@ pub(crate) async fn handle(
         headers: &parts.headers,
         body: &body,
         query: Query::parse(&raw_query),
+        query_raw: &raw_query,
         user: &user,
         info: RequestInfo::parse(parts.method.as_str(), &path, &raw_query),
         decoded: None,
     };
-    let reply = route(&mut ctx).await;
+    let mut reply = route(&mut ctx).await;
+    reply.warnings.splice(0..0, authn_warnings);
     let decoded = ctx.decoded.take().or_else(|| raw_body_for_journal(&body));
     finish(
         &state, &parts, &path, &raw_query, decoded, user, reply, start, time,
@@ -236,6 +266,14 @@ fn finish(
     if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
         h.insert("audit-id", v);
     }
+    for (k, v) in reply.headers {
+        if let (Ok(k), Ok(v)) = (
+            hyper::header::HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(&v),
+        ) {
+            h.insert(k, v);
+        }
+    }
     for w in reply.warnings {
         if let Ok(v) = HeaderValue::from_str(&format!("299 - \"{}\"", w.replace('"', "\\\""))) {
             h.append("warning", v);
@@ -292,6 +330,12 @@ fn non_resource(ctx: &Ctx<'_>) -> Reply {
     }
     let accept = header(ctx.headers, ACCEPT);
     let path = ctx.info.path.as_str();
+    if let Some((_, h)) = ctx.state.non_resource.iter().find(|(p, _)| p == path) {
+        let raw = h.get(path, ctx.query_raw);
+        let mut r = Reply::bytes(raw.status, &raw.content_type, raw.body);
+        r.headers = raw.headers;
+        return r;
+    }
     match path {
         "/version" | "/version/" => Reply::json(200, &ctx.state.version),
         "/healthz" | "/livez" | "/readyz" => Reply::text(200, "ok"),
@@ -338,7 +382,31 @@ fn wants_table(accept: &str) -> bool {
         .is_some_and(|first| first.split(';').any(|p| p.trim() == "as=Table"))
 }
 
-fn write_options(ctx: &Ctx<'_>) -> WriteOptions {
+/// `dryRun` must be `All` if given (the only value kube accepts); `options_kind` names the
+/// options type in the 422 (`CreateOptions`, `UpdateOptions`, `PatchOptions`, `DeleteOptions`).
+fn dry_run(ctx: &Ctx<'_>, options_kind: &str) -> Result<bool, Status> {
+    match ctx.query.get("dryRun") {
+        None => Ok(false),
+        Some("All") => Ok(true),
+        Some(other) => Err(Status::invalid(
+            "meta.k8s.io",
+            options_kind,
+            "",
+            &[crate::status::FieldError::not_supported(
+                "dryRun",
+                crate::status::BadValue::Raw(format!(
+                    "[]string{{{}}}",
+                    crate::status::go_quote(other)
+                )),
+                &["All"],
+            )],
+        )),
+    }
+}
+
+/// Options of create/update/patch: `dryRun` and `fieldManager` (default: the User-Agent
+/// up to its first `/`, as kube's `managerOrUserAgent`).
+fn write_options(ctx: &Ctx<'_>, options_kind: &str) -> Result<WriteOptions, Status> {
     let field_manager = match ctx.query.get("fieldManager") {
         Some(m) if !m.is_empty() => m.to_string(),
         _ => header(ctx.headers, USER_AGENT)
@@ -347,10 +415,10 @@ fn write_options(ctx: &Ctx<'_>) -> WriteOptions {
             .unwrap_or("")
             .to_string(),
     };
-    WriteOptions {
-        dry_run: ctx.query.get("dryRun") == Some("All"),
+    Ok(WriteOptions {
+        dry_run: dry_run(ctx, options_kind)?,
         field_manager,
-    }
+    })
 }
 
 async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
@@ -361,7 +429,10 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
     let Some(def) = registry::find(&info.api_group, &info.api_version, &info.resource) else {
         return Err(Status::not_found_path());
     };
-    let in_ns_path = !info.namespace.is_empty() && def.plural != "namespaces";
+    // `/api/v1/namespaces/<ns>` names the namespace itself; any other use of the
+    // namespace prefix with a cluster-scoped resource is not a route.
+    let in_ns_path =
+        !info.namespace.is_empty() && (def.plural != "namespaces" || info.name != info.namespace);
     if (in_ns_path && !def.namespaced) || info.extra_parts {
         return Err(Status::not_found_path());
     }
@@ -397,7 +468,7 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
     match info.verb.as_str() {
         "get" => {
             let obj = store.get(def, ns, &info.name)?;
-            Ok(render_object(def, obj, &accept, 200))
+            render_object(ctx, def, obj, &accept)
         }
         "list" => {
             let opts = list_options(ctx, def)?;
@@ -415,7 +486,7 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
                 meta.insert("remainingItemCount".into(), json!(n));
             }
             if wants_table(&accept) {
-                return Ok(render_table_list(def, list.items, meta));
+                return render_table_list(ctx, def, list.items, meta);
             }
             Ok(Reply::json(
                 200,
@@ -433,7 +504,7 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
                 return Err(Status::method_not_allowed());
             }
             let (body, warnings) = decode_object(ctx, def)?;
-            let obj = store.create(def, ns, body, &write_options(ctx))?;
+            let obj = store.create(def, ns, body, &write_options(ctx, "CreateOptions")?)?;
             let mut r = Reply::json(201, &obj);
             r.warnings = warnings;
             Ok(r)
@@ -443,7 +514,13 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
                 return Err(Status::method_not_allowed());
             }
             let (body, warnings) = decode_object(ctx, def)?;
-            let (obj, created) = store.update(def, ns, &info.name, body, &write_options(ctx))?;
+            let (obj, created) = store.update(
+                def,
+                ns,
+                &info.name,
+                body,
+                &write_options(ctx, "UpdateOptions")?,
+            )?;
             let mut r = Reply::json(if created { 201 } else { 200 }, &obj);
             r.warnings = warnings;
             Ok(r)
@@ -518,6 +595,7 @@ fn virtual_create(
     let Some(handler) = handler else {
         return Err(Status::not_found_path());
     };
+    let dry_run = dry_run(ctx, "CreateOptions")?;
     let body = decode_body(ctx, def)?;
     ctx.decoded = Some(body.clone());
     handler.create(VirtualRequest {
@@ -527,7 +605,7 @@ fn virtual_create(
         body,
         objects: ctx.state.store.as_ref(),
         authorizer: ctx.state.authz.as_ref(),
-        dry_run: ctx.query.get("dryRun") == Some("All"),
+        dry_run,
     })
 }
 
@@ -589,7 +667,7 @@ fn patch(
     let patch: Value = serde_json::from_slice(ctx.body)
         .map_err(|e| Status::bad_request(format!("error decoding patch: {e}")))?;
     ctx.decoded = Some(patch.clone());
-    let opts = write_options(ctx);
+    let opts = write_options(ctx, "PatchOptions")?;
     let obj = ctx.state.store.patch(
         def,
         ns,
@@ -641,7 +719,7 @@ fn list_options(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<ListOptions, Status>
 
 fn delete_options(ctx: &Ctx<'_>) -> Result<DeleteOptions, Status> {
     let mut opts = DeleteOptions {
-        dry_run: ctx.query.get("dryRun") == Some("All"),
+        dry_run: dry_run(ctx, "DeleteOptions")?,
         ..Default::default()
     };
     if ctx.body.is_empty() {
@@ -665,20 +743,37 @@ fn delete_options(ctx: &Ctx<'_>) -> Result<DeleteOptions, Status> {
     Ok(opts)
 }
 
-fn render_object(_def: &ResourceDef, obj: Value, _accept: &str, status: u16) -> Reply {
-    Reply::json(status, &obj)
+/// `GET` of one object: the object, or a Table when the Accept header asks for one.
+fn render_object(
+    ctx: &Ctx<'_>,
+    def: &ResourceDef,
+    obj: Value,
+    accept: &str,
+) -> Result<Reply, Status> {
+    if wants_table(accept) {
+        let include = crate::table::IncludeObject::from_query(ctx.query.get("includeObject"))?;
+        let t = crate::table::object_to_table(def.plural, &obj, include, SystemTime::now());
+        return Ok(Reply::json(200, &t));
+    }
+    Ok(Reply::json(200, &obj))
 }
 
-fn render_table_list(def: &ResourceDef, items: Vec<Value>, meta: Map<String, Value>) -> Reply {
-    Reply::json(
-        200,
-        &json!({
-            "kind": def.list_kind(),
-            "apiVersion": def.api_version(),
-            "metadata": meta,
-            "items": items,
-        }),
-    )
+/// A list as a `meta.k8s.io/v1` Table.
+fn render_table_list(
+    ctx: &Ctx<'_>,
+    def: &ResourceDef,
+    items: Vec<Value>,
+    meta: Map<String, Value>,
+) -> Result<Reply, Status> {
+    let include = crate::table::IncludeObject::from_query(ctx.query.get("includeObject"))?;
+    let t = crate::table::to_table(
+        def.plural,
+        &items,
+        &Value::Object(meta),
+        include,
+        SystemTime::now(),
+    );
+    Ok(Reply::json(200, &t))
 }
 
 /// A body fed by a channel: each message is one chunk (one watch event line).
@@ -766,5 +861,6 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
         content_type: "application/json".into(),
         body: ChannelBody(body_rx).boxed(),
         warnings: Vec::new(),
+        headers: Vec::new(),
     })
 }

@@ -34,3 +34,42 @@ pub trait VirtualResource: Send + Sync {
     /// Handles one create.
     fn create(&self, req: VirtualRequest<'_>) -> Result<Value, Status>;
 }
+
+/// An answer to a non-resource `GET` (e.g. `/openid/v1/jwks`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: String,
+    /// Extra response headers (e.g. `Cache-Control`).
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// Serves `GET` on one non-resource path (after authentication and authorization with the
+/// non-resource verb `get`), e.g. the service-account issuer discovery documents.
+pub trait NonResourceHandler: Send + Sync {
+    /// Answers one request; `query` is the raw query string.
+    fn get(&self, path: &str, query: &str) -> RawResponse;
+}
+
+/// What an [`Impersonator`] sees.
+pub struct ImpersonationRequest<'a> {
+    /// The authenticated user making the request.
+    pub user: &'a UserInfo,
+    /// The request headers (`Impersonate-User`, `Impersonate-Group`, `Impersonate-Uid`,
+    /// `Impersonate-Extra-*`).
+    pub headers: &'a hyper::HeaderMap,
+    /// The server's authorizer, for the `impersonate` verb checks.
+    pub authorizer: &'a dyn Authorizer,
+}
+
+/// Turns the authenticated user into the impersonated one (kube's impersonation filter),
+/// between authentication and authorization. `Ok(None)` means the request does not
+/// impersonate; an `Err` Status (usually 403) is the answer.
+pub trait Impersonator: Send + Sync {
+    /// Decides about one request.
+    fn impersonate(&self, req: &ImpersonationRequest<'_>) -> Result<Option<UserInfo>, Status>;
+}

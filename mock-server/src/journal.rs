@@ -2,12 +2,16 @@
 //! wiremock-style assertions in tests (`MockServer::journal()`) and over HTTP
 //! (`GET /__admin/requests`, admin only; `DELETE` clears it).
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
 use crate::identity::UserInfo;
+
+/// The journal keeps the most recent entries only, so a long-running server stays small.
+pub const JOURNAL_CAPACITY: usize = 10_000;
 
 /// Headers whose values are credentials.
 const SECRET_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie"];
@@ -93,20 +97,20 @@ pub fn redact_body(mut body: Value) -> Value {
     body
 }
 
-/// A shared, cloneable handle to the journal.
+/// A shared, cloneable handle to the journal (the last [`JOURNAL_CAPACITY`] requests).
 #[derive(Clone, Debug, Default)]
 pub struct Journal {
-    entries: Arc<Mutex<Vec<JournalEntry>>>,
+    entries: Arc<Mutex<VecDeque<JournalEntry>>>,
 }
 
 impl Journal {
-    fn lock(&self) -> MutexGuard<'_, Vec<JournalEntry>> {
+    fn lock(&self) -> MutexGuard<'_, VecDeque<JournalEntry>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A snapshot of all entries, oldest first.
     pub fn entries(&self) -> Vec<JournalEntry> {
-        self.lock().clone()
+        self.lock().iter().cloned().collect()
     }
 
     /// Forgets all entries.
@@ -124,9 +128,13 @@ impl Journal {
         self.len() == 0
     }
 
-    /// Appends an entry.
+    /// Appends an entry, dropping the oldest beyond [`JOURNAL_CAPACITY`].
     pub fn record(&self, entry: JournalEntry) {
-        self.lock().push(entry);
+        let mut entries = self.lock();
+        if entries.len() == JOURNAL_CAPACITY {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
     }
 
     /// All entries as a JSON array.
@@ -150,6 +158,30 @@ mod tests {
         let b = redact_body(json!({"kind": "TokenReview", "spec": {"token": "sekret"}}));
         assert_eq!(b["spec"]["token"], "<redacted>");
         assert!(!b.to_string().contains("sekret"));
+    }
+
+    #[test]
+    fn keeps_only_the_most_recent_entries() {
+        let j = Journal::default();
+        for i in 0..JOURNAL_CAPACITY + 3 {
+            j.record(entry(&format!("/{i}")));
+        }
+        assert_eq!(j.len(), JOURNAL_CAPACITY);
+        assert_eq!(j.entries()[0].path, "/3");
+    }
+
+    fn entry(path: &str) -> JournalEntry {
+        JournalEntry {
+            method: "GET".into(),
+            path: path.into(),
+            query: String::new(),
+            headers: Vec::new(),
+            body: None,
+            user: UserInfo::anonymous(),
+            status: 200,
+            latency: Duration::from_micros(5),
+            time: SystemTime::now(),
+        }
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod selectors;
 mod server;
 pub mod status;
 pub mod store;
+pub mod table;
 pub mod tls;
 pub mod validation;
 
@@ -43,7 +44,10 @@ use tokio::sync::watch;
 
 pub use authentication::{Authenticator, AuthenticatorChain, AuthnOutcome, AuthnRequest};
 pub use authorization::{Authorizer, Decision, MastersAuthorizer};
-pub use hooks::{VirtualRequest, VirtualResource};
+pub use hooks::{
+    ImpersonationRequest, Impersonator, NonResourceHandler, RawResponse, VirtualRequest,
+    VirtualResource,
+};
 pub use identity::{RequestAttributes, UserInfo};
 pub use journal::{Journal, JournalEntry};
 pub use objects::ObjectSource;
@@ -83,6 +87,8 @@ pub struct MockServerBuilder {
     authorizer: Arc<dyn Authorizer>,
     authenticators: AuthenticatorChain,
     virtuals: Vec<(String, String, Arc<dyn VirtualResource>)>,
+    non_resource: Vec<(String, Arc<dyn NonResourceHandler>)>,
+    impersonator: Option<Arc<dyn Impersonator>>,
     pki: Result<Arc<tls::Pki>, tls::TlsError>,
     store: Option<Arc<Store>>,
 }
@@ -106,6 +112,8 @@ impl Default for MockServerBuilder {
             authorizer: Arc::new(MastersAuthorizer),
             authenticators: AuthenticatorChain::default(),
             virtuals: Vec::new(),
+            non_resource: Vec::new(),
+            impersonator: None,
             pki,
             store,
         }
@@ -148,6 +156,25 @@ impl MockServerBuilder {
         self.virtuals
             .push((group.to_string(), path.to_string(), handler));
         self
+    }
+
+    /// Serves `GET` on a non-resource `path` (e.g. `/openid/v1/jwks`) with `handler`.
+    pub fn non_resource_route(mut self, path: &str, handler: Arc<dyn NonResourceHandler>) -> Self {
+        self.non_resource.push((path.to_string(), handler));
+        self
+    }
+
+    /// Installs the impersonation filter (`Impersonate-*` headers); without one, those
+    /// headers are ignored.
+    pub fn impersonator(mut self, impersonator: Arc<dyn Impersonator>) -> Self {
+        self.impersonator = Some(impersonator);
+        self
+    }
+
+    /// The store the server will use, with write access (for controllers that run beside
+    /// the server). `None` only if generating the PKI failed (then `start` fails).
+    pub fn store(&self) -> Option<Arc<Store>> {
+        self.store.clone()
     }
 
     /// The store the server will use, so authenticators and authorizers built before
@@ -212,6 +239,8 @@ impl MockServerBuilder {
             authz: self.authorizer,
             authn: self.authenticators,
             virtuals: self.virtuals,
+            non_resource: self.non_resource,
+            impersonator: self.impersonator,
         })
     }
 }
@@ -226,6 +255,8 @@ struct Prepared {
     authz: Arc<dyn Authorizer>,
     authn: AuthenticatorChain,
     virtuals: Vec<(String, String, Arc<dyn VirtualResource>)>,
+    non_resource: Vec<(String, Arc<dyn NonResourceHandler>)>,
+    impersonator: Option<Arc<dyn Impersonator>>,
 }
 
 impl Prepared {
@@ -249,6 +280,8 @@ impl Prepared {
             journal: journal.clone(),
             version: self.version,
             virtuals: self.virtuals,
+            non_resource: self.non_resource,
+            impersonator: self.impersonator,
             server_address: addr.to_string(),
         });
         let (shutdown, rx) = watch::channel(false);

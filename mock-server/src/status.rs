@@ -194,6 +194,38 @@ impl Status {
         Status::failure(400, "BadRequest", message.into(), None)
     }
 
+    /// 400 for a create whose body namespace differs from the URL's
+    /// (`rest.EnsureObjectNamespaceMatchesRequestNamespace`).
+    pub fn namespace_mismatch() -> Status {
+        Status::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        )
+    }
+
+    /// 400 for a PUT whose body name differs from the URL's (`handlers/rest.go` `checkName`).
+    pub fn name_mismatch_on_update(object_name: &str, url_name: &str) -> Status {
+        Status::bad_request(format!(
+            "the name of the object ({object_name}) does not match the name on the URL ({url_name})"
+        ))
+    }
+
+    /// 400 for a PUT whose body namespace differs from the URL's (`checkName`).
+    pub fn namespace_mismatch_on_update(object_namespace: &str, request_namespace: &str) -> Status {
+        Status::bad_request(format!(
+            "the namespace of the object ({object_namespace}) does not match the namespace on the request ({request_namespace})"
+        ))
+    }
+
+    /// 400 from the store's key function for a URL name that is not a valid path segment
+    /// (`Name parameter invalid: "a%b": may not contain '%'`); `msgs` are joined with `;`.
+    pub fn invalid_name_parameter(name: &str, msgs: &[String]) -> Status {
+        Status::bad_request(format!(
+            "Name parameter invalid: {}: {}",
+            go_quote(name),
+            msgs.join(";")
+        ))
+    }
+
     /// 401 as the authentication filter sends it (`NewUnauthorized("Unauthorized")`).
     pub fn unauthorized() -> Status {
         Status::failure(401, "Unauthorized", "Unauthorized".into(), None)
@@ -727,7 +759,9 @@ impl FieldErrorType {
     }
 }
 
-/// The offending value of a field error, printed as Go's `ErrorBody` prints it.
+/// The offending value of a field error, printed as 1.35's `ErrorBody` prints it: simple types
+/// with `%q`/`%v`, anything else (slices, structs, nil) as `json.Marshal` output
+/// (kubernetes/kubernetes#132314, 1.34; 1.32 printed composites with `%#v`, e.g. `[]string{"/x"}`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BadValue {
     /// A string, printed with `%q`.
@@ -736,11 +770,15 @@ pub enum BadValue {
     Int(i64),
     /// A bool, printed with `%v`.
     Bool(bool),
-    /// A nil value: Go substitutes the string `"null"` (so it prints quoted).
+    /// A nil value: `json.Marshal(nil)` is `null`.
     Null,
     /// No value printed at all (Go's `omitValue`).
     Omit,
-    /// Pre-formatted text, printed as is (Go's `%#v` / `String()` for structs).
+    /// A composite value (list, struct, map), printed as Go's `json.Marshal` would: compact,
+    /// HTML-escaped. Internal Go structs have no JSON tags, so struct keys are the Go field names
+    /// (`{"APIGroup":...}`).
+    Json(serde_json::Value),
+    /// Pre-formatted text, printed as is.
     Raw(String),
 }
 
@@ -834,9 +872,10 @@ impl FieldError {
         FieldError::new(FieldErrorType::NotFound, field, value.into(), "")
     }
 
-    /// `field.TooLong(path, value, max)`: `Too long: must have at most N bytes`.
+    /// `field.TooLong(path, value, max)`: `Too long: may not be more than N bytes`.
     pub fn too_long(field: &str, max: usize) -> FieldError {
-        let detail = format!("must have at most {max} bytes");
+        let unit = if max == 1 { "byte" } else { "bytes" };
+        let detail = format!("may not be more than {max} {unit}");
         FieldError::new(FieldErrorType::TooLong, field, BadValue::Omit, &detail)
     }
 
@@ -853,7 +892,12 @@ impl FieldError {
             )
             | (BadValue::Omit, _) => t.text().to_string(),
             (BadValue::Str(v), _) => format!("{}: {}", t.text(), go_quote(v)),
-            (BadValue::Null, _) => format!("{}: {}", t.text(), go_quote("null")),
+            (BadValue::Null, _) => format!("{}: null", t.text()),
+            (BadValue::Json(v), _) => {
+                let mut j = encode_json(v);
+                j.pop(); // json.Marshal has no trailing newline, unlike json.Encoder
+                format!("{}: {}", t.text(), String::from_utf8_lossy(&j))
+            }
             (BadValue::Int(n), _) => format!("{}: {n}", t.text()),
             (BadValue::Bool(b), _) => format!("{}: {b}", t.text()),
             (BadValue::Raw(r), _) => format!("{}: {r}", t.text()),
@@ -899,6 +943,18 @@ pub fn encode_json_pretty<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut ser = serde_json::Serializer::with_formatter(GoEscape(&mut out), fmt);
     let _ = value.serialize(&mut ser);
     out
+}
+
+/// Whether kube-apiserver pretty-prints the response (`handlers/responsewriters` `isPrettyPrint`):
+/// a `pretty` query value parsed as Go's `strconv.ParseBool` decides (unparsable = false); without
+/// one, a `User-Agent` starting with `curl`, `Wget` or `Mozilla/5.0` gets indented JSON.
+pub fn is_pretty(pretty_query: Option<&str>, user_agent: &str) -> bool {
+    if let Some(p) = pretty_query.filter(|p| !p.is_empty()) {
+        return matches!(p, "1" | "t" | "T" | "TRUE" | "true" | "True");
+    }
+    user_agent.starts_with("curl")
+        || user_agent.starts_with("Wget")
+        || user_agent.starts_with("Mozilla/5.0")
 }
 
 /// Escapes the characters Go's encoder HTML-escapes. They can only occur inside JSON strings
@@ -1283,11 +1339,19 @@ mod tests {
         );
         assert_eq!(
             FieldError::too_long("f", 128).body(),
-            "Too long: must have at most 128 bytes"
+            "Too long: may not be more than 128 bytes"
         );
         assert_eq!(
             FieldError::invalid("f", BadValue::Null, "d").body(),
-            r#"Invalid value: "null": d"#
+            "Invalid value: null: d"
+        );
+        assert_eq!(
+            FieldError::invalid("f", BadValue::Json(serde_json::json!(["<a>", "b"])), "d").body(),
+            r#"Invalid value: ["\u003ca\u003e","b"]: d"#
+        );
+        assert_eq!(
+            FieldError::too_long("f", 1).body(),
+            "Too long: may not be more than 1 byte"
         );
         assert_eq!(
             FieldError::invalid("f", true, "").body(),
@@ -1381,6 +1445,47 @@ mod tests {
         );
         // A Failure with code 0 is answered as 500, as ErrorToAPIStatus fills it.
         assert_eq!(Status::unknown_error(0, "x").code(), 500);
+    }
+
+    #[test]
+    fn request_mismatch_bad_requests() {
+        assert_eq!(
+            body(&Status::namespace_mismatch()),
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the namespace of the provided object does not match the namespace sent on the request","reason":"BadRequest","code":400}"#
+        );
+        assert_eq!(
+            Status::name_mismatch_on_update("a", "b").message,
+            "the name of the object (a) does not match the name on the URL (b)"
+        );
+        assert_eq!(
+            Status::namespace_mismatch_on_update("x", "default").message,
+            "the namespace of the object (x) does not match the namespace on the request (default)"
+        );
+        assert_eq!(
+            Status::invalid_name_parameter(
+                "a/b%",
+                &["may not contain '/'".into(), "may not contain '%'".into()]
+            )
+            .message,
+            r#"Name parameter invalid: "a/b%": may not contain '/';may not contain '%'"#
+        );
+    }
+
+    #[test]
+    fn pretty_printing_rule() {
+        assert!(is_pretty(Some("true"), "kubectl/v1.32.4"));
+        assert!(is_pretty(Some("1"), ""));
+        assert!(!is_pretty(Some("false"), "curl/8.5.0"));
+        assert!(
+            !is_pretty(Some("yes"), "curl/8.5.0"),
+            "ParseBool rejects yes"
+        );
+        assert!(is_pretty(None, "curl/8.5.0"));
+        assert!(is_pretty(Some(""), "Mozilla/5.0 (X11)"));
+        assert!(!is_pretty(
+            None,
+            "kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07"
+        ));
     }
 
     #[test]

@@ -793,7 +793,13 @@ impl Store {
         Ok((initial, rx))
     }
 
-    /// Removes everything from a namespace-less resource type (used by tests and resets).
+    /// Every future change of every resource, e.g. for controllers (token secrets) that react
+    /// to writes. Events are delivered after the write is visible.
+    pub fn subscribe(&self) -> broadcast::Receiver<WatchEvent> {
+        self.events.subscribe()
+    }
+
+    /// The number of stored objects.
     pub fn len(&self) -> usize {
         self.read().objects.len()
     }

@@ -339,3 +339,332 @@ async fn protobuf_create_from_a_recorded_kubectl_body() {
         "bearertokenauth"
     );
 }
+
+#[tokio::test]
+async fn replaced_authorizer_and_virtual_resources_are_used() {
+    use mock_apiserver::{
+        Authorizer, Decision, RequestAttributes, VirtualRequest, VirtualResource,
+    };
+    use std::sync::Arc;
+
+    struct DenySecrets;
+    impl Authorizer for DenySecrets {
+        fn authorize(&self, a: &RequestAttributes) -> Decision {
+            if a.resource == "secrets" {
+                Decision::Deny {
+                    reason: "no secrets today".into(),
+                }
+            } else {
+                Decision::Allow
+            }
+        }
+    }
+    struct Echo;
+    impl VirtualResource for Echo {
+        fn create(&self, req: VirtualRequest<'_>) -> Result<Value, mock_apiserver::status::Status> {
+            let mut body = req.body;
+            body["status"] = json!({"allowed": req.user.username == "system:anonymous", "ns": req.namespace, "name": req.name});
+            Ok(body)
+        }
+    }
+    let server = MockServer::builder()
+        .authorizer(Arc::new(DenySecrets))
+        .virtual_resource(
+            "authorization.k8s.io",
+            "selfsubjectaccessreviews",
+            Arc::new(Echo),
+        )
+        .virtual_resource("", "serviceaccounts/token", Arc::new(Echo))
+        .start()
+        .await
+        .unwrap();
+    let c = anonymous(&server);
+    let r = c
+        .get(format!(
+            "{}/api/v1/namespaces/default/secrets",
+            server.url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["message"],
+        "secrets is forbidden: User \"system:anonymous\" cannot list resource \"secrets\" in API group \"\" in the namespace \"default\": no secrets today"
+    );
+    let r = c
+        .post(format!("{}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", server.url()))
+        .json(&json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"]["allowed"], true);
+    let r = c
+        .post(format!(
+            "{}/api/v1/namespaces/default/serviceaccounts/default/token",
+            server.url()
+        ))
+        .json(
+            &json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["status"]["ns"].as_str(), v["status"]["name"].as_str()),
+        (Some("default"), Some("default"))
+    );
+    // Not registered: tokenreviews is in discovery but has no handler here.
+    let r = c
+        .post(format!(
+            "{}/apis/authentication.k8s.io/v1/tokenreviews",
+            server.url()
+        ))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = c
+        .get(format!(
+            "{}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            server.url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+}
+
+#[tokio::test]
+async fn delete_answers_per_kind_and_tables_for_get() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let roles = format!(
+        "{}/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles",
+        server.url()
+    );
+    let role: Value = c
+        .post(&roles)
+        .json(&json!({"metadata": {"name": "r"}, "rules": [{"verbs": ["get"], "apiGroups": [""], "resources": ["pods"]}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let uid = role["metadata"]["uid"].as_str().unwrap();
+    let table: Value = c
+        .get(format!("{roles}/r"))
+        .header(
+            "accept",
+            "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(table["kind"], "Table");
+    assert_eq!(table["rows"][0]["cells"][0], "r");
+    let r = c.delete(format!("{roles}/r")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.text().await.unwrap(),
+        format!(
+            "{{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{{}},\"status\":\"Success\",\"details\":{{\"name\":\"r\",\"group\":\"rbac.authorization.k8s.io\",\"kind\":\"roles\",\"uid\":\"{uid}\"}}}}\n"
+        )
+    );
+    // Namespaces: creating one seeds it, deleting it answers the namespace (Terminating).
+    let nss = format!("{}/api/v1/namespaces", server.url());
+    assert_eq!(
+        c.post(&nss)
+            .json(&json!({"metadata": {"name": "team"}}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let r = c
+        .get(format!("{nss}/team/configmaps/kube-root-ca.crt"))
+        .send()
+        .await
+        .unwrap();
+    let cm: Value = r.json().await.unwrap();
+    assert_eq!(cm["data"]["ca.crt"], server.ca_pem());
+    let gone: Value = c
+        .delete(format!("{nss}/team"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(gone["status"]["phase"], "Terminating");
+    assert_eq!(
+        c.get(format!("{nss}/team/serviceaccounts/default"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let r = c
+        .post(format!("{nss}/team/serviceaccounts"))
+        .json(&json!({"metadata": {"name": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["message"], "namespaces \"team\" not found");
+}
+
+#[tokio::test]
+async fn non_resource_routes_impersonation_and_store_events_hooks() {
+    use mock_apiserver::{
+        ImpersonationRequest, Impersonator, NonResourceHandler, RawResponse, UserInfo,
+    };
+    use std::sync::Arc;
+
+    struct Jwks;
+    impl NonResourceHandler for Jwks {
+        fn get(&self, path: &str, _query: &str) -> RawResponse {
+            RawResponse {
+                status: 200,
+                content_type: "application/jwk-set+json".into(),
+                headers: vec![("cache-control".into(), "public, max-age=3600".into())],
+                body: format!("{{\"path\":\"{path}\"}}").into_bytes(),
+            }
+        }
+    }
+    struct AsHeader;
+    impl Impersonator for AsHeader {
+        fn impersonate(
+            &self,
+            req: &ImpersonationRequest<'_>,
+        ) -> Result<Option<UserInfo>, mock_apiserver::status::Status> {
+            Ok(req.headers.get("impersonate-user").map(|u| UserInfo {
+                username: u.to_str().unwrap_or("").into(),
+                ..Default::default()
+            }))
+        }
+    }
+    let builder = MockServer::builder()
+        .non_resource_route("/openid/v1/jwks", Arc::new(Jwks))
+        .impersonator(Arc::new(AsHeader));
+    let mut events = builder.store().unwrap().subscribe();
+    let server = builder.start().await.unwrap();
+    let c = admin(&server);
+    let r = c
+        .get(format!("{}/openid/v1/jwks", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/jwk-set+json");
+    assert_eq!(r.headers()["cache-control"], "public, max-age=3600");
+    assert_eq!(r.text().await.unwrap(), "{\"path\":\"/openid/v1/jwks\"}");
+    // Impersonating drops system:masters, so the default authorizer refuses.
+    let r = c
+        .get(format!("{}/api/v1/namespaces/default/pods", server.url()))
+        .header("Impersonate-User", "bob")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("User \"bob\" cannot list")
+    );
+    c.post(format!(
+        "{}/api/v1/namespaces/default/configmaps",
+        server.url()
+    ))
+    .json(&json!({"metadata": {"name": "evt"}}))
+    .send()
+    .await
+    .unwrap();
+    let ev = events.recv().await.unwrap();
+    assert_eq!(ev.resource, "configmaps");
+    assert_eq!(ev.object["metadata"]["name"], "evt");
+}
+
+#[tokio::test]
+async fn dry_run_accepts_only_all() {
+    let server = MockServer::start().await.unwrap();
+    let r = admin(&server)
+        .post(format!(
+            "{}/api/v1/namespaces/default/configmaps?dryRun=Some",
+            server.url()
+        ))
+        .json(&json!({"metadata": {"name": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["message"],
+        "CreateOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: []string{\"Some\"}: supported values: \"All\""
+    );
+}
+
+#[tokio::test]
+async fn authenticator_warnings_reach_the_response() {
+    use mock_apiserver::{Authenticator, AuthnOutcome, AuthnRequest, UserInfo};
+    use std::sync::Arc;
+    struct Legacy;
+    impl Authenticator for Legacy {
+        fn authenticate(&self, req: &AuthnRequest<'_>) -> AuthnOutcome {
+            match req.bearer_token() {
+                Some("legacy") => AuthnOutcome::AuthenticatedWithWarnings(
+                    UserInfo {
+                        username: "old".into(),
+                        groups: vec!["system:masters".into()],
+                        ..Default::default()
+                    },
+                    vec!["Use tokens from the TokenRequest API".into()],
+                ),
+                _ => AuthnOutcome::NotApplicable,
+            }
+        }
+    }
+    let server = MockServer::builder()
+        .authenticator(Arc::new(Legacy))
+        .start()
+        .await
+        .unwrap();
+    let r = anonymous(&server)
+        .get(format!("{}/api/v1/namespaces", server.url()))
+        .bearer_auth("legacy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["warning"],
+        "299 - \"Use tokens from the TokenRequest API\""
+    );
+    let r = anonymous(&server)
+        .post(format!(
+            "{}/api/v1/namespaces/default/namespaces",
+            server.url()
+        ))
+        .bearer_auth("legacy")
+        .json(&json!({"metadata": {"name": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "namespaces are not namespaced");
+}
