@@ -189,7 +189,23 @@ pub fn run(g: &GlobalArgs, cmd: ConfigCommand) -> Result<(), CliError> {
         }
         ConfigCommand::UseContext(a) => print_outcome(load(g)?.use_context(&a.name)),
         ConfigCommand::DeleteContext(a) => print_outcome(load(g)?.delete_context(&a.name)),
-        ConfigCommand::DeleteUser(a) => print_outcome(load(g)?.delete_user(&a.name)),
+        ConfigCommand::DeleteUser(a) => {
+            let mut kc = load(g)?;
+            // kubectl names the missing user even when no users are left; the library
+            // says "empty config" there, so check first.
+            if kc.user(&a.name).is_none() {
+                let file = g
+                    .kubeconfig
+                    .clone()
+                    .unwrap_or_else(|| kc.options().default_file());
+                return Err(CliError::msg(format!(
+                    "cannot delete user {}, not in {}",
+                    a.name,
+                    file.display()
+                )));
+            }
+            print_outcome(kc.delete_user(&a.name))
+        }
         ConfigCommand::CurrentContext => {
             let kc = load(g)?;
             println!("{}", kc.require_current_context().map_err(CliError::msg)?);

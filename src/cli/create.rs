@@ -317,7 +317,9 @@ pub fn run(g: &GlobalArgs, cmd: CreateCommand) -> Result<(), CliError> {
                 "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": a.clusterrole},
             });
             let res = Resource::cluster(RBAC, "v1", "clusterrolebindings");
-            create_object(g, obj, &res, a.dry_run.dry_run, &format, api_error)
+            create_object(g, obj, &res, a.dry_run.dry_run, &format, |e| {
+                wrapped("failed to create clusterrolebinding", e)
+            })
         }
         CreateCommand::Token(a) => create_token(g, a),
     }
@@ -345,7 +347,9 @@ fn warn_verbs(verbs: &[String]) {
 
 /// kubectl's rules for `create role`/`create clusterrole`, as JSON.
 fn role_rules(d: &Discovery, a: &RuleArgs) -> Result<Vec<Value>, CliError> {
-    let rules = build_rules(d, &a.verb, &a.resource, &a.resource_name).map_err(CliError::msg)?;
+    // kubectl prints this one without its usual `error: ` prefix.
+    let rules = build_rules(d, &a.verb, &a.resource, &a.resource_name)
+        .map_err(|e| CliError::raw(e.to_string()))?;
     Ok(rules
         .iter()
         .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))

@@ -1,8 +1,9 @@
 //! `rawkube get TYPE [NAME...]`: kubectl's lists, names, and -o formats.
 //!
-//! The table is the one kubectl prints when the server answers with a plain
-//! list (NAME and AGE, NAMESPACE first with `-A`): rawkube's client sends
-//! `Accept: application/json` only, so it never receives a server-side Table.
+//! kubectl asks the server for a Table (`Accept: ...;as=Table`) and prints its columns.
+//! rawkube's client sends `Accept: application/json` only (no per-request headers), so
+//! the same columns are computed here from the objects, as kube-apiserver's printers
+//! compute them.
 
 use std::time::SystemTime;
 
@@ -127,7 +128,14 @@ pub fn run(g: &GlobalArgs, a: GetArgs) -> Result<(), CliError> {
             String::new()
         } else {
             let namespaced = targets.iter().any(|(t, _)| t.namespaced);
-            render_table(&objects, a.all_namespaces && namespaced, SystemTime::now())
+            let plural = &targets[0].0.plural;
+            render_table(
+                plural,
+                &objects,
+                a.all_namespaces && namespaced,
+                format == Format::Wide,
+                SystemTime::now(),
+            )
         };
         print!("{out}");
         if objects.is_empty()
@@ -171,23 +179,193 @@ fn with_type(mut obj: Value, t: &ResourceType) -> Value {
     obj
 }
 
-/// kubectl's default table for objects without a server-side Table: NAME, AGE.
-pub fn render_table(objects: &[Value], with_namespace: bool, now: SystemTime) -> String {
-    let mut rows = Vec::new();
-    let mut header = vec![];
-    if with_namespace {
-        header.push("NAMESPACE".to_string());
+/// The columns kube-apiserver's Table printers produce for `plural` (what kubectl shows
+/// for `get`), computed here because rawkube's client only asks for plain JSON.
+/// Returns (header, wide-only flags) and a cell function.
+fn columns(plural: &str) -> (Vec<&'static str>, Vec<bool>) {
+    let (h, w): (&[&str], &[bool]) = match plural {
+        "pods" => (
+            &[
+                "NAME",
+                "READY",
+                "STATUS",
+                "RESTARTS",
+                "AGE",
+                "IP",
+                "NODE",
+                "NOMINATED NODE",
+                "READINESS GATES",
+            ],
+            &[false, false, false, false, false, true, true, true, true],
+        ),
+        "serviceaccounts" => (&["NAME", "SECRETS", "AGE"], &[false; 3]),
+        "secrets" => (&["NAME", "TYPE", "DATA", "AGE"], &[false; 4]),
+        "configmaps" => (&["NAME", "DATA", "AGE"], &[false; 3]),
+        "namespaces" => (&["NAME", "STATUS", "AGE"], &[false; 3]),
+        "rolebindings" | "clusterrolebindings" => (
+            &["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"],
+            &[false, false, false, true, true, true],
+        ),
+        _ => (&["NAME", "CREATED AT"], &[false, false]),
+    };
+    (h.to_vec(), w.to_vec())
+}
+
+fn cells(plural: &str, o: &Value, now: SystemTime) -> Vec<String> {
+    let s = |p: &str| {
+        o.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let count = |p: &str| match o.pointer(p) {
+        Some(Value::Array(a)) => a.len(),
+        Some(Value::Object(m)) => m.len(),
+        _ => 0,
+    };
+    let name = s("/metadata/name");
+    let created = o
+        .pointer("/metadata/creationTimestamp")
+        .and_then(Value::as_str);
+    let age = age(created, now);
+    match plural {
+        "pods" => {
+            let statuses = o
+                .pointer("/status/containerStatuses")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let total = count("/spec/containers");
+            let ready = statuses
+                .iter()
+                .filter(|c| c.get("ready") == Some(&Value::Bool(true)))
+                .count();
+            let restarts: i64 = statuses
+                .iter()
+                .filter_map(|c| c.get("restartCount").and_then(Value::as_i64))
+                .sum();
+            let mut status = s("/status/phase");
+            if !s("/status/reason").is_empty() {
+                status = s("/status/reason");
+            }
+            for c in statuses.iter().rev() {
+                let waiting = c.pointer("/state/waiting/reason").and_then(Value::as_str);
+                let terminated = c
+                    .pointer("/state/terminated/reason")
+                    .and_then(Value::as_str);
+                if let Some(r) = waiting.or(terminated).filter(|r| !r.is_empty()) {
+                    status = r.to_string();
+                    break;
+                }
+            }
+            if o.pointer("/metadata/deletionTimestamp")
+                .is_some_and(|v| !v.is_null())
+            {
+                status = "Terminating".into();
+            }
+            let or_none = |v: String| {
+                if v.is_empty() {
+                    "<none>".to_string()
+                } else {
+                    v
+                }
+            };
+            vec![
+                name,
+                format!("{ready}/{total}"),
+                status,
+                restarts.to_string(),
+                age,
+                or_none(s("/status/podIP")),
+                or_none(s("/spec/nodeName")),
+                or_none(s("/status/nominatedNodeName")),
+                "<none>".into(),
+            ]
+        }
+        "serviceaccounts" => vec![name, count("/secrets").to_string(), age],
+        "secrets" => vec![name, s("/type"), count("/data").to_string(), age],
+        "configmaps" => vec![
+            name,
+            (count("/data") + count("/binaryData")).to_string(),
+            age,
+        ],
+        "namespaces" => vec![name, s("/status/phase"), age],
+        "rolebindings" | "clusterrolebindings" => {
+            let (mut users, mut groups, mut sas) = (vec![], vec![], vec![]);
+            for sub in o
+                .get("subjects")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let f = |k: &str| sub.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                match f("kind").as_str() {
+                    "ServiceAccount" => sas.push(format!("{}/{}", f("namespace"), f("name"))),
+                    "User" => users.push(f("name")),
+                    "Group" => groups.push(f("name")),
+                    _ => {}
+                }
+            }
+            vec![
+                name,
+                format!("{}/{}", s("/roleRef/kind"), s("/roleRef/name")),
+                age,
+                users.join(", "),
+                groups.join(", "),
+                sas.join(", "),
+            ]
+        }
+        _ => {
+            let at = created
+                .and_then(|c| humantime::parse_rfc3339_weak(c).ok())
+                .map(|t| humantime::format_rfc3339_seconds(t).to_string())
+                .unwrap_or_else(|| "0001-01-01T00:00:00Z".into());
+            vec![name, at]
+        }
     }
-    header.extend(["NAME".to_string(), "AGE".to_string()]);
-    rows.push(header);
+}
+
+/// kubectl's table for `get`: the server printers' columns (wide ones with `-o wide`),
+/// NAMESPACE first with `-A`.
+pub fn render_table(
+    plural: &str,
+    objects: &[Value],
+    with_namespace: bool,
+    wide: bool,
+    now: SystemTime,
+) -> String {
+    let (header, wide_only) = columns(plural);
+    let keep = |i: usize| wide || !wide_only[i];
+    let mut rows = Vec::new();
+    let mut h: Vec<String> = vec![];
+    if with_namespace {
+        h.push("NAMESPACE".into());
+    }
+    h.extend(
+        header
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, c)| c.to_string()),
+    );
+    rows.push(h);
     for o in objects {
-        let s = |p: &str| o.pointer(p).and_then(Value::as_str).map(str::to_string);
         let mut row = vec![];
         if with_namespace {
-            row.push(s("/metadata/namespace").unwrap_or_default());
+            row.push(
+                o.pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            );
         }
-        row.push(s("/metadata/name").unwrap_or_default());
-        row.push(age(s("/metadata/creationTimestamp").as_deref(), now));
+        row.extend(
+            cells(plural, o, now)
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| keep(*i))
+                .map(|(_, c)| c),
+        );
         rows.push(row);
     }
     table::render(&rows)
@@ -198,19 +376,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn table_has_kubectls_columns() {
+    fn tables_have_the_server_printers_columns() {
         let now = humantime::parse_rfc3339("2026-11-28T14:00:00Z").unwrap();
-        let objs = vec![
-            json!({"metadata": {"name": "nginx-0", "namespace": "default",
+        let sa = vec![
+            json!({"metadata": {"name": "bearertokenauth", "namespace": "default",
             "creationTimestamp": "2026-11-28T13:55:00Z"}}),
         ];
         assert_eq!(
-            render_table(&objs, false, now),
-            "NAME      AGE\nnginx-0   5m\n"
+            render_table("serviceaccounts", &sa, false, false, now),
+            "NAME              SECRETS   AGE\nbearertokenauth   0         5m\n"
         );
         assert_eq!(
-            render_table(&objs, true, now),
-            "NAMESPACE   NAME      AGE\ndefault     nginx-0   5m\n"
+            render_table("serviceaccounts", &sa, true, false, now),
+            "NAMESPACE   NAME              SECRETS   AGE\ndefault     bearertokenauth   0         5m\n"
+        );
+        let rb = vec![
+            json!({"metadata": {"name": "b", "creationTimestamp": "2026-11-28T13:55:00Z"},
+            "roleRef": {"kind": "Role", "name": "r"},
+            "subjects": [{"kind": "ServiceAccount", "name": "x", "namespace": "default"}]}),
+        ];
+        assert_eq!(
+            render_table("rolebindings", &rb, false, true, now),
+            "NAME   ROLE     AGE   USERS   GROUPS   SERVICEACCOUNTS\nb      Role/r   5m                     default/x\n"
+        );
+        let role =
+            vec![json!({"metadata": {"name": "r", "creationTimestamp": "2026-11-28T13:55:00Z"}})];
+        assert_eq!(
+            render_table("roles", &role, false, false, now),
+            "NAME   CREATED AT\nr      2026-11-28T13:55:00Z\n"
         );
     }
 }

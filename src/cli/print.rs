@@ -60,9 +60,27 @@ pub fn name_of(obj: &Value) -> String {
 /// as a server-decoded map ([`Model::Unstructured`]) or its own typed struct.
 pub fn object(obj: &Value, format: &Format, model: Model) -> Result<String, CliError> {
     match format {
-        Format::Object(f) => f.print(obj, model, true).map_err(CliError::msg),
+        Format::Object(f) => f
+            .print(&without_managed_fields(obj), model, true)
+            .map_err(CliError::msg),
         Format::Default | Format::Wide => Ok(String::new()),
     }
+}
+
+/// kubectl hides `metadata.managedFields` unless `--show-managed-fields` (also in lists).
+pub fn without_managed_fields(obj: &Value) -> Value {
+    let mut v = obj.clone();
+    if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove("managedFields");
+    }
+    if let Some(items) = v.get_mut("items").and_then(Value::as_array_mut) {
+        for i in items {
+            if let Some(m) = i.get_mut("metadata").and_then(Value::as_object_mut) {
+                m.remove("managedFields");
+            }
+        }
+    }
+    v
 }
 
 /// 4-space indented JSON in the value's own key order (kubectl's typed structs).

@@ -1,0 +1,266 @@
+//! `setup`/`teardown` end to end, checked with the real kubectl, and the tutorial's
+//! Step 9 script run with `kubectl` replaced by `rawkube`.
+//!
+//! These need service-account tokens, RBAC and (for Step 9) the legacy token controller
+//! in mock-apiserver: the `mock-auth` work, which was not yet wired into `MockServer` when
+//! these tests were written. They are `#[ignore]`d until then; [`auth_mock`] is the one
+//! place to adapt when it lands (run them with `cargo test -- --ignored cli_setup`).
+
+use std::path::Path;
+use std::process::Command;
+
+use mock_apiserver::MockServer;
+
+use super::cli_util::{Env, Run, have_kubectl, kubectl_with, rawkube_with};
+
+/// A mock with token authentication and RBAC; `legacy` = 1.23 token Secrets per SA.
+fn auth_mock(legacy: bool) -> MockServer {
+    let b = MockServer::builder();
+    let b = if legacy {
+        b.server_version("v1.23.1")
+    } else {
+        b
+    };
+    b.start_blocking().expect("start mock-apiserver")
+}
+
+/// Requests that change stored state (reviews and TokenReviews are not stored).
+fn writes(env: &Env) -> Vec<String> {
+    env.mock
+        .journal()
+        .entries()
+        .into_iter()
+        .filter(|e| matches!(e.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE"))
+        .filter(|e| !e.path.ends_with("reviews"))
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect()
+}
+
+#[test]
+#[ignore = "needs mock-auth (tokens, RBAC) wired into mock-apiserver's MockServer"]
+fn setup_gives_kubectl_a_working_sa_context_and_converges() {
+    if !have_kubectl() {
+        return;
+    }
+    let env = Env::with(auth_mock(false));
+    let r = env.rawkube(&["setup", "bearertokenauth"]);
+    assert_eq!(r.code, 0, "setup failed: {r:?}");
+    assert!(
+        r.stdout.contains("Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:default:bearertokenauth\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\""),
+        "no Forbidden check before the binding:\n{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("No resources found in default namespace."),
+        "{}",
+        r.stdout
+    );
+
+    // The real kubectl, with only the kubeconfig rawkube wrote and the SA's context.
+    let sa = |args: &[&str]| {
+        let mut a = vec!["--context", "bearertokenauth"];
+        a.extend_from_slice(args);
+        kubectl_with(&env.kubeconfig, &a)
+    };
+    let pods = sa(&["get", "pods"]);
+    assert_eq!(
+        (pods.code, pods.stderr.as_str()),
+        (0, "No resources found in default namespace.\n"),
+        "{pods:?}"
+    );
+    let yes = sa(&["auth", "can-i", "delete", "pods"]);
+    assert_eq!((yes.code, yes.stdout.as_str()), (0, "yes\n"));
+    let no = sa(&["auth", "can-i", "list", "secrets"]);
+    assert_eq!((no.code, no.stdout.as_str()), (1, "no\n"));
+
+    // A re-run changes nothing on the server.
+    env.mock.journal().clear();
+    let again = env.rawkube(&["setup", "bearertokenauth"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(
+        writes(&env),
+        Vec::<String>::new(),
+        "re-run wrote:\n{}",
+        again.stdout
+    );
+    assert!(
+        again.stdout.contains("changes:         none"),
+        "{}",
+        again.stdout
+    );
+
+    // A different request is reported, and applied only with --force.
+    let differs = env.rawkube(&["setup", "bearertokenauth", "--verb=get,list"]);
+    assert_eq!(differs.code, 1, "{differs:?}");
+    assert!(differs.stdout.contains("differs"), "{}", differs.stdout);
+    let forced = env.rawkube(&["setup", "bearertokenauth", "--verb=get,list", "--force"]);
+    assert_eq!(forced.code, 0, "{forced:?}");
+    assert_eq!(
+        (sa(&["auth", "can-i", "delete", "pods"]).stdout.as_str()),
+        "no\n"
+    );
+
+    // Teardown removes everything, and is idempotent.
+    let t = env.rawkube(&["teardown", "bearertokenauth"]);
+    assert_eq!(t.code, 0, "{t:?}");
+    for (kind, name) in [
+        ("sa", "bearertokenauth"),
+        ("role", "bearertokenauth"),
+        ("rolebinding", "bearertoken-binding-bearertokenauth"),
+    ] {
+        let g = env.kubectl(&["get", kind, name]);
+        assert_eq!(g.code, 1, "{kind} {name} still there: {g:?}");
+    }
+    let ctx = env.kubectl(&["config", "get-contexts", "-o", "name"]);
+    assert!(
+        !ctx.stdout.lines().any(|l| l == "bearertokenauth"),
+        "{ctx:?}"
+    );
+    assert_eq!(env.rawkube(&["teardown", "bearertokenauth"]).code, 0);
+}
+
+#[test]
+#[ignore = "needs mock-auth (tokens, RBAC) wired into mock-apiserver's MockServer"]
+fn setup_kubeconfig_out_writes_a_standalone_file() {
+    if !have_kubectl() {
+        return;
+    }
+    let env = Env::with(auth_mock(false));
+    let out = env.dir.path().join("sa.kubeconfig");
+    let before = std::fs::read_to_string(&env.kubeconfig).unwrap();
+    let r = env.rawkube(&[
+        "setup",
+        "viewer",
+        "--verb=get,list",
+        "--kubeconfig-out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        std::fs::read_to_string(&env.kubeconfig).unwrap(),
+        before,
+        "admin kubeconfig was edited"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let pods = kubectl_with(&out, &["get", "pods"]);
+    assert_eq!(
+        (pods.code, pods.stderr.as_str()),
+        (0, "No resources found in default namespace.\n")
+    );
+    let t = env.rawkube(&[
+        "teardown",
+        "viewer",
+        "--kubeconfig-out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(t.code, 0, "{t:?}");
+    assert!(!out.exists());
+}
+
+/// Runs the tutorial's Step 9 script with `kubectl` replaced by `program` (a path).
+fn run_step9(kubeconfig: &Path, program: &Path, name: &str) -> Run {
+    let script = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tutorial-step9.sh"
+    ))
+    .unwrap()
+    .replace("kubectl", "rawkube");
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(program, bin.path().join("rawkube")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .arg("tutorial-step9.sh")
+        .arg(name)
+        .env("PATH", path)
+        .env("KUBECONFIG", kubeconfig)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+#[ignore = "needs mock-auth's legacy token Secrets (mock-apiserver --legacy-token-secrets) in MockServer"]
+fn tutorial_step9_script_with_rawkube_prints_the_tutorials_lines() {
+    let env = Env::with(auth_mock(true));
+    let rawkube = assert_cmd::cargo::cargo_bin!("rawkube");
+    let r = run_step9(&env.kubeconfig, rawkube, "satestauth");
+    // The result lines the tutorial shows (Steps 1, 3, 4, 5, 6, 7 and 8), in order.
+    let wanted_stdout = [
+        "serviceaccount/satestauth created",
+        "User \"satestauth\" set.",
+        "Context \"satestauth\" created.",
+        "role.rbac.authorization.k8s.io/satestauth created",
+        "rolebinding.rbac.authorization.k8s.io/bearertoken-binding-satestauth created",
+        "Switched to context \"satestauth\".",
+    ];
+    let results: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("====") && !l.starts_with("rawkube "))
+        .collect();
+    assert_eq!(
+        results, wanted_stdout,
+        "stdout:\n{}\nstderr:\n{}",
+        r.stdout, r.stderr
+    );
+    assert_eq!(r.stderr, "No resources found in default namespace.\n");
+    // The token went through `base64 -d` into set-credentials: a legacy SA token.
+    let kc = std::fs::read_to_string(&env.kubeconfig).unwrap();
+    assert!(kc.contains("token: eyJ"), "{kc}");
+
+    // And the same script with the real kubectl prints the same lines on a fresh mock.
+    if have_kubectl() {
+        let env2 = Env::with(auth_mock(true));
+        let kubectl = which("kubectl");
+        let k = run_step9(&env2.kubeconfig, &kubectl, "satestauth");
+        let strip_token = |s: &str| {
+            s.lines()
+                .map(|l| match l.find("--token=") {
+                    Some(i) => format!("{}--token=<token>", &l[..i]),
+                    None => l.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(strip_token(&r.stdout), strip_token(&k.stdout));
+        assert_eq!(r.stderr, k.stderr);
+    }
+}
+
+fn which(program: &str) -> std::path::PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(program))
+                .find(|f| f.is_file())
+        })
+        .expect("program on PATH")
+}
+
+#[test]
+fn setup_reports_an_unknown_resource_before_creating_anything() {
+    let env = Env::start();
+    let r = rawkube_with(&env.kubeconfig, &["setup", "x", "--resource=nosuchthing"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "error: the server doesn't have a resource type \"nosuchthing\"\n"
+    );
+    assert_eq!(writes(&env), Vec::<String>::new());
+}
