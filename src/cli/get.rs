@@ -57,9 +57,9 @@ pub fn run(g: &GlobalArgs, a: GetArgs) -> Result<(), CliError> {
         if a.resource.contains('/') {
             for item in std::iter::once(&a.resource).chain(a.names.iter()) {
                 let (t, n) = item.split_once('/').ok_or_else(|| {
-                    CliError::msg(format!(
-                        "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'"
-                    ))
+                    CliError::msg(
+                        "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
+                    )
                 })?;
                 targets.push((discovery::require(&d, t)?, Some(n.to_string())));
             }
@@ -165,16 +165,16 @@ pub fn run(g: &GlobalArgs, a: GetArgs) -> Result<(), CliError> {
 
 /// Items of a list come without `kind`/`apiVersion`; kubectl shows them with.
 fn with_type(mut obj: Value, t: &ResourceType) -> Value {
-    if let Some(m) = obj.as_object_mut() {
-        if !m.contains_key("kind") || !m.contains_key("apiVersion") {
-            let mut out = serde_json::Map::new();
-            out.insert("apiVersion".into(), json!(t.api_version()));
-            out.insert("kind".into(), json!(t.kind));
-            for (k, v) in std::mem::take(m) {
-                out.entry(k).or_insert(v);
-            }
-            *m = out;
+    if let Some(m) = obj.as_object_mut()
+        && (!m.contains_key("kind") || !m.contains_key("apiVersion"))
+    {
+        let mut out = serde_json::Map::new();
+        out.insert("apiVersion".into(), json!(t.api_version()));
+        out.insert("kind".into(), json!(t.kind));
+        for (k, v) in std::mem::take(m) {
+            out.entry(k).or_insert(v);
         }
+        *m = out;
     }
     obj
 }

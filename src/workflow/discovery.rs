@@ -123,7 +123,7 @@ impl Discovery {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::api::discovery::ApiResource;
 

@@ -77,9 +77,10 @@ mod tests {
     fn pauses_read_a_line_only_when_enabled() {
         let mut buf = Vec::new();
         let mut input: &[u8] = b"\nrest";
-        let mut n = Narrator::new(&mut buf).with_pauses(&mut input);
-        n.pause().unwrap();
-        drop(n);
+        Narrator::new(&mut buf)
+            .with_pauses(&mut input)
+            .pause()
+            .unwrap();
         assert_eq!(String::from_utf8(buf).unwrap(), "Press enter to continue");
         assert_eq!(input, b"rest");
     }
