@@ -151,6 +151,35 @@ pub enum Error {
         origin: Box<Origin>,
     },
 
+    /// `tls-server-name` is neither a DNS name nor an IP address.
+    #[error("tls-server-name {name:?}{} is not a valid DNS name or IP address", in_cluster(.origin))]
+    InvalidTlsServerName {
+        /// The value as given.
+        name: String,
+        /// Where it came from.
+        origin: Box<Origin>,
+    },
+
+    /// A call was given an object it cannot send (e.g. `update` without `metadata.name`).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+
+    /// A token Secret was not filled in by the token controller in time.
+    #[error(
+        "data.token of Secret {namespace}/{secret} was not filled in within {}: the token \
+         controller only fills Secrets of type kubernetes.io/service-account-token whose \
+         ServiceAccount exists (it deletes the others)",
+        humantime::format_duration(*.waited)
+    )]
+    TokenNotIssued {
+        /// Namespace of the Secret.
+        namespace: String,
+        /// Secret name.
+        secret: String,
+        /// How long we polled.
+        waited: Duration,
+    },
+
     /// A 2xx response whose body is not the JSON we expected.
     #[error("unexpected response body from {method} {url} ({status}): {source}")]
     Decode {

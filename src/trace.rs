@@ -14,7 +14,8 @@
 //! # => 201 Created (12 ms)
 //! ```
 //!
-//! The bearer token is replaced by `<redacted>` unless
+//! The bearer token, a TokenReview's `spec.token` and a Secret's `data` /
+//! `stringData` values are replaced by `<redacted>` unless
 //! [`CurlOptions::show_secrets`] is set. Private keys are never printed; the
 //! command names files (`--cacert`, `--cert`, `--key`) the caller can write
 //! out, because curl cannot take PEM data inline.
@@ -34,8 +35,8 @@ pub struct TlsFlags {
     pub insecure: bool,
 }
 
-/// One attempt of a request, as sent.
-#[derive(Clone, Copy, Debug)]
+/// One attempt of a request, as sent. `Debug` hides the token and the body.
+#[derive(Clone, Copy)]
 pub struct TracedRequest<'a> {
     /// `GET`, `POST`, ...
     pub method: &'a str,
@@ -53,11 +54,30 @@ pub struct TracedRequest<'a> {
     pub attempt: u32,
 }
 
+impl std::fmt::Debug for TracedRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TracedRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .field("bearer_token", &self.bearer_token.map(|_| "<redacted>"))
+            .field("body", &self.body.map(|b| format!("<{} bytes>", b.len())))
+            .field("tls", &self.tls)
+            .field("attempt", &self.attempt)
+            .finish()
+    }
+}
+
 /// How one attempt ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TracedOutcome {
-    /// The server answered with this status code.
-    Status(u16),
+    /// The server answered.
+    Status {
+        /// HTTP status code.
+        code: u16,
+        /// Texts of the `Warning` headers (what kubectl prints as `Warning: ...`).
+        warnings: Vec<String>,
+    },
     /// No HTTP response (connection, TLS or timeout error), described.
     Failed(String),
 }
@@ -163,10 +183,12 @@ pub fn render_curl(req: &TracedRequest<'_>, options: &CurlOptions) -> String {
         lines.push(format!("-H {}", shell_quote(&format!("{name}: {value}"))));
     }
     if let Some(body) = req.body {
-        lines.push(format!(
-            "-d {}",
-            shell_quote(&String::from_utf8_lossy(body))
-        ));
+        let text = if options.show_secrets {
+            String::from_utf8_lossy(body).into_owned()
+        } else {
+            redact_body(body)
+        };
+        lines.push(format!("-d {}", shell_quote(&text)));
     }
     let mut out = String::new();
     if req.attempt > 1 {
@@ -177,20 +199,51 @@ pub fn render_curl(req: &TracedRequest<'_>, options: &CurlOptions) -> String {
     out
 }
 
-/// `# => 201 Created (12 ms)` or `# => failed: <why> (30000 ms)`, with a newline.
+/// `# => 201 Created (12 ms)` or `# => failed: <why> (30000 ms)`, with a newline,
+/// then one `# warning: <text>` line per server warning.
 pub fn render_outcome(outcome: &TracedOutcome, elapsed: Duration) -> String {
     let ms = elapsed.as_millis();
     match outcome {
-        TracedOutcome::Status(code) => {
+        TracedOutcome::Status { code, warnings } => {
             let reason = reqwest::StatusCode::from_u16(*code)
                 .ok()
                 .and_then(|s| s.canonical_reason())
                 .unwrap_or("");
             let sep = if reason.is_empty() { "" } else { " " };
-            format!("# => {code}{sep}{reason} ({ms} ms)\n")
+            let mut out = format!("# => {code}{sep}{reason} ({ms} ms)\n");
+            for w in warnings {
+                out.push_str(&format!("# warning: {w}\n"));
+            }
+            out
         }
         TracedOutcome::Failed(why) => format!("# => failed: {why} ({ms} ms)\n"),
     }
+}
+
+/// A JSON body with secret values replaced by `<redacted>`: a TokenReview's
+/// `spec.token`, and every value of a Secret's `data` and `stringData`.
+/// Bodies that are not JSON objects are printed as they are.
+fn redact_body(body: &[u8]) -> String {
+    let Ok(serde_json::Value::Object(mut obj)) = serde_json::from_slice::<serde_json::Value>(body)
+    else {
+        return String::from_utf8_lossy(body).into_owned();
+    };
+    let hidden = || serde_json::Value::String("<redacted>".into());
+    if let Some(token) = obj
+        .get_mut("spec")
+        .and_then(|s| s.as_object_mut())
+        .and_then(|s| s.get_mut("token"))
+    {
+        *token = hidden();
+    }
+    for key in ["data", "stringData"] {
+        if let Some(map) = obj.get_mut(key).and_then(|d| d.as_object_mut()) {
+            for v in map.values_mut() {
+                *v = hidden();
+            }
+        }
+    }
+    serde_json::Value::Object(obj).to_string()
 }
 
 /// Quote for a POSIX shell: bare if only safe characters, else single quotes.
@@ -239,6 +292,15 @@ mod tests {
              -H 'Accept: application/json' \\\n  \
              -H 'Content-Type: application/json' \\\n  \
              -d '{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"x\"}}'\n"
+        );
+    }
+
+    #[test]
+    fn debug_hides_token_and_body() {
+        let dbg = format!("{:?}", post());
+        assert!(
+            !dbg.contains("secret") && !dbg.contains("ServiceAccount"),
+            "{dbg}"
         );
     }
 
@@ -293,7 +355,7 @@ mod tests {
             url: "http://127.0.0.1:8080/api/v1/namespaces/default/secrets/s",
             headers: &[],
             bearer_token: None,
-            body: Some(br#"{"data":{"k":"it's"}}"#),
+            body: Some(br#"{"metadata":{"annotations":{"k":"it's"}}}"#),
             tls: TlsFlags {
                 ca: true,
                 ..Default::default()
@@ -303,23 +365,76 @@ mod tests {
         assert_eq!(
             render_curl(&req, &CurlOptions::default()),
             "curl -X PUT http://127.0.0.1:8080/api/v1/namespaces/default/secrets/s \\\n  \
-             -d '{\"data\":{\"k\":\"it'\\''s\"}}'\n"
+             -d '{\"metadata\":{\"annotations\":{\"k\":\"it'\\''s\"}}}'\n"
         );
+    }
+
+    #[test]
+    fn secret_values_in_bodies_are_redacted_unless_asked() {
+        let mut req = post();
+        req.body = Some(br#"{"kind":"TokenReview","spec":{"token":"eyJsecret"}}"#);
+        let s = render_curl(&req, &CurlOptions::default());
+        assert!(!s.contains("eyJsecret"), "{s}");
+        assert!(
+            s.contains(r#"{"kind":"TokenReview","spec":{"token":"<redacted>"}}"#),
+            "{s}"
+        );
+
+        req.body = Some(br#"{"kind":"Secret","data":{"token":"c2VjcmV0"},"stringData":{"p":"pw"},"type":"Opaque"}"#);
+        let s = render_curl(&req, &CurlOptions::default());
+        assert!(
+            s.contains(r#"{"kind":"Secret","data":{"token":"<redacted>"},"stringData":{"p":"<redacted>"},"type":"Opaque"}"#),
+            "{s}"
+        );
+        let shown = CurlOptions {
+            show_secrets: true,
+            ..Default::default()
+        };
+        assert!(render_curl(&req, &shown).contains("c2VjcmV0"));
+        // A TokenRequest has no secret on the way in: printed unchanged.
+        req.body = Some(br#"{"kind":"TokenRequest","spec":{"audiences":["a"]}}"#);
+        assert!(render_curl(&req, &CurlOptions::default()).contains(r#""audiences":["a"]"#));
     }
 
     #[test]
     fn outcome_lines() {
         assert_eq!(
-            render_outcome(&TracedOutcome::Status(201), Duration::from_millis(12)),
+            render_outcome(
+                &TracedOutcome::Status {
+                    code: 201,
+                    warnings: vec![]
+                },
+                Duration::from_millis(12)
+            ),
             "# => 201 Created (12 ms)\n"
         );
         assert_eq!(
-            render_outcome(&TracedOutcome::Status(403), Duration::from_micros(1500)),
+            render_outcome(
+                &TracedOutcome::Status {
+                    code: 403,
+                    warnings: vec![]
+                },
+                Duration::from_micros(1500)
+            ),
             "# => 403 Forbidden (1 ms)\n"
         );
         assert_eq!(
-            render_outcome(&TracedOutcome::Status(599), Duration::ZERO),
+            render_outcome(
+                &TracedOutcome::Status {
+                    code: 599,
+                    warnings: vec![]
+                },
+                Duration::ZERO
+            ),
             "# => 599 (0 ms)\n"
+        );
+        let warned = TracedOutcome::Status {
+            code: 201,
+            warnings: vec!["requested expiration of 7200 seconds shortened to 3600 seconds".into()],
+        };
+        assert_eq!(
+            render_outcome(&warned, Duration::from_millis(4)),
+            "# => 201 Created (4 ms)\n# warning: requested expiration of 7200 seconds shortened to 3600 seconds\n"
         );
         assert_eq!(
             render_outcome(
@@ -347,7 +462,14 @@ mod tests {
         let t = CurlTrace::new(Box::new(buf.clone()), CurlOptions::default());
         let req = post();
         t.request(&req);
-        t.response(&req, &TracedOutcome::Status(201), Duration::from_millis(5));
+        t.response(
+            &req,
+            &TracedOutcome::Status {
+                code: 201,
+                warnings: vec![],
+            },
+            Duration::from_millis(5),
+        );
         let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
         assert!(text.starts_with("curl -X POST "), "{text}");
         assert!(text.ends_with("}'\n# => 201 Created (5 ms)\n"), "{text}");

@@ -9,7 +9,7 @@
 //! | [`Api::get`] | `GET {root}/namespaces/ns/{plural}/{name}` |
 //! | [`Api::list`] | `GET {root}/namespaces/ns/{plural}` (all namespaces: `GET {root}/{plural}`) |
 //! | [`Api::update`] | `PUT {root}/namespaces/ns/{plural}/{name}` |
-//! | [`Api::delete`] | `DELETE {root}/namespaces/ns/{plural}/{name}` |
+//! | [`Api::delete`] / [`Api::delete_with`] | `DELETE {root}/namespaces/ns/{plural}/{name}` |
 //!
 //! `{root}` is `/api/v1` for core types and `/apis/<group>/<version>` otherwise
 //! (see [`crate::path`]).
@@ -117,6 +117,33 @@ impl ListParams {
     }
 }
 
+/// Options for `delete`, sent as a `DeleteOptions` body (as kubectl does) and `?dryRun=All`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteParams {
+    /// `Background` (kubectl's choice), `Foreground` or `Orphan`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub propagation_policy: Option<String>,
+    /// Delete only if the object still has this uid / resourceVersion (else 409 Conflict).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preconditions: Option<Preconditions>,
+    /// `?dryRun=All`: check, delete nothing.
+    #[serde(skip)]
+    pub dry_run: bool,
+}
+
+/// `DeleteOptions.preconditions`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preconditions {
+    /// Required uid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    /// Required resourceVersion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+}
+
 /// What a DELETE returned: some types answer with the deleted object
 /// (ServiceAccount, Pod), others with a `Status` (Secret, Role, RoleBinding).
 #[derive(Clone, Debug, PartialEq)]
@@ -196,8 +223,9 @@ impl<K: TypedResource> Api<K> {
     pub async fn update(&self, obj: &K, params: &PostParams) -> Result<K> {
         let name = &obj.metadata().name;
         if name.is_empty() {
-            return Err(Error::Encode(serde::ser::Error::custom(
-                "update needs metadata.name",
+            return Err(Error::InvalidRequest(format!(
+                "update of a {} needs metadata.name",
+                K::KIND
             )));
         }
         let body = with_type_meta::<K>(obj)?;
@@ -205,9 +233,24 @@ impl<K: TypedResource> Api<K> {
         self.client.request(req).await
     }
 
-    /// `DELETE` one object by name.
+    /// `DELETE` one object by name, with no body (the server's defaults apply).
     pub async fn delete(&self, name: &str) -> Result<Deleted<K>> {
-        let req = Request::delete(self.item_path(name));
+        self.delete_with(name, &DeleteParams::default()).await
+    }
+
+    /// `DELETE` one object by name with options, e.g. kubectl's
+    /// `{"propagationPolicy":"Background"}` body or uid preconditions.
+    pub async fn delete_with(&self, name: &str, params: &DeleteParams) -> Result<Deleted<K>> {
+        let mut path = self.item_path(name);
+        if params.dry_run {
+            path = path.dry_run();
+        }
+        let has_body = params.propagation_policy.is_some() || params.preconditions.is_some();
+        let req = if has_body {
+            Request::delete_with_body(path, params)?
+        } else {
+            Request::delete(path)
+        };
         let value: serde_json::Value = self.client.request(req.clone()).await?;
         let decode_err = |source| Error::Decode {
             method: "DELETE".into(),
@@ -284,6 +327,30 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&v).unwrap(),
             r#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"x"}}"#
+        );
+    }
+
+    #[test]
+    fn delete_params_body_like_kubectl() {
+        let p = DeleteParams {
+            propagation_policy: Some("Background".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&p).unwrap(),
+            r#"{"propagationPolicy":"Background"}"#
+        );
+        let p = DeleteParams {
+            preconditions: Some(Preconditions {
+                uid: Some("u-1".into()),
+                resource_version: None,
+            }),
+            dry_run: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&p).unwrap(),
+            r#"{"preconditions":{"uid":"u-1"}}"#
         );
     }
 

@@ -8,6 +8,7 @@
 //! | `.list(&lp)` | `GET /api/v1/namespaces/default/secrets` |
 //! | `.update(&s, &p)` | `PUT /api/v1/namespaces/default/secrets/x-token` |
 //! | `.delete("x-token")` | `DELETE /api/v1/namespaces/default/secrets/x-token` → a `Status` |
+//! | `.wait_for_token("x-token", timeout)` | `GET /api/v1/namespaces/default/secrets/x-token`, repeated until `data.token` is set |
 //!
 //! `data` values are bytes, base64-encoded in JSON (Go's `map[string][]byte`);
 //! this type decodes them, so `data["token"]` is the JWT itself.
@@ -15,13 +16,15 @@
 //! asynchronously after creation: poll until `token` appears.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::meta::{ObjectMeta, TypeMeta};
-use super::typed_resource;
+use super::{Api, typed_resource};
+use crate::error::{Error, Result};
 
 /// The `type` of a ServiceAccount token Secret.
 pub const SERVICE_ACCOUNT_TOKEN_TYPE: &str = "kubernetes.io/service-account-token";
@@ -98,6 +101,31 @@ impl Secret {
 }
 
 typed_resource!(Secret, "", "v1", "Secret", "secrets", true);
+
+impl Api<Secret> {
+    /// Poll `GET /api/v1/namespaces/{ns}/secrets/{name}` until the token controller
+    /// has written `data.token`, and return it (the tutorial's `kubectl describe
+    /// secret` loop). Pauses grow from 100 ms to 1 s; gives up after `timeout`.
+    pub async fn wait_for_token(&self, name: &str, timeout: Duration) -> Result<String> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(100);
+        loop {
+            if let Some(token) = self.get(name).await?.token() {
+                return Ok(token);
+            }
+            let waited = started.elapsed();
+            if waited >= timeout {
+                return Err(Error::TokenNotIssued {
+                    namespace: self.namespace().to_string(),
+                    secret: name.to_string(),
+                    waited: timeout,
+                });
+            }
+            tokio::time::sleep(pause.min(timeout - waited)).await;
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
+    }
+}
 
 fn ser_b64_map<S: Serializer>(m: &BTreeMap<String, Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
     let encoded: BTreeMap<&str, String> = m

@@ -79,7 +79,8 @@ impl std::fmt::Debug for Client {
 }
 
 /// One HTTP request: method, path (with query), optional JSON body.
-#[derive(Clone, Debug)]
+/// `Debug` shows the body's size only: bodies can carry tokens and Secret data.
+#[derive(Clone)]
 pub struct Request {
     method: Method,
     path: Path,
@@ -105,6 +106,15 @@ impl Request {
             method: Method::DELETE,
             ..Request::get(path)
         }
+    }
+
+    /// `DELETE path` with a `DeleteOptions` JSON body.
+    pub fn delete_with_body<B: Serialize>(path: Path, body: &B) -> Result<Self> {
+        Ok(Request {
+            method: Method::DELETE,
+            body: Some(serde_json::to_vec(body).map_err(Error::Encode)?),
+            ..Request::get(path)
+        })
     }
 
     /// `POST path` with `body` as JSON.
@@ -147,17 +157,42 @@ impl Request {
     }
 }
 
-/// A successful (2xx) response.
-#[derive(Clone, Debug)]
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path.to_string())
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("<{} bytes>", b.len())),
+            )
+            .finish()
+    }
+}
+
+/// A successful (2xx) response. `Debug` shows the body's size only.
+#[derive(Clone)]
 pub struct Response {
     /// HTTP status code.
     pub status: u16,
     /// The protocol spoken, e.g. `HTTP/2.0` (negotiated by ALPN) or `HTTP/1.1`.
     pub http_version: String,
-    /// `Warning` headers (deprecations, shortened token lifetimes, unknown fields).
+    /// Raw `Warning` headers (deprecations, shortened token lifetimes, unknown
+    /// fields); [`warning_text`] extracts what kubectl would print.
     pub warnings: Vec<String>,
     /// The raw body.
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("http_version", &self.http_version)
+            .field("warnings", &self.warnings)
+            .field("body", &format!("<{} bytes>", self.body.len()))
+            .finish()
+    }
 }
 
 impl Client {
@@ -194,6 +229,9 @@ impl Client {
             // Talk to exactly the URL in the kubeconfig, as kubectl does unless
             // proxy-url is set (which rawkube does not support).
             .no_proxy()
+            // Every request the user sees is one request on the wire: a redirect is
+            // reported (as a non-2xx status), never followed behind their back.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Setup(e.to_string()))?;
         Ok(Client {
@@ -294,7 +332,11 @@ impl Client {
             let (failure, retry_after, error) = match result {
                 Ok(raw) => {
                     if let Some(o) = &self.observer {
-                        o.response(&traced, &TracedOutcome::Status(raw.status), elapsed);
+                        let outcome = TracedOutcome::Status {
+                            code: raw.status,
+                            warnings: raw.warnings.iter().map(|w| warning_text(w)).collect(),
+                        };
+                        o.response(&traced, &outcome, elapsed);
                     }
                     if (200..300).contains(&raw.status) {
                         return Ok(Response {
@@ -480,6 +522,33 @@ impl Client {
         };
         (failure, error)
     }
+}
+
+/// The text of a `Warning` header as kubectl prints it: `299 - "text"` gives `text`
+/// with `\"` unescaped (RFC 7234 quoted-string, the form the API server always uses);
+/// anything else is returned as is.
+pub fn warning_text(header: &str) -> String {
+    let mut parts = header.splitn(3, ' ');
+    let (Some(code), Some(_agent), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+        return header.to_string();
+    };
+    let Some(quoted) = rest.strip_prefix('"') else {
+        return header.to_string();
+    };
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return header.to_string();
+    }
+    // Up to the closing quote; a quoted date may follow it.
+    let mut text = String::new();
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => text.extend(chars.next()),
+            '"' => return text,
+            c => text.push(c),
+        }
+    }
+    header.to_string()
 }
 
 struct RawResponse {

@@ -248,6 +248,21 @@ async fn guarded_put_is_retried_on_500_but_unguarded_is_not() {
 }
 
 #[tokio::test]
+async fn update_without_a_name_is_refused_before_sending() {
+    let (url, script) = http_server(vec![]).await;
+    let client = Client::new(&plain(&url)).unwrap();
+    let err = Api::namespaced(&client, "default")
+        .update(&ServiceAccount::default(), &PostParams::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid request: update of a ServiceAccount needs metadata.name"
+    );
+    assert!(script.seen().is_empty());
+}
+
+#[tokio::test]
 async fn connection_refused_is_retried_then_says_what_to_fix() {
     // Bind then drop to get a port nobody listens on.
     let port = {
@@ -359,6 +374,86 @@ async fn request_shape_headers_and_status_errors() {
         seen[1].line,
         "GET /api/v1/namespaces/default/serviceaccounts/nosuch HTTP/1.1"
     );
+}
+
+#[test]
+fn request_and_response_debug_hide_bodies() {
+    let req = Request::post(
+        Path::raw("/x"),
+        &serde_json::json!({"spec": {"token": "s3cret"}}),
+    )
+    .unwrap();
+    let dbg = format!("{req:?}");
+    assert!(
+        !dbg.contains("s3cret") && dbg.contains("<27 bytes>"),
+        "{dbg}"
+    );
+    let resp = Response {
+        status: 201,
+        http_version: "HTTP/2.0".into(),
+        warnings: vec![],
+        body: br#"{"status":{"token":"s3cret"}}"#.to_vec(),
+    };
+    assert!(!format!("{resp:?}").contains("s3cret"));
+}
+
+#[test]
+fn warning_header_text() {
+    assert_eq!(
+        warning_text(r#"299 - "unknown field \"spec.x\"""#),
+        r#"unknown field "spec.x""#
+    );
+    assert_eq!(
+        warning_text(r#"299 - "shortened" "Sat, 28 Nov 2026 14:00:00 GMT""#),
+        "shortened"
+    );
+    assert_eq!(warning_text("not a warning"), "not a warning");
+    assert_eq!(
+        warning_text(r#"299 - "unterminated"#),
+        r#"299 - "unterminated"#
+    );
+}
+
+#[tokio::test]
+async fn warnings_reach_the_response_and_the_observer() {
+    let mut created = canned("201 Created", SA);
+    created.headers.push((
+        "Warning",
+        r#"299 - "requested expiration of 7200 seconds shortened to 3600 seconds""#.into(),
+    ));
+    let (url, _) = http_server(vec![created]).await;
+    let rec = Arc::new(Recorder::default());
+    let client = Client::new(&plain(&url))
+        .unwrap()
+        .with_observer(rec.clone());
+    let req = Request::post(Path::raw("/api/v1/namespaces/default/serviceaccounts"), &SA).unwrap();
+    let resp = client.send(&req).await.unwrap();
+    assert_eq!(resp.warnings.len(), 1);
+    let log = rec.0.lock().unwrap().join("\n");
+    assert!(
+        log.contains(
+            r#"warnings: ["requested expiration of 7200 seconds shortened to 3600 seconds"]"#
+        ),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn redirects_are_reported_not_followed() {
+    let mut moved = canned("302 Found", "");
+    moved.headers = vec![("Location", "http://127.0.0.1:1/elsewhere".into())];
+    let (url, script) = http_server(vec![moved]).await;
+    let err = Client::new(&plain(&url))
+        .unwrap()
+        .version()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(302));
+    assert_eq!(
+        err.to_string(),
+        "Error from server: the server responded with the status code 302 but did not return more information"
+    );
+    assert_eq!(script.seen().len(), 1);
 }
 
 #[test]
@@ -490,15 +585,53 @@ async fn ip_address_server_with_only_its_ca_trusted_sends_bearer_token() {
     let (url, script) = tls_server(
         &leaf(&pki, &["127.0.0.1", "localhost"], false),
         None,
-        vec![canned("200 OK", VERSION)],
+        vec![canned("200 OK", VERSION), canned("200 OK", VERSION)],
     )
     .await;
     let client = Client::new(&tls_cfg(&url, &pki.ca_pem)).unwrap();
     let v = client.version().await.unwrap();
     assert_eq!(v.git_version, "v1.32.4");
+
+    // The same through a token file (as in-cluster), read on use.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, "file-token\n").unwrap();
+    let mut cfg = tls_cfg(&url, &pki.ca_pem);
+    cfg.token = None;
+    cfg.token_file = Some(file);
+    Client::new(&cfg).unwrap().version().await.unwrap();
+
     let seen = script.seen();
     assert_eq!(seen[0].line, "GET /version HTTP/1.1");
     assert_eq!(seen[0].header("authorization"), Some("Bearer s3cret-token"));
+    assert_eq!(seen[1].header("authorization"), Some("Bearer file-token"));
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out_with_the_url_and_limit() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream); // accept, never answer
+        }
+    });
+    let options = ClientOptions {
+        request_timeout: Duration::from_millis(300),
+        retry: RetryPolicy::none(),
+        ..ClientOptions::default()
+    };
+    let err = Client::with_options(&plain(&url), options)
+        .unwrap()
+        .version()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("request to {url}/version timed out after 300ms")
+    );
 }
 
 #[tokio::test]
@@ -659,6 +792,13 @@ fn bad_client_keys_are_reported_with_the_user() {
     cfg.client_key_pem = None;
     let err = Client::new(&cfg).unwrap_err();
     assert!(err.to_string().contains("client-key is missing"), "{err}");
+
+    let mut bad_name = tls_cfg("https://127.0.0.1:6443", &pki.ca_pem);
+    bad_name.tls_server_name = Some("not a name!".into());
+    assert_eq!(
+        Client::new(&bad_name).unwrap_err().to_string(),
+        r#"tls-server-name "not a name!" of cluster "kind-kind" in /home/u/.kube/config is not a valid DNS name or IP address"#
+    );
 
     let mut bad_ca = tls_cfg("https://127.0.0.1:6443", "no pem here");
     bad_ca.ca_pem = Some(b"no pem here".to_vec());

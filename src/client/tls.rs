@@ -68,9 +68,8 @@ pub(crate) fn client_config(cfg: &ConnectionConfig) -> Result<rustls::ClientConf
     };
 
     if let (Some(name), false) = (&cfg.tls_server_name, cfg.insecure_skip_tls_verify) {
-        let name = ServerName::try_from(name.clone()).map_err(|e| Error::InvalidServerUrl {
-            server: name.clone(),
-            reason: format!("tls-server-name is not a valid DNS name or IP address: {e}"),
+        let name = ServerName::try_from(name.clone()).map_err(|_| Error::InvalidTlsServerName {
+            name: name.clone(),
             origin: Box::new(cfg.origin.clone()),
         })?;
         verifier = Arc::new(ServerNameOverride {

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use mock_apiserver::hooks::{VirtualRequest, VirtualResource};
 use mock_apiserver::identity::RequestAttributes;
@@ -20,7 +21,9 @@ use rawkube::api::review::SelfSubjectAccessReview;
 use rawkube::api::secret::Secret;
 use rawkube::api::serviceaccount::ServiceAccount;
 use rawkube::api::token::{TokenRequest, TokenReview};
-use rawkube::api::{Api, Deleted, ListParams, PostParams, TypedResource};
+use rawkube::api::{
+    Api, DeleteParams, Deleted, ListParams, PostParams, Preconditions, TypedResource,
+};
 use rawkube::client::Request;
 use rawkube::config::{ConnectionConfig, Origin};
 use rawkube::{Client, Error};
@@ -185,10 +188,17 @@ async fn every_typed_call_works_with_client_cert_admin() {
         )],
         ..Default::default()
     };
-    crud(&Api::namespaced(&c, ns), role, |r| {
+    let role_deleted = crud(&Api::namespaced(&c, ns), role, |r| {
         r.rules.push(PolicyRule::new("", &["secrets"], &["get"]))
     })
     .await;
+    match role_deleted {
+        Deleted::Status(s) => {
+            assert_eq!(s.status, "Success");
+            assert_eq!(s.details.unwrap().name, "bearertokenauth");
+        }
+        other => panic!("a Role DELETE returns a Status: {other:?}"),
+    }
 
     let rb = RoleBinding {
         metadata: ObjectMeta::named("bearertoken-binding-bearertokenauth"),
@@ -329,6 +339,112 @@ async fn list_paging_selectors_and_dry_run() {
 }
 
 #[tokio::test]
+async fn delete_with_kubectl_body_and_uid_precondition() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let api: Api<Secret> = Api::namespaced(&c, "default");
+    let s = api
+        .create(
+            &Secret::service_account_token("t", "x"),
+            &PostParams::default(),
+        )
+        .await
+        .unwrap();
+    let wrong_uid = DeleteParams {
+        preconditions: Some(Preconditions {
+            uid: Some("not-the-uid".into()),
+            resource_version: None,
+        }),
+        ..Default::default()
+    };
+    let err = api.delete_with("t", &wrong_uid).await.unwrap_err();
+    assert!(err.is_conflict(), "{err:?}");
+    assert!(
+        err.to_string().starts_with(
+            r#"Error from server (Conflict): Operation cannot be fulfilled on secrets "t": Precondition failed: UID in precondition: not-the-uid, UID in object meta: "#
+        ),
+        "{err}"
+    );
+    let dry = DeleteParams {
+        dry_run: true,
+        ..Default::default()
+    };
+    api.delete_with("t", &dry).await.unwrap();
+    api.get("t").await.unwrap();
+    let kubectl_like = DeleteParams {
+        propagation_policy: Some("Background".into()),
+        preconditions: Some(Preconditions {
+            uid: Some(s.metadata.uid.clone()),
+            resource_version: None,
+        }),
+        ..Default::default()
+    };
+    api.delete_with("t", &kubectl_like).await.unwrap();
+    assert!(api.get("t").await.unwrap_err().is_not_found());
+    let last_delete = server
+        .journal()
+        .entries()
+        .into_iter()
+        .rev()
+        .find(|e| e.method == "DELETE")
+        .unwrap();
+    assert_eq!(
+        last_delete.body.unwrap(),
+        json!({"propagationPolicy": "Background", "preconditions": {"uid": s.metadata.uid}})
+    );
+}
+
+#[tokio::test]
+async fn wait_for_token_polls_until_the_secret_is_filled() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let api: Api<Secret> = Api::namespaced(&c, "default");
+    api.create(
+        &Secret::service_account_token("x-token", "x"),
+        &PostParams::default(),
+    )
+    .await
+    .unwrap();
+
+    let err = api
+        .wait_for_token("x-token", Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "data.token of Secret default/x-token was not filled in within 300ms: the token controller only fills Secrets of type kubernetes.io/service-account-token whose ServiceAccount exists (it deletes the others)"
+    );
+
+    // Play the token controller: fill data.token a little later.
+    let filler = api.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let mut s = filler.get("x-token").await.unwrap();
+        s.data
+            .insert("token".into(), b"eyJhbGciOiJSUzI1NiJ9.e30.c2ln".to_vec());
+        filler.update(&s, &PostParams::default()).await.unwrap();
+    });
+    let token = api
+        .wait_for_token("x-token", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(token, "eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+    let polls = server
+        .journal()
+        .entries()
+        .iter()
+        .filter(|e| e.method == "GET" && e.path.ends_with("/secrets/x-token"))
+        .count();
+    assert!(polls >= 3, "{polls}");
+
+    let err = api
+        .wait_for_token("nosuch", Duration::from_secs(1))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+}
+
+#[tokio::test]
 async fn forbidden_and_unauthorized_display_like_kubectl() {
     let server = MockServer::start().await.unwrap();
     let (cert, key) = server.issue_client_cert("jane", &["devs"]).unwrap();
@@ -366,6 +482,47 @@ async fn forbidden_and_unauthorized_display_like_kubectl() {
     assert_eq!(
         err.to_string(),
         "error: You must be logged in to the server (Unauthorized)"
+    );
+}
+
+#[tokio::test]
+async fn invalid_objects_map_to_422_with_causes() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let err = Api::namespaced(&c, "default")
+        .create(&ServiceAccount::named("Bad_Name"), &PostParams::default())
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid(), "{err:?}");
+    assert_eq!(err.code(), Some(422));
+    // apiserver-spec.md §1.6.
+    assert_eq!(
+        err.to_string(),
+        r#"Error from server (Invalid): ServiceAccount "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"#
+    );
+    let details = err.status().unwrap().details.clone().unwrap();
+    assert_eq!(details.kind, "ServiceAccount");
+    assert_eq!(details.causes[0].reason, "FieldValueInvalid");
+    assert_eq!(details.causes[0].field, "metadata.name");
+
+    let bad_ref = RoleBinding {
+        metadata: ObjectMeta::named("rb"),
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "Secret".into(),
+            name: "r".into(),
+        },
+        ..Default::default()
+    };
+    let err = Api::namespaced(&c, "default")
+        .create(&bad_ref, &PostParams::default())
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid(), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with(r#"Error from server (Invalid): RoleBinding.rbac.authorization.k8s.io "rb" is invalid: "#),
+        "{err}"
     );
 }
 
