@@ -281,10 +281,29 @@ fn key_text(k: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
         Value::Null => "null".into(),
-        other => serde_yaml::to_string(other)
-            .unwrap_or_default()
-            .trim_end()
-            .to_string(),
+        // Complex keys (never written by kubectl) go out in flow style, which
+        // is valid YAML as an implicit key and reads back to the same value.
+        Value::Sequence(s) => {
+            let items: Vec<String> = s.iter().map(flow_text).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Mapping(m) => {
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", flow_text(k), flow_text(v)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::Tagged(t) => format!("{} {}", t.tag, flow_text(&t.value)),
+    }
+}
+
+/// A value inside a flow collection; strings are always double-quoted there
+/// so flow indicators in them cannot break the structure.
+fn flow_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()),
+        other => key_text(other),
     }
 }
 
@@ -657,6 +676,14 @@ mod tests {
         // Folding is reversible: YAML reads it back as the same text.
         let back: Value = serde_yaml::from_str(&out).unwrap();
         assert_eq!(back["description"], Value::from(words));
+    }
+
+    #[test]
+    fn complex_keys_round_trip_in_flow_style() {
+        let v: Value = serde_yaml::from_str("x:\n  ? [1, 'a, b']\n  : v\n").unwrap();
+        let out = to_string(&v);
+        assert_eq!(out, "x:\n  [1, \"a, b\"]: v\n");
+        assert_eq!(serde_yaml::from_str::<Value>(&out).unwrap(), v);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! * [`resolve`]: context selection plus global-flag overrides → [`crate::config::ConnectionConfig`].
 //! * [`incluster`]: the pod's service-account configuration.
 //! * [`edit`]: `kubectl config set-*/use-context/delete-*`, with kubectl's messages and file choice.
+//! * [`contexts_table`]: `kubectl config get-contexts` output.
+//! * [`view`]: `kubectl config view` (redacted, `--minify`, `--flatten`, `-o json`).
 //! * [`write`]: kubectl's YAML bytes, written atomically under a lock.
 //!
 //! ```no_run
@@ -14,6 +16,7 @@
 //! # Ok::<(), rawkube::kubeconfig::KubeconfigError>(())
 //! ```
 
+pub mod contexts_table;
 pub mod edit;
 pub mod error;
 mod goyaml;
@@ -21,11 +24,14 @@ pub mod incluster;
 pub mod load;
 pub mod model;
 pub mod resolve;
+pub mod view;
 pub mod write;
 
+pub use contexts_table::ContextListing;
 pub use edit::{ClusterEdit, ContextEdit, CredentialsEdit, EditOutcome};
 pub use error::KubeconfigError;
 pub use incluster::{InClusterEnv, in_cluster_with};
 pub use load::{Found, Kubeconfig, KubeconfigFile, LoadOptions};
 pub use model::Config;
 pub use resolve::Overrides;
+pub use view::ViewOptions;

@@ -15,9 +15,13 @@ use serde_yaml::Value;
 /// Unknown fields of a struct, kept verbatim for round-tripping.
 pub type Unknown = BTreeMap<String, Value>;
 
-/// One kubeconfig document.
+/// One kubeconfig document. Fields are in client-go's struct order, which is
+/// the key order of `kubectl config view -o json`; YAML output sorts keys anyway.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 pub struct Config {
+    /// `kind`; kubectl always writes `Config`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
     /// `apiVersion`; kubectl always writes `v1`.
     #[serde(
         rename = "apiVersion",
@@ -25,9 +29,6 @@ pub struct Config {
         skip_serializing_if = "String::is_empty"
     )]
     pub api_version: String,
-    /// `kind`; kubectl always writes `Config`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub kind: String,
     /// `preferences`; written as `{}` when empty, as kubectl 1.32 does.
     #[serde(default, deserialize_with = "null_as_default")]
     pub preferences: Preferences,

@@ -224,10 +224,17 @@ impl Kubeconfig {
                     cluster: cluster_name,
                     file: c.file.path.clone(),
                 },
-                None => KubeconfigError::Invalid {
-                    file: FLAGS.into(),
-                    field: "--server".into(),
-                    reason: "no server given and no cluster selected".into(),
+                None => match (context, &context_name) {
+                    (Some(c), Some(name)) => KubeconfigError::Invalid {
+                        file: c.file.path.clone(),
+                        field: format!("contexts[{name}].context.cluster"),
+                        reason: "is empty, so there is no server to connect to (set it, or pass --server)".into(),
+                    },
+                    _ => KubeconfigError::Invalid {
+                        file: FLAGS.into(),
+                        field: "--server".into(),
+                        reason: "no server given and no cluster selected".into(),
+                    },
                 },
             });
         }
@@ -336,6 +343,16 @@ fn apply_user(
             .filter(|p| !p.is_empty())
             .map(|p| resolve_path(file, p));
     }
+    // Silently dropping impersonation would send requests as a different
+    // (usually more privileged) identity than the kubeconfig asks for.
+    for field in ["as", "as-uid", "as-groups", "as-user-extra"] {
+        if u.other.get(field).is_some_and(|v| !v.is_null()) {
+            return Err(invalid(
+                field,
+                "impersonation is not supported by rawkube; remove it or use kubectl",
+            ));
+        }
+    }
     let has_credentials =
         conn.token.is_some() || conn.token_file.is_some() || conn.client_cert_pem.is_some();
     if !has_credentials {
@@ -408,6 +425,8 @@ users:
 - name: execonly
   user:
     exec: {command: get-token, apiVersion: client.authentication.k8s.io/v1}
+- name: impersonating
+  user: {token: abc, as: someone-else}
 ";
 
     fn setup() -> (tempfile::TempDir, Kubeconfig, PathBuf) {
@@ -557,6 +576,19 @@ users:
     }
 
     #[test]
+    fn impersonation_is_refused_rather_than_ignored() {
+        let (_d, kc, _) = setup();
+        let msg = kc
+            .resolve(&Overrides {
+                user: Some("impersonating".into()),
+                ..Default::default()
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("users[impersonating].user.as"), "{msg}");
+    }
+
+    #[test]
     fn no_current_context_and_missing_explicit_file() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("config");
@@ -580,6 +612,21 @@ users:
         let kc = Kubeconfig::load(&LoadOptions::file(&missing)).unwrap();
         let e = kc.resolve(&Overrides::default()).unwrap_err();
         assert!(matches!(e, KubeconfigError::NotFound { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn context_without_cluster_names_the_context_field() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("config");
+        fs::write(
+            &p,
+            "current-context: x\ncontexts:\n- name: x\n  context: {user: ''}\n",
+        )
+        .unwrap();
+        let kc = Kubeconfig::load(&LoadOptions::file(&p)).unwrap();
+        let msg = kc.resolve(&Overrides::default()).unwrap_err().to_string();
+        assert!(msg.contains("contexts[x].context.cluster"), "{msg}");
+        assert!(msg.contains(&p.display().to_string()), "{msg}");
     }
 
     #[test]

@@ -124,9 +124,11 @@ pub struct WriteLock {
 }
 
 impl WriteLock {
-    /// The lock file used for `kubeconfig`.
+    /// The lock file used for `kubeconfig`: the path as given plus `.lock`,
+    /// exactly as client-go names it (no symlink resolution), so both tools
+    /// contend for the same file.
     pub fn lock_path(kubeconfig: &Path) -> PathBuf {
-        let mut s = real_target(kubeconfig).into_os_string();
+        let mut s = kubeconfig.as_os_str().to_os_string();
         s.push(".lock");
         PathBuf::from(s)
     }

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use rawkube::kubeconfig::view::{ViewOptions, to_json};
 use rawkube::kubeconfig::write::render;
 use rawkube::kubeconfig::{
     ClusterEdit, ContextEdit, CredentialsEdit, EditOutcome, Kubeconfig, KubeconfigError,
@@ -910,4 +911,259 @@ fn kubectl_refuses_to_write_while_rawkube_holds_the_lock() {
     kubectl.ok(&Source::File(&file), &["config", "set-context", "x"]);
     assert!(file.exists());
     assert!(!d.path().join("config.lock").exists());
+}
+
+#[test]
+fn config_view_matches_kubectl() {
+    let Some(bin) = kubectl_or_skip("config_view_matches_kubectl") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let kubectl = Kubectl::new(bin, home.path());
+    let server = format!("https://127.0.0.1:{}", closed_port());
+    let d = tempfile::tempdir().unwrap();
+    fs::create_dir_all(d.path().join("one/pki")).unwrap();
+    fs::create_dir_all(d.path().join("two")).unwrap();
+    write_certs(&d.path().join("one/pki"));
+    write_certs(&d.path().join("two"));
+    let one = d.path().join("one/config");
+    let two = d.path().join("two/config");
+    fs::write(
+        &one,
+        format!(
+            "current-context: a\nclusters:\n- name: ca\n  cluster: {{server: '{server}/?a=1&b=<2>', certificate-authority: pki/ca.crt}}\ncontexts:\n- name: a\n  context: {{cluster: ca, user: ua, namespace: team}}\nusers:\n- name: ua\n  user: {{token: secret-token, client-certificate: pki/client.crt, client-key: pki/client.key}}\n"
+        ),
+    )
+    .unwrap();
+    let ca_data = base64_of(&d.path().join("two/ca.crt"));
+    fs::write(
+        &two,
+        format!(
+            "current-context: b\nclusters:\n- name: cb\n  cluster: {{server: '{server}', certificate-authority-data: {ca_data}}}\n- name: ca\n  cluster: {{server: 'https://127.0.0.1:1'}}\ncontexts:\n- name: b\n  context: {{cluster: cb, user: ub}}\nusers:\n- name: ub\n  user: {{client-certificate-data: {}, client-key: client.key, username: admin, password: hunter2}}\n",
+            base64_of(&d.path().join("two/client.crt"))
+        ),
+    )
+    .unwrap();
+    let files = [one.as_path(), two.as_path()];
+    let kc = Kubeconfig::load(&LoadOptions {
+        kubeconfig_env: Some(std::env::join_paths(files).unwrap()),
+        home: Some(home.path().to_path_buf()),
+        explicit: None,
+    })
+    .unwrap();
+    let src = Source::Env(&files);
+    let cases: Vec<(Vec<&str>, ViewOptions, bool)> = vec![
+        (vec![], ViewOptions::default(), false),
+        (vec!["-o", "json"], ViewOptions::default(), true),
+        (
+            vec!["--raw"],
+            ViewOptions {
+                raw: true,
+                ..Default::default()
+            },
+            false,
+        ),
+        (
+            vec!["--minify", "--raw", "-o", "json"],
+            ViewOptions {
+                minify: true,
+                raw: true,
+                ..Default::default()
+            },
+            true,
+        ),
+        (
+            vec!["--minify", "--context=b"],
+            ViewOptions {
+                minify: true,
+                context: Some("b".into()),
+                ..Default::default()
+            },
+            false,
+        ),
+        (
+            vec!["--flatten"],
+            ViewOptions {
+                flatten: true,
+                ..Default::default()
+            },
+            false,
+        ),
+        (
+            vec!["--flatten", "-o", "json"],
+            ViewOptions {
+                flatten: true,
+                ..Default::default()
+            },
+            true,
+        ),
+    ];
+    for (flags, opts, json) in cases {
+        let mut args = vec!["config", "view"];
+        args.extend(&flags);
+        let (k_out, _) = kubectl.ok(&src, &args);
+        let view = kc.view(&opts).unwrap();
+        let r_out = if json {
+            to_json(&view).unwrap()
+        } else {
+            render(&view)
+        };
+        assert_eq!(r_out, k_out, "config view {flags:?}");
+    }
+}
+
+fn base64_of(p: &Path) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(fs::read(p).unwrap())
+}
+
+/// go-yaml's scalar styles (plain, '...', "...", |- blocks, folding after
+/// column 80) for strings that trip YAML emitters, compared with kubectl's bytes.
+#[test]
+fn tricky_strings_are_quoted_like_kubectl() {
+    let Some(bin) = kubectl_or_skip("tricky_strings_are_quoted_like_kubectl") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let kubectl = Kubectl::new(bin, home.path());
+    let long_words = vec!["word"; 30].join(" ");
+    let long_colon = format!("key: {}", vec!["value"; 20].join(" "));
+    let long_escape = format!("{}\ttab", vec!["quoted"; 15].join(" "));
+    let strings: Vec<&str> = vec![
+        "a: b",
+        "#x",
+        "x #y",
+        "x#y",
+        "- x",
+        "-x",
+        "yes",
+        "Yes",
+        "on",
+        "123",
+        "0x1f",
+        "0o17",
+        "1.5",
+        "1e3",
+        ".5",
+        "+1",
+        "-1",
+        "~",
+        "null",
+        "it's",
+        "tab\there",
+        "trailing ",
+        " leading",
+        "line1\nline2",
+        "line1\nline2\n",
+        "line1\n\n",
+        "ends:",
+        "[x]",
+        "{x}",
+        "*x",
+        "&x",
+        "!x",
+        "%x",
+        "@x",
+        "`x",
+        "'q'",
+        "\"dq\"",
+        "a,b",
+        "?x",
+        "? x",
+        ": x",
+        "é unicode",
+        "2024-01-02",
+        "2024-1-2T10:00:00Z",
+        "1:20",
+        "0777",
+        "...",
+        "---x",
+        "--- x",
+        "a\\b",
+        "ctl\u{1}x",
+        "bom\u{feff}",
+        &long_words,
+        &long_colon,
+        &long_escape,
+    ];
+    let d = tempfile::tempdir().unwrap();
+    for (i, s) in strings.iter().enumerate() {
+        let kf = d.path().join(format!("k{i}"));
+        let rf = d.path().join(format!("r{i}"));
+        kubectl.ok(
+            &Source::File(&kf),
+            &["config", "set-context", "c", &format!("--namespace={s}")],
+        );
+        let mut kc = Kubeconfig::load(&LoadOptions::file(&rf)).unwrap();
+        kc.set_context(
+            Some("c"),
+            &ContextEdit {
+                namespace: Some(s.to_string()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let k_text = fs::read_to_string(&kf).unwrap();
+        assert_eq!(fs::read_to_string(&rf).unwrap(), k_text, "namespace {s:?}");
+        // And each reads the other's file back to the same string.
+        let back = Kubeconfig::load(&LoadOptions::file(&kf)).unwrap();
+        assert_eq!(
+            back.context("c")
+                .unwrap()
+                .entry
+                .context
+                .namespace
+                .as_deref(),
+            Some(*s)
+        );
+    }
+}
+
+#[test]
+fn get_contexts_matches_kubectl() {
+    let Some(bin) = kubectl_or_skip("get_contexts_matches_kubectl") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let kubectl = Kubectl::new(bin, home.path());
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("config");
+    fs::write(
+        &f,
+        "current-context: b\ncontexts:\n- name: b\n  context: {cluster: cluster-with-long-name, user: u, namespace: ns}\n- name: a\n  context: {cluster: c, user: ''}\n- name: é\n  context: {cluster: c, user: x}\n",
+    )
+    .unwrap();
+    let kc = Kubeconfig::load(&LoadOptions::file(&f)).unwrap();
+    let cases: Vec<(Vec<&str>, Vec<&str>, bool, bool)> = vec![
+        (vec![], vec![], false, false),
+        (vec!["-o", "name"], vec![], true, false),
+        (
+            vec!["--no-headers", "a", "zz"],
+            vec!["a", "zz"],
+            false,
+            true,
+        ),
+        (
+            vec!["-o", "name", "é", "nope", "b"],
+            vec!["é", "nope", "b"],
+            true,
+            false,
+        ),
+    ];
+    for (flags, names, name_only, no_headers) in cases {
+        let mut args = vec!["config", "get-contexts"];
+        args.extend(&flags);
+        let out = kubectl.run(&Source::File(&f), &args);
+        let r = kc.get_contexts(&names, name_only, no_headers);
+        assert_eq!(r.stdout, String::from_utf8_lossy(&out.stdout), "{flags:?}");
+        let r_err: String = r.errors.iter().map(|e| format!("error: {e}\n")).collect();
+        assert_eq!(
+            r_err,
+            without_klog(&String::from_utf8_lossy(&out.stderr)),
+            "{flags:?}"
+        );
+        assert_eq!(r.errors.is_empty(), out.status.success(), "{flags:?}");
+    }
+    let (cur, _) = kubectl.ok(&Source::File(&f), &["config", "current-context"]);
+    assert_eq!(format!("{}\n", kc.require_current_context().unwrap()), cur);
 }
