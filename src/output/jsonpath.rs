@@ -18,8 +18,9 @@ use serde_json::Value;
 use thiserror::Error;
 
 /// A template that failed to parse or to execute; `Display` is kubectl's message (the
-/// CLI prints it after `error: `).
-#[derive(Debug, Clone, PartialEq, Error)]
+/// CLI prints it after `error: `). `Debug` leaves out the object dump, which may hold
+/// secret data.
+#[derive(Clone, PartialEq, Error)]
 pub enum JsonPathError {
     /// The template is malformed (`error parsing jsonpath {.a, unclosed action`).
     #[error("error parsing jsonpath {template}, {message}")]
@@ -44,6 +45,28 @@ pub enum JsonPathError {
         /// The input object as Go's `%#v` prints it.
         object: String,
     },
+}
+
+impl std::fmt::Debug for JsonPathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JsonPathError::Parse { template, message } => f
+                .debug_struct("Parse")
+                .field("template", template)
+                .field("message", message)
+                .finish(),
+            JsonPathError::Execute {
+                template,
+                message,
+                object,
+            } => f
+                .debug_struct("Execute")
+                .field("template", template)
+                .field("message", message)
+                .field("object", &format_args!("<{} bytes elided>", object.len()))
+                .finish(),
+        }
+    }
 }
 
 impl JsonPathError {
@@ -277,6 +300,17 @@ mod tests {
             msg("{.s[?(@.x)]}"),
             "hi is not array or slice and cannot be filtered"
         );
+    }
+
+    #[test]
+    fn debug_output_leaves_out_the_object() {
+        let err = JsonPath::parse("{.nope}")
+            .unwrap()
+            .allow_missing_keys(false)
+            .execute(&json!({"data": {"token": "c2VjcmV0"}}), Model::Unstructured)
+            .unwrap_err();
+        assert!(err.to_string().contains("c2VjcmV0"));
+        assert!(!format!("{err:?}").contains("c2VjcmV0"));
     }
 
     #[test]

@@ -148,8 +148,17 @@ impl Emitter {
         entries.sort_by(|a, b| key_order(a.0, b.0));
         for (key, value) in entries {
             self.write_indent();
-            self.scalar(key, string_style(key), true);
-            self.write_indicator(":", false, false, false);
+            // libyaml writes a key inline only if it is short and on one line; otherwise
+            // as an explicit `? key` / `: value` pair.
+            if key.len() <= 128 && !analyze(key).multiline {
+                self.scalar(key, string_style(key), true);
+                self.write_indicator(":", false, false, false);
+            } else {
+                self.write_indicator("?", true, false, true);
+                self.scalar(key, string_style(key), false);
+                self.write_indent();
+                self.write_indicator(":", true, false, true);
+            }
             self.node(value, Context::MappingValue);
         }
         self.indent = saved;
@@ -959,6 +968,18 @@ mod tests {
             to_yaml(&v),
             "a:\n- - 1\n  - 2\n- x: []\n  \"y\": {}\nb:\n  c:\n  - d: null\n"
         );
+    }
+
+    #[test]
+    fn long_and_multi_line_keys_are_explicit() {
+        let long = "k".repeat(129);
+        let v = json!({ long.clone(): "v", "a\nb": {"x": 1}, "c": 1 });
+        assert_eq!(
+            to_yaml(&v),
+            format!("? |-\n  a\n  b\n: x: 1\nc: 1\n? {long}\n: v\n")
+        );
+        let ok = "k".repeat(128);
+        assert_eq!(to_yaml(&json!({ ok.clone(): "v" })), format!("{ok}: v\n"));
     }
 
     #[test]

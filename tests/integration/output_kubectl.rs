@@ -269,6 +269,10 @@ fn jsonpath_templates_match_kubectl() {
         ordered("{\"a\\u00e9\\x41\\t\"}"),
         ordered("a\\nb{\"\\n\"}c"),
         ordered("{.current-context}"),
+        ordered("{.kind.*}"),
+        ordered("{..kind}"),
+        ordered("{range .clusters[*]}{range .x[*]}{.y}{end}{.name}{end}"),
+        ordered("{range .contexts[*]}{.name}{range .context}{.user}{end}{\" \"}{end}"),
         ordered("{range .clusters[*]}{.name}{\"\\t\"}{.cluster.server}{\"\\n\"}{end}"),
         ordered("{range .clusters[*]}[{.name}]{range .cluster}<{.server}>{end}{end}"),
         ordered("{range .clusters[*]}{@.name}{\",\"}{end}"),
@@ -454,6 +458,8 @@ fn tricky_literals() -> Vec<(String, String)> {
         ("a.b", "key order".into()),
         ("a-b", "key order".into()),
         ("1001", "numeric key".into()),
+        (&"k".repeat(129), "explicit key".into()),
+        (&"q".repeat(128), "longest simple key".into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -569,4 +575,102 @@ fn output_flag_errors_match_kubectl() {
         .expect("print");
     assert_eq!(run.stdout, ours);
     assert_eq!(ours, "Config\n");
+}
+
+/// An object kubectl reads from a file with `label --local`, which it holds unstructured,
+/// exactly as it holds objects read from a server: integers stay int64, keys are sorted.
+const UNSTRUCTURED: &str = r#"{
+  "kind": "ConfigMap", "apiVersion": "v1",
+  "metadata": {"namespace": "default", "name": "u", "annotations": {"z": "1", "a.b/c": "long text that goes on and on and on and on and on and on and on and on and on"}},
+  "data": {
+    "n": 1, "big": 1000000, "neg": -12, "f": 2.5, "tiny": 0.000001, "huge": 1e21,
+    "arr": [3, 1, 2, 10], "z": null, "s": "x", "yes": "yes", "multi": "a\nb\n",
+    "nested": {"b": [{"k": "v", "n": 7}, {"k": "w"}], "a": true},
+    "items": [{"name": "one", "port": 80}, {"name": "two", "port": 8080}, {"name": "three"}]
+  }
+}"#;
+
+/// Reverses every object's key order, so a printer that does not sort would be caught.
+fn reverse_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .rev()
+                .map(|(k, v)| (k.clone(), reverse_keys(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(reverse_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn unstructured_objects_match_kubectl() {
+    if !have_kubectl() {
+        return;
+    }
+    let fx = fixtures();
+    let kc = &fx.files[0].0;
+    let file = fx._dir.path().join("object.json");
+    std::fs::write(&file, UNSTRUCTURED).expect("write object");
+    let file = file.display().to_string();
+    let label = |flags: &[&str]| {
+        let mut args = vec!["label", "--local", "-f", file.as_str(), "l=v"];
+        args.extend_from_slice(flags);
+        kubectl(kc, &args)
+    };
+    let json_run = label(&["-o", "json"]);
+    assert_eq!(json_run.code, 0, "{}", json_run.stderr);
+    let value: Value = serde_json::from_str(&json_run.stdout).expect("JSON");
+    let shuffled = reverse_keys(&value);
+    assert_eq!(json_run.stdout, to_json(&shuffled, Model::Unstructured));
+    assert_eq!(label(&["-o", "yaml"]).stdout, to_yaml(&shuffled));
+    assert_eq!(
+        label(&["-o", "name"]).stdout,
+        to_name(&value, None).expect("name")
+    );
+
+    let mut failures = Vec::new();
+    for (template, allow_missing) in [
+        (
+            "{.data.big} {.data.neg} {.data.f} {.data.tiny} {.data.huge}",
+            true,
+        ),
+        ("{.data.arr[?(@ > 2)]}", true),
+        ("{.data.arr[?(@ >= 2.0)]}", true),
+        ("{.data.items[?(@.port > 100)].name}", true),
+        ("{.data.items[?(@.port == 80)].name}", true),
+        ("{.data.items[?(@.port)].name}", true),
+        ("{.data.items[?(@.port < 100)].name}", false),
+        ("{range .data.items[*]}{.name}:{.port}{\"\\n\"}{end}", true),
+        ("{range .data.items[*]}{.name}:{.port}{\"\\n\"}{end}", false),
+        ("{.data}", true),
+        ("{.data.nested}", true),
+        ("{.data.nested.b[*].k}", true),
+        ("{.data.z}", true),
+        ("{.metadata.annotations.a\\.b/c}", true),
+        ("{.metadata.labels}", true),
+        ("{.data.missing}", false),
+        ("{.data.big[0]}", true),
+        ("{.data.f[0]}", true),
+    ] {
+        let flag = format!("jsonpath={template}");
+        let missing = format!("--allow-missing-template-keys={allow_missing}");
+        let run = label(&["-o", &flag, &missing]);
+        let ours = JsonPath::parse(template).and_then(|jp| {
+            jp.allow_missing_keys(allow_missing)
+                .execute(&shuffled, Model::Unstructured)
+        });
+        let (code, stdout, stderr) = match &ours {
+            Ok(out) => (0, out.clone(), String::new()),
+            Err(e) => (1, String::new(), as_kubectl_error(e)),
+        };
+        if (run.code, &run.stdout, &run.stderr) != (code, &stdout, &stderr) {
+            failures.push(format!(
+                "{flag} {missing}\n  kubectl rc={} {:?} {:?}\n  rawkube rc={code} {stdout:?} {stderr:?}",
+                run.code, run.stdout, run.stderr
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
