@@ -211,16 +211,18 @@ mod tests {
     use super::*;
 
     /// The documents recorded from the logging mock kubectl was run against
-    /// (`shared/reference/fixtures`, copied into `mock-server/fixtures/`).
+    /// (`shared/reference/fixtures`, copied into `mock-server/tests/fixtures/`).
     fn fixture(name: &str) -> Option<Value> {
         let text = match name {
-            "aggregated-api.json" => include_str!("../fixtures/aggregated-api.json"),
-            "aggregated-apis.json" => include_str!("../fixtures/aggregated-apis.json"),
-            "legacy-api.json" => include_str!("../fixtures/legacy-api.json"),
-            "legacy-api-v1.json" => include_str!("../fixtures/legacy-api-v1.json"),
-            "legacy-apis.json" => include_str!("../fixtures/legacy-apis.json"),
-            "legacy-apis-rbac-v1.json" => include_str!("../fixtures/legacy-apis-rbac-v1.json"),
-            "version.json" => include_str!("../fixtures/version.json"),
+            "aggregated-api.json" => include_str!("../tests/fixtures/aggregated-api.json"),
+            "aggregated-apis.json" => include_str!("../tests/fixtures/aggregated-apis.json"),
+            "legacy-api.json" => include_str!("../tests/fixtures/legacy-api.json"),
+            "legacy-api-v1.json" => include_str!("../tests/fixtures/legacy-api-v1.json"),
+            "legacy-apis.json" => include_str!("../tests/fixtures/legacy-apis.json"),
+            "legacy-apis-rbac-v1.json" => {
+                include_str!("../tests/fixtures/legacy-apis-rbac-v1.json")
+            }
+            "version.json" => include_str!("../tests/fixtures/version.json"),
             _ => return None,
         };
         Some(serde_json::from_str(text).expect("fixture is JSON"))

@@ -241,6 +241,13 @@ fn finish(
             )
         })
         .collect();
+    tracing::debug!(
+        method = %parts.method,
+        %path,
+        status = reply.status,
+        user = %user.username,
+        "request"
+    );
     state.journal.record(JournalEntry {
         method: parts.method.as_str().to_string(),
         path: path.to_string(),
@@ -446,6 +453,11 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
         if !def.has_subresource(&info.subresource) {
             return Err(Status::not_found_path());
         }
+        if def.plural == "pods" && info.subresource == "log" && *ctx.method == Method::GET {
+            // No container ever runs here, so an existing pod has an empty log.
+            ctx.state.store.get(def, ns, &info.name)?;
+            return Ok(Reply::text(200, ""));
+        }
         if *ctx.method != Method::POST {
             return Err(Status::method_not_allowed());
         }
@@ -596,7 +608,27 @@ fn virtual_create(
         return Err(Status::not_found_path());
     };
     let dry_run = dry_run(ctx, "CreateOptions")?;
-    let body = decode_body(ctx, def)?;
+    // A subresource has its own type (serviceaccounts/token takes a TokenRequest).
+    let (kind, version) = def
+        .subresources
+        .iter()
+        .find(|s| {
+            key.strip_prefix(def.plural)
+                .and_then(|k| k.strip_prefix('/'))
+                == Some(s.name)
+        })
+        .map(|s| {
+            (
+                s.kind,
+                if s.version.is_empty() {
+                    def.version
+                } else {
+                    s.version
+                },
+            )
+        })
+        .unwrap_or((def.kind, def.version));
+    let body = decode_body(ctx, kind, version)?;
     ctx.decoded = Some(body.clone());
     handler.create(VirtualRequest {
         user: ctx.user,
@@ -619,11 +651,11 @@ fn media_type(headers: &HeaderMap) -> String {
 }
 
 /// Decodes a POST/PUT body by its Content-Type (JSON, YAML or Kubernetes protobuf).
-fn decode_body(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<Value, Status> {
+/// `kind`/`version` name the expected type in the 400 for an undecodable body.
+fn decode_body(ctx: &Ctx<'_>, kind: &str, version: &str) -> Result<Value, Status> {
     let cannot = |e: &dyn std::fmt::Display| {
         Status::bad_request(format!(
-            "{} in version \"{}\" cannot be handled as a {}: {e}",
-            def.kind, def.version, def.kind
+            "{kind} in version \"{version}\" cannot be handled as a {kind}: {e}"
         ))
     };
     match media_type(ctx.headers).as_str() {
@@ -639,7 +671,7 @@ fn decode_body(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<Value, Status> {
 /// Decodes a body for create/update and applies `fieldValidation` (Strict: 400, Warn: a
 /// `Warning` header per unknown field, Ignore: nothing).
 fn decode_object(ctx: &mut Ctx<'_>, def: &ResourceDef) -> Result<(Value, Vec<String>), Status> {
-    let body = decode_body(ctx, def)?;
+    let body = decode_body(ctx, def.kind, def.version)?;
     ctx.decoded = Some(body.clone());
     match ctx.query.get("fieldValidation").unwrap_or("Warn") {
         "Strict" => {
@@ -822,16 +854,34 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
             && opts.label_selector.matches(&e.object)
             && opts.field_selector.matches(&e.object)
     };
+    // `kubectl get -w` asks for Tables: each event's object is then a one-row Table, with the
+    // column definitions only in the first (later ones are `NoHeaders`).
+    let table = if wants_table(header(ctx.headers, ACCEPT)) {
+        Some(crate::table::IncludeObject::from_query(
+            ctx.query.get("includeObject"),
+        )?)
+    } else {
+        None
+    };
+    let mut first = true;
+    let mut render = move |e: &WatchEvent| -> Bytes {
+        let Some(include) = table else {
+            return event_line(e.event_type.as_str(), &e.object);
+        };
+        let mut t =
+            crate::table::object_to_table(def.plural, &e.object, include, SystemTime::now());
+        if !first {
+            t["columnDefinitions"] = Value::Null;
+        }
+        first = false;
+        event_line(e.event_type.as_str(), &t)
+    };
     let (tx, body_rx) = mpsc::channel::<Bytes>(64);
     tokio::spawn(async move {
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
         for e in initial.iter().filter(|e| wanted(e)) {
-            if tx
-                .send(event_line(e.event_type.as_str(), &e.object))
-                .await
-                .is_err()
-            {
+            if tx.send(render(e)).await.is_err() {
                 return;
             }
         }
@@ -841,7 +891,7 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
                 _ = tx.closed() => return,
                 ev = rx.recv() => match ev {
                     Ok(e) if wanted(&e) => {
-                        if tx.send(event_line(e.event_type.as_str(), &e.object)).await.is_err() {
+                        if tx.send(render(&e)).await.is_err() {
                             return;
                         }
                     }

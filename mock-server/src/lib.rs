@@ -209,12 +209,17 @@ impl MockServerBuilder {
             .enable_all()
             .build()
             .map_err(MockError::Runtime)?;
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind(prepared.listen))
-            .map_err(|source| MockError::Bind {
-                addr: prepared.listen,
-                source,
-            })?;
+        // A std bind (not `block_on`) keeps this usable from inside another runtime too.
+        let bind_error = |source| MockError::Bind {
+            addr: prepared.listen,
+            source,
+        };
+        let std_listener = std::net::TcpListener::bind(prepared.listen).map_err(bind_error)?;
+        std_listener.set_nonblocking(true).map_err(bind_error)?;
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(std_listener).map_err(bind_error)?
+        };
         let handle = runtime.handle().clone();
         Ok(prepared.launch(listener, handle, Some(runtime)))
     }
@@ -245,6 +250,17 @@ impl MockServerBuilder {
     }
 }
 
+/// The URL clients use: a wildcard listen address is reached over loopback (which the
+/// serving certificate covers).
+fn server_url(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => format!("https://127.0.0.1:{}", a.port()),
+        SocketAddr::V4(a) => format!("https://{}:{}", a.ip(), a.port()),
+        SocketAddr::V6(a) if a.ip().is_unspecified() => format!("https://[::1]:{}", a.port()),
+        SocketAddr::V6(a) => format!("https://[{}]:{}", a.ip(), a.port()),
+    }
+}
+
 struct Prepared {
     listen: SocketAddr,
     pki: Arc<tls::Pki>,
@@ -268,10 +284,7 @@ impl Prepared {
         runtime: Option<tokio::runtime::Runtime>,
     ) -> MockServer {
         let addr = listener.local_addr().unwrap_or(self.listen);
-        let url = match addr {
-            SocketAddr::V4(a) => format!("https://{}:{}", a.ip(), a.port()),
-            SocketAddr::V6(a) => format!("https://[{}]:{}", a.ip(), a.port()),
-        };
+        let url = server_url(addr);
         let journal = Journal::default();
         let state = Arc::new(handler::State {
             store: self.store.clone(),
@@ -410,5 +423,35 @@ impl Drop for MockServer {
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_listen_addresses_are_reached_over_loopback() {
+        assert_eq!(
+            server_url("0.0.0.0:6443".parse().unwrap()),
+            "https://127.0.0.1:6443"
+        );
+        assert_eq!(
+            server_url("[::]:6443".parse().unwrap()),
+            "https://[::1]:6443"
+        );
+        assert_eq!(
+            server_url("127.0.0.2:1".parse().unwrap()),
+            "https://127.0.0.2:1"
+        );
+    }
+
+    #[test]
+    fn bad_server_version_is_a_typed_error() {
+        let err = MockServer::builder()
+            .server_version("1.32")
+            .start_blocking()
+            .unwrap_err();
+        assert!(matches!(err, MockError::BadServerVersion(v) if v == "1.32"));
     }
 }

@@ -69,8 +69,10 @@ pub struct ResourceDef {
     pub delete_returns: DeleteReturns,
     /// PUT on a missing object creates it (`AllowCreateOnUpdate`).
     pub create_on_update: bool,
-    /// Top-level fields of the kind (besides apiVersion/kind/metadata), for
-    /// `fieldValidation=Strict`.
+    /// Top-level fields of the kind (besides apiVersion/kind/metadata) in Go struct order, so
+    /// stored objects serialize in the order a real server writes them. (Which fields are
+    /// *known*, for `fieldValidation=Strict`, comes from the OpenAPI-derived table in
+    /// `validation.rs`.)
     pub fields: &'static [&'static str],
 }
 
@@ -134,7 +136,7 @@ const fn review(
 pub static RESOURCES: &[ResourceDef] = &[
     ResourceDef {
         short_names: &["cm"],
-        fields: &["data", "binaryData", "immutable"],
+        fields: &["immutable", "data", "binaryData"],
         ..stored("", "configmaps", "ConfigMap", "configmap", true)
     },
     ResourceDef {
@@ -158,7 +160,7 @@ pub static RESOURCES: &[ResourceDef] = &[
         ..stored("", "pods", "Pod", "pod", true)
     },
     ResourceDef {
-        fields: &["data", "stringData", "type", "immutable"],
+        fields: &["immutable", "data", "stringData", "type"],
         ..stored("", "secrets", "Secret", "secret", true)
     },
     ResourceDef {

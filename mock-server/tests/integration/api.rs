@@ -668,3 +668,74 @@ async fn authenticator_warnings_reach_the_response() {
         .unwrap();
     assert_eq!(r.status(), 404, "namespaces are not namespaced");
 }
+
+#[tokio::test]
+async fn watch_as_table_for_kubectl_get_w() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    c.post(format!(
+        "{}/api/v1/namespaces/default/serviceaccounts",
+        server.url()
+    ))
+    .json(&json!({"metadata": {"name": "second"}}))
+    .send()
+    .await
+    .unwrap();
+    let body = c
+        .get(format!(
+            "{}/api/v1/namespaces/default/serviceaccounts?watch=true&timeoutSeconds=1",
+            server.url()
+        ))
+        .header(
+            "accept",
+            "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let events: Vec<Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 2, "{body}");
+    assert_eq!(events[0]["object"]["kind"], "Table");
+    assert_eq!(events[0]["object"]["columnDefinitions"][0]["name"], "Name");
+    assert_eq!(events[1]["object"]["columnDefinitions"], Value::Null);
+    assert_eq!(events[1]["object"]["rows"][0]["cells"][0], "second");
+}
+
+#[tokio::test]
+async fn pod_log_of_missing_and_existing_pods() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let pods = format!("{}/api/v1/namespaces/default/pods", server.url());
+    let r = c.get(format!("{pods}/web/log")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["message"], "pods \"web\" not found");
+    let r = c
+        .post(&pods)
+        .json(&json!({"metadata": {"name": "web"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = c.get(format!("{pods}/web/log")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "");
+}
+
+#[tokio::test]
+async fn blocking_start_works_inside_an_async_context_too() {
+    let server = MockServer::start_blocking().unwrap();
+    let r = admin(&server)
+        .get(format!("{}/healthz", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), "ok");
+    drop(server);
+}

@@ -211,6 +211,16 @@ fn tutorial_commands_as_admin() {
         "role.rbac.authorization.k8s.io/scoped created\n",
         "",
     );
+    // kubectl splits the rule per API group, core first, resourceNames copied to each.
+    expect(
+        kubectl(
+            &server,
+            &["get", "role", "scoped", "-o", "jsonpath={.rules}"],
+        ),
+        0,
+        r#"[{"apiGroups":[""],"resourceNames":["foo"],"resources":["pods/log"],"verbs":["get"]},{"apiGroups":["apps"],"resourceNames":["foo"],"resources":["deployments"],"verbs":["get"]}]"#,
+        "",
+    );
     expect(
         kubectl(&server, ROLEBINDING),
         0,
