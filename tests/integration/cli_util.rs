@@ -70,6 +70,19 @@ impl Env {
         kubectl_with(&self.kubeconfig, args)
     }
 
+    /// Like [`Env::same`], but ages in seconds (`2s`, `13s`) may differ: the two tools
+    /// run a moment apart against objects created a moment ago.
+    pub fn same_but_ages(&self, args: &[&str]) -> Run {
+        let r = self.rawkube(args);
+        let k = self.kubectl(args);
+        assert_eq!(
+            (r.code, seconds_as_x(&r.stdout), &r.stderr),
+            (k.code, seconds_as_x(&k.stdout), &k.stderr),
+            "rawkube (left) vs kubectl (right) for {args:?}"
+        );
+        r
+    }
+
     /// Runs both (rawkube first) and asserts identical stdout, stderr and exit code.
     pub fn same(&self, args: &[&str]) -> Run {
         let r = self.rawkube(args);
@@ -105,4 +118,33 @@ pub fn rawkube_bare(args: &[&str]) -> Run {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("rawkube");
     cmd.args(args).env_remove("KUBECONFIG");
     from_output(cmd.output().expect("run rawkube"))
+}
+
+/// Replaces every whitespace-delimited `<digits>s` token by `Xs`, keeping the layout.
+pub fn seconds_as_x(s: &str) -> String {
+    let mut out = String::new();
+    for line in s.split_inclusive('\n') {
+        let mut word = String::new();
+        let flush = |word: &mut String, out: &mut String| {
+            let is_secs = word.len() > 1
+                && word.ends_with('s')
+                && word[..word.len() - 1].chars().all(|c| c.is_ascii_digit());
+            if is_secs {
+                out.push_str(&format!("{:<w$}", "Xs", w = word.len()));
+            } else {
+                out.push_str(word);
+            }
+            word.clear();
+        };
+        for c in line.chars() {
+            if c.is_whitespace() {
+                flush(&mut word, &mut out);
+                out.push(c);
+            } else {
+                word.push(c);
+            }
+        }
+        flush(&mut word, &mut out);
+    }
+    out
 }
