@@ -25,9 +25,8 @@ fn auth_mock(legacy: bool) -> MockServer {
 }
 
 /// Requests that change stored state (reviews and TokenReviews are not stored).
-fn writes(env: &Env) -> Vec<String> {
-    env.mock
-        .journal()
+fn writes(mock: &MockServer) -> Vec<String> {
+    mock.journal()
         .entries()
         .into_iter()
         .filter(|e| matches!(e.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE"))
@@ -36,88 +35,114 @@ fn writes(env: &Env) -> Vec<String> {
         .collect()
 }
 
-#[test]
-#[ignore = "needs mock-auth (tokens, RBAC) wired into mock-apiserver's MockServer"]
-fn setup_gives_kubectl_a_working_sa_context_and_converges() {
-    if !have_kubectl() {
-        return;
-    }
-    let env = Env::with(auth_mock(false));
-    let r = env.rawkube(&["setup", "bearertokenauth"]);
+/// The tutorial scenario: setup, the real kubectl through the written kubeconfig, a
+/// converging re-run, --force, teardown (twice). `mock` is given when the target is the
+/// mock, whose journal proves the re-run wrote nothing.
+fn tutorial_scenario(kubeconfig: &Path, mock: Option<&MockServer>, name: &str) {
+    let rawkube = |args: &[&str]| rawkube_with(kubeconfig, args);
+    let r = rawkube(&["setup", name]);
     assert_eq!(r.code, 0, "setup failed: {r:?}");
+    let forbidden = format!(
+        "Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:default:{name}\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\""
+    );
     assert!(
-        r.stdout.contains("Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:default:bearertokenauth\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\""),
+        r.stdout.contains(&forbidden),
         "no Forbidden check before the binding:\n{}",
         r.stdout
     );
     assert!(
-        r.stdout
-            .contains("No resources found in default namespace."),
+        r.stdout.contains("kubectl auth can-i delete pods: yes"),
         "{}",
         r.stdout
     );
 
-    // The real kubectl, with only the kubeconfig rawkube wrote and the SA's context.
+    // The real kubectl (or rawkube without it), with only the written kubeconfig and the SA's context.
+    let use_kubectl = have_kubectl();
     let sa = |args: &[&str]| {
-        let mut a = vec!["--context", "bearertokenauth"];
+        let mut a = vec!["--context", name];
         a.extend_from_slice(args);
-        kubectl_with(&env.kubeconfig, &a)
+        if use_kubectl {
+            kubectl_with(kubeconfig, &a)
+        } else {
+            rawkube_with(kubeconfig, &a)
+        }
     };
     let pods = sa(&["get", "pods"]);
-    assert_eq!(
-        (pods.code, pods.stderr.as_str()),
-        (0, "No resources found in default namespace.\n"),
-        "{pods:?}"
-    );
+    assert_eq!(pods.code, 0, "{pods:?}");
+    if mock.is_some() {
+        assert_eq!(pods.stderr, "No resources found in default namespace.\n");
+    }
     let yes = sa(&["auth", "can-i", "delete", "pods"]);
     assert_eq!((yes.code, yes.stdout.as_str()), (0, "yes\n"));
     let no = sa(&["auth", "can-i", "list", "secrets"]);
     assert_eq!((no.code, no.stdout.as_str()), (1, "no\n"));
 
-    // A re-run changes nothing on the server.
-    env.mock.journal().clear();
-    let again = env.rawkube(&["setup", "bearertokenauth"]);
+    // A re-run changes nothing.
+    if let Some(m) = mock {
+        m.journal().clear();
+    }
+    let again = rawkube(&["setup", name]);
     assert_eq!(again.code, 0, "{again:?}");
-    assert_eq!(
-        writes(&env),
-        Vec::<String>::new(),
-        "re-run wrote:\n{}",
-        again.stdout
-    );
     assert!(
         again.stdout.contains("changes:         none"),
         "{}",
         again.stdout
     );
+    if let Some(m) = mock {
+        assert_eq!(
+            writes(m),
+            Vec::<String>::new(),
+            "re-run wrote:\n{}",
+            again.stdout
+        );
+    }
 
     // A different request is reported, and applied only with --force.
-    let differs = env.rawkube(&["setup", "bearertokenauth", "--verb=get,list"]);
+    let differs = rawkube(&["setup", name, "--verb=get,list"]);
     assert_eq!(differs.code, 1, "{differs:?}");
     assert!(differs.stdout.contains("differs"), "{}", differs.stdout);
-    let forced = env.rawkube(&["setup", "bearertokenauth", "--verb=get,list", "--force"]);
+    let forced = rawkube(&["setup", name, "--verb=get,list", "--force"]);
     assert_eq!(forced.code, 0, "{forced:?}");
-    assert_eq!(
-        (sa(&["auth", "can-i", "delete", "pods"]).stdout.as_str()),
-        "no\n"
-    );
+    assert_eq!(sa(&["auth", "can-i", "delete", "pods"]).stdout, "no\n");
 
     // Teardown removes everything, and is idempotent.
-    let t = env.rawkube(&["teardown", "bearertokenauth"]);
+    let t = rawkube(&["teardown", name]);
     assert_eq!(t.code, 0, "{t:?}");
-    for (kind, name) in [
-        ("sa", "bearertokenauth"),
-        ("role", "bearertokenauth"),
-        ("rolebinding", "bearertoken-binding-bearertokenauth"),
+    let binding = format!("bearertoken-binding-{name}");
+    for (kind, n) in [
+        ("sa", name),
+        ("role", name),
+        ("rolebinding", binding.as_str()),
     ] {
-        let g = env.kubectl(&["get", kind, name]);
-        assert_eq!(g.code, 1, "{kind} {name} still there: {g:?}");
+        let g = rawkube(&["get", kind, n]);
+        assert_eq!(g.code, 1, "{kind} {n} still there: {g:?}");
     }
-    let ctx = env.kubectl(&["config", "get-contexts", "-o", "name"]);
-    assert!(
-        !ctx.stdout.lines().any(|l| l == "bearertokenauth"),
-        "{ctx:?}"
-    );
-    assert_eq!(env.rawkube(&["teardown", "bearertokenauth"]).code, 0);
+    let ctx = rawkube(&["config", "get-contexts", "-o", "name"]);
+    assert!(!ctx.stdout.lines().any(|l| l == name), "{ctx:?}");
+    assert_eq!(rawkube(&["teardown", name]).code, 0);
+}
+
+#[test]
+#[ignore = "needs mock-auth (tokens, RBAC) wired into mock-apiserver's MockServer"]
+fn tutorial_scenario_against_the_mock() {
+    let env = Env::with(auth_mock(false));
+    tutorial_scenario(&env.kubeconfig, Some(&env.mock), "bearertokenauth");
+}
+
+/// `RAWKUBE_TEST_KUBECONFIG=~/.kube/config cargo test -- --ignored real_cluster`
+/// (scripts/kind-e2e.sh does this with a kind cluster). The file is copied first, so
+/// the real kubeconfig is never edited.
+#[test]
+#[ignore = "runs against the cluster in RAWKUBE_TEST_KUBECONFIG"]
+fn tutorial_scenario_against_a_real_cluster() {
+    let Some(src) = std::env::var_os("RAWKUBE_TEST_KUBECONFIG") else {
+        panic!("set RAWKUBE_TEST_KUBECONFIG to an admin kubeconfig of a disposable cluster");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::copy(&src, &kubeconfig).expect("copy RAWKUBE_TEST_KUBECONFIG");
+    let name = format!("rawkube-e2e-{}", std::process::id());
+    tutorial_scenario(&kubeconfig, None, &name);
 }
 
 #[test]
@@ -262,5 +287,5 @@ fn setup_reports_an_unknown_resource_before_creating_anything() {
         r.stderr,
         "error: the server doesn't have a resource type \"nosuchthing\"\n"
     );
-    assert_eq!(writes(&env), Vec::<String>::new());
+    assert_eq!(writes(&env.mock), Vec::<String>::new());
 }
