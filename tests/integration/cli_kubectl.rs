@@ -192,6 +192,8 @@ fn dry_run_and_output_formats_match_kubectl() {
             "json",
         ],
         &["create", "sa", "x", "-o", "bogus", "--dry-run=client"],
+        &["create", "token", "nosuchsa"],
+        &["create", "token", "nosuchsa", "--duration=10m", "--audience=foo"],
     ] {
         env.same(args);
     }
