@@ -287,3 +287,23 @@ fn auth_matches_kubectl() {
         env.same(args);
     }
 }
+
+#[test]
+fn show_http_prints_curl_and_redacts_tokens() {
+    let env = Env::start();
+    let r = env.rawkube(&["get", "sa", "--show-http"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("curl -X GET"), "{}", r.stderr);
+    assert!(r.stderr.contains("/api/v1/namespaces/default/serviceaccounts"), "{}", r.stderr);
+    assert!(r.stderr.contains("# => 200 OK"), "{}", r.stderr);
+    assert!(r.stdout.starts_with("NAME"), "{}", r.stdout);
+
+    let secret = "not-a-real-token-4711";
+    let hidden = env.rawkube(&["get", "sa", "--show-http", "--token", secret]);
+    assert!(hidden.stderr.contains("curl -X GET"), "{}", hidden.stderr);
+    assert!(!hidden.stderr.contains(secret), "token leaked: {}", hidden.stderr);
+    let shown = env.rawkube(&["get", "sa", "--show-http", "--show-secrets", "--token", secret]);
+    assert!(shown.stderr.contains(secret), "{}", shown.stderr);
+    // Without --show-http nothing is traced.
+    assert!(!env.rawkube(&["get", "sa"]).stderr.contains("curl"));
+}
