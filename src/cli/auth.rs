@@ -102,7 +102,8 @@ fn can_i(g: &GlobalArgs, a: CanIArgs) -> Result<(), CliError> {
                 match d.find(&typed) {
                     Some(t) => (t.group, t.plural),
                     None => {
-                        eprintln!("Warning: the server doesn't have a resource type '{typed}'");
+                        // kubectl follows this warning with a blank line.
+                        eprintln!("Warning: the server doesn't have a resource type '{typed}'\n");
                         match typed.split_once('.') {
                             Some((r, g)) => (g.to_string(), r.to_string()),
                             None => (String::new(), typed.clone()),

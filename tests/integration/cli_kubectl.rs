@@ -23,6 +23,23 @@ fn create_cycle(env: &Env, create: &[&str], delete: &[&str]) {
 }
 
 #[test]
+fn delete_of_several_with_one_missing_matches_kubectl() {
+    if !have_kubectl() {
+        return;
+    }
+    let env = Env::start();
+    for n in ["a", "b"] {
+        assert_eq!(env.rawkube(&["create", "sa", n]).code, 0);
+    }
+    let r = env.rawkube(&["delete", "sa", "a", "nosuch", "b"]);
+    for n in ["a", "b"] {
+        assert_eq!(env.kubectl(&["create", "sa", n]).code, 0);
+    }
+    let k = env.kubectl(&["delete", "sa", "a", "nosuch", "b"]);
+    assert_eq!(r, k);
+}
+
+#[test]
 fn create_and_delete_match_kubectl() {
     if !have_kubectl() {
         return;
@@ -193,7 +210,13 @@ fn dry_run_and_output_formats_match_kubectl() {
         ],
         &["create", "sa", "x", "-o", "bogus", "--dry-run=client"],
         &["create", "token", "nosuchsa"],
-        &["create", "token", "nosuchsa", "--duration=10m", "--audience=foo"],
+        &[
+            "create",
+            "token",
+            "nosuchsa",
+            "--duration=10m",
+            "--audience=foo",
+        ],
     ] {
         env.same(args);
     }
@@ -265,6 +288,15 @@ fn get_matches_kubectl() {
         &["get", "ns"],
         &["get", "secrets", "-o", "json"],
         &["get", "clusterroles", "cluster-admin", "-o", "name"],
+        &["get", "sa", "default", "nosuch"],
+        &["get", "sa", "default", "bearertokenauth", "-o", "name"],
+        &["get", "sa", "default", "-o", "jsonpath={.kind}"],
+        &[
+            "get",
+            "sa",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}",
+        ],
     ] {
         env.same_but_ages(args);
     }
@@ -281,6 +313,9 @@ fn auth_matches_kubectl() {
         &["auth", "can-i", "delete", "pods", "-n", "kube-system"],
         &["auth", "can-i", "get", "/healthz"],
         &["auth", "can-i", "--list"],
+        &["auth", "can-i", "get", "pods/foo"],
+        &["auth", "can-i", "create", "serviceaccounts", "-A"],
+        &["auth", "can-i", "get", "nosuchthing"],
         &["auth", "whoami"],
         &["auth", "whoami", "-o", "json"],
     ] {
@@ -294,15 +329,31 @@ fn show_http_prints_curl_and_redacts_tokens() {
     let r = env.rawkube(&["get", "sa", "--show-http"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stderr.contains("curl -X GET"), "{}", r.stderr);
-    assert!(r.stderr.contains("/api/v1/namespaces/default/serviceaccounts"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("/api/v1/namespaces/default/serviceaccounts"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("# => 200 OK"), "{}", r.stderr);
     assert!(r.stdout.starts_with("NAME"), "{}", r.stdout);
 
     let secret = "not-a-real-token-4711";
     let hidden = env.rawkube(&["get", "sa", "--show-http", "--token", secret]);
     assert!(hidden.stderr.contains("curl -X GET"), "{}", hidden.stderr);
-    assert!(!hidden.stderr.contains(secret), "token leaked: {}", hidden.stderr);
-    let shown = env.rawkube(&["get", "sa", "--show-http", "--show-secrets", "--token", secret]);
+    assert!(
+        !hidden.stderr.contains(secret),
+        "token leaked: {}",
+        hidden.stderr
+    );
+    let shown = env.rawkube(&[
+        "get",
+        "sa",
+        "--show-http",
+        "--show-secrets",
+        "--token",
+        secret,
+    ]);
     assert!(shown.stderr.contains(secret), "{}", shown.stderr);
     // Without --show-http nothing is traced.
     assert!(!env.rawkube(&["get", "sa"]).stderr.contains("curl"));
