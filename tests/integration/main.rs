@@ -2,6 +2,7 @@
 
 mod support;
 
+mod cli_authdouble;
 mod cli_basic;
 mod cli_config;
 mod cli_kubectl;
