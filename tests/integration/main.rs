@@ -4,6 +4,7 @@ mod support;
 
 mod cli_authdouble;
 mod cli_basic;
+mod cli_bench;
 mod cli_config;
 mod cli_kubectl;
 mod cli_setup;
