@@ -371,3 +371,36 @@ fn demo_runs_the_whole_tutorial_and_exits_0() {
     );
     assert!(r.stdout.contains("curl -X POST"), "{}", r.stdout);
 }
+
+#[test]
+fn create_token_prints_the_bare_token_like_kubectl() {
+    let env = Env::with(auth_mock(false));
+    assert_eq!(env.rawkube(&["create", "sa", "bearertokenauth"]).code, 0);
+    let r = env.rawkube(&["create", "token", "bearertokenauth", "--duration=10m"]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    // Not a terminal: no trailing newline, so `$(rawkube create token ...)` is exact.
+    assert_eq!(r.stdout.matches('.').count(), 2, "{r:?}");
+    assert!(!r.stdout.ends_with('\n'));
+    let decoded = super::cli_util::rawkube_bare(&["token", "decode", &r.stdout]);
+    assert!(
+        decoded
+            .stdout
+            .contains("bound ServiceAccount token (TokenRequest) for default/bearertokenauth"),
+        "{decoded:?}"
+    );
+    assert!(
+        decoded.stdout.contains("expires in 9m") || decoded.stdout.contains("expires in 10m"),
+        "{decoded:?}"
+    );
+    if have_kubectl() {
+        let k = env.kubectl(&["create", "token", "bearertokenauth"]);
+        assert_eq!(
+            (
+                k.code,
+                k.stdout.matches('.').count(),
+                k.stdout.ends_with('\n')
+            ),
+            (0, 2, false)
+        );
+    }
+}
