@@ -26,6 +26,7 @@ use rawkube::api::{
 };
 use rawkube::client::Request;
 use rawkube::config::{ConnectionConfig, Origin};
+use rawkube::trace::{CurlOptions, Observer, TracedOutcome, TracedRequest, render_curl};
 use rawkube::{Client, Error};
 
 fn cfg(server: &MockServer, cert: &str, key: &str) -> ConnectionConfig {
@@ -694,4 +695,73 @@ async fn token_and_rules_review_requests_hit_the_documented_paths() {
         json!({"namespace": "default"})
     );
     assert_eq!(j[2].body.as_ref().unwrap()["kind"], "TokenReview");
+}
+
+/// Collects each attempt rendered as a curl command.
+struct Commands(std::sync::Mutex<Vec<String>>, CurlOptions);
+
+impl Observer for Commands {
+    fn request(&self, req: &TracedRequest<'_>) {
+        self.0.lock().unwrap().push(render_curl(req, &self.1));
+    }
+    fn response(&self, _: &TracedRequest<'_>, _: &TracedOutcome, _: Duration) {}
+}
+
+#[tokio::test]
+async fn traced_curl_commands_run_as_they_are() {
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: curl is not on PATH");
+        return;
+    }
+    let server = MockServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, pem: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, pem).unwrap();
+        path.display().to_string()
+    };
+    let options = CurlOptions {
+        show_secrets: true,
+        ca_file: file("ca.crt", server.ca_pem()),
+        cert_file: file("client.crt", server.admin_client_cert_pem()),
+        key_file: file("client.key", server.admin_client_key_pem()),
+    };
+    let commands = Arc::new(Commands(Default::default(), options));
+    let c = admin(&server).with_observer(commands.clone());
+    let api: Api<ServiceAccount> = Api::namespaced(&c, "default");
+    api.create(&ServiceAccount::named("via-curl"), &manager())
+        .await
+        .unwrap();
+    api.get("via-curl").await.unwrap();
+    api.delete("via-curl").await.unwrap();
+
+    let cmds = commands.0.lock().unwrap().clone();
+    assert_eq!(cmds.len(), 3);
+    // Replay create and get with the real curl: the server must accept them as sent.
+    for (cmd, want) in [(&cmds[0], "201"), (&cmds[1], "200")] {
+        let line = format!(
+            "{} -s --max-time 20 -o /dev/null -w '%{{http_code}}'",
+            cmd.trim_end()
+        );
+        // Async: the mock serves on this test's runtime thread.
+        let out = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(&line)
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            want,
+            "{line}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let last = server.journal().entries().pop().unwrap();
+    assert_eq!(last.user.username, "kubernetes-admin");
+    assert!(last.header("user-agent").unwrap().starts_with("curl/"));
 }
