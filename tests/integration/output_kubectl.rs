@@ -467,6 +467,8 @@ fn json_and_yaml_of_config_view_match_kubectl() {
             "{}",
             path.display()
         );
+        let kubectl_name = kubectl(path, &["config", "view", "--raw", "-o", "name"]);
+        assert_eq!(kubectl_name.stdout, to_name(json, None).expect("name"));
         let kubectl_yaml = kubectl(path, &["config", "view", "--raw", "-o", "yaml"]);
         assert_eq!(kubectl_yaml.code, 0);
         assert_eq!(
@@ -654,6 +656,36 @@ fn output_flag_errors_match_kubectl() {
             .print(&value, Model::Typed, true)
             .expect("print");
         assert_eq!(run.stdout, ours, "{flag}");
+    }
+    // `-o jsonpath --template T` is `-o jsonpath=T`; with `-o jsonpath=...` it is unknown.
+    for (output, template) in [
+        ("jsonpath", "{.clusters[*].name}"),
+        ("jsonpath-as-json", "{.kind}"),
+        ("json", "{.kind}"),
+        ("jsonpath={.kind}", "{.apiVersion}"),
+    ] {
+        let run = kubectl(
+            kc,
+            &[
+                "config",
+                "view",
+                "--raw",
+                "-o",
+                output,
+                "--template",
+                template,
+            ],
+        );
+        match OutputFormat::from_flags(Some(output), Some(template)) {
+            Ok(Some(format)) => {
+                let ours = format
+                    .print(&fx.files[0].1, Model::Typed, true)
+                    .expect("print");
+                assert_eq!(run.stdout, ours, "{output} {template}");
+            }
+            Ok(None) => panic!("a format was given"),
+            Err(e) => assert_eq!(run.stderr, as_kubectl_error(&e), "{output} {template}"),
+        }
     }
     // jsonpath-file keeps the file's trailing newline.
     let template = fx._dir.path().join("template.txt");
