@@ -94,6 +94,39 @@ impl FromStr for OutputFormat {
 }
 
 impl OutputFormat {
+    /// Combines `-o/--output` with kubectl's `--template` flag: `-o jsonpath --template
+    /// '{.kind}'` is the same as `-o jsonpath={.kind}`, `--template` is ignored for json,
+    /// yaml and name, and `--template` alone means a Go template (which rawkube does not
+    /// implement). `Ok(None)` means no output flag at all: the command's default output.
+    pub fn from_flags(
+        output: Option<&str>,
+        template: Option<&str>,
+    ) -> Result<Option<Self>, FormatError> {
+        let template = template.filter(|t| !t.is_empty());
+        let (output, template) = match (output, template) {
+            (None, None) => return Ok(None),
+            (None, Some(_)) => return Err(FormatError::Unsupported("go-template".into())),
+            (Some(output), None) => return output.parse().map(Some),
+            (Some(output), Some(template)) => (output, template),
+        };
+        match output.to_ascii_lowercase().as_str() {
+            "json" => return Ok(Some(OutputFormat::Json)),
+            "yaml" => return Ok(Some(OutputFormat::Yaml)),
+            "name" => return Ok(Some(OutputFormat::Name)),
+            _ => {}
+        }
+        match output {
+            "jsonpath" => Ok(Some(OutputFormat::JsonPath(template.to_string()))),
+            "jsonpath-as-json" => Ok(Some(OutputFormat::JsonPathAsJson(template.to_string()))),
+            "jsonpath-file" => Ok(Some(OutputFormat::JsonPathFile(PathBuf::from(template)))),
+            "go-template" | "go-template-file" | "template" | "templatefile" => {
+                Err(FormatError::Unsupported(output.to_string()))
+            }
+            // With --template given, `jsonpath=...` is no longer a recognised format.
+            other => Err(FormatError::Unknown(other.to_string())),
+        }
+    }
+
     /// The parsed template for the JSONPath formats (reading `jsonpath-file=`), or `None`
     /// for json, yaml and name.
     pub fn jsonpath(&self) -> Result<Option<JsonPath>, OutputError> {
@@ -150,6 +183,31 @@ mod tests {
         assert_eq!(
             "go-template={{.a}}".parse::<OutputFormat>(),
             Err(FormatError::Unsupported("go-template".into()))
+        );
+    }
+
+    #[test]
+    fn template_flag_combines_with_output() {
+        assert_eq!(OutputFormat::from_flags(None, None), Ok(None));
+        assert_eq!(
+            OutputFormat::from_flags(Some("jsonpath"), Some("{.kind}")),
+            Ok(Some(OutputFormat::JsonPath("{.kind}".into())))
+        );
+        assert_eq!(
+            OutputFormat::from_flags(Some("json"), Some("{.kind}")),
+            Ok(Some(OutputFormat::Json))
+        );
+        assert_eq!(
+            OutputFormat::from_flags(Some("jsonpath={.a}"), Some("{.kind}")),
+            Err(FormatError::Unknown("jsonpath={.a}".into()))
+        );
+        assert_eq!(
+            OutputFormat::from_flags(None, Some("{{.kind}}")),
+            Err(FormatError::Unsupported("go-template".into()))
+        );
+        assert_eq!(
+            OutputFormat::from_flags(Some("jsonpath"), Some("")),
+            Err(FormatError::NoTemplate)
         );
     }
 

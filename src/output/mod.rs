@@ -15,6 +15,7 @@ mod yaml;
 pub use format::{FormatError, OutputFormat};
 pub use jsonpath::{JsonPath, JsonPathError};
 pub use name::NameError;
+pub use yaml::YamlError;
 
 use serde_json::{Value, json};
 use thiserror::Error;
@@ -41,6 +42,9 @@ pub enum OutputError {
     /// `-o name` on an object without a kind.
     #[error(transparent)]
     Name(#[from] NameError),
+    /// The object cannot be written as YAML.
+    #[error(transparent)]
+    Yaml(#[from] YamlError),
     /// Reading a `jsonpath-file=` template failed.
     #[error(transparent)]
     Format(#[from] FormatError),
@@ -55,8 +59,9 @@ pub fn to_json(value: &Value, model: Model) -> String {
 
 /// `-o yaml` (sigs.k8s.io/yaml over go-yaml v2): keys sorted, two-space block style,
 /// strings quoted where YAML would read them as something else, long plain strings folded
-/// at 80 columns, multi-line strings as `|` blocks.
-pub fn to_yaml(value: &Value) -> String {
+/// at 80 columns, multi-line strings as `|` blocks. Fails, as kubectl does, on strings
+/// holding characters YAML forbids.
+pub fn to_yaml(value: &Value) -> Result<String, YamlError> {
     yaml::to_yaml(value)
 }
 
@@ -89,7 +94,7 @@ impl OutputFormat {
     ) -> Result<String, OutputError> {
         Ok(match self {
             OutputFormat::Json => to_json(value, model),
-            OutputFormat::Yaml => to_yaml(value),
+            OutputFormat::Yaml => to_yaml(value)?,
             OutputFormat::Name => to_name(value, None)?,
             OutputFormat::JsonPath(_)
             | OutputFormat::JsonPathAsJson(_)
@@ -126,7 +131,7 @@ mod tests {
             json!({"kind": "ServiceAccount", "apiVersion": "v1", "metadata": {"name": "a"}}),
         ]);
         assert_eq!(
-            to_yaml(&list),
+            to_yaml(&list).unwrap(),
             "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: ServiceAccount\n  metadata:\n    name: a\nkind: List\nmetadata:\n  resourceVersion: \"\"\n"
         );
     }

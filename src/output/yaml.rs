@@ -7,11 +7,104 @@
 use super::gofmt;
 use serde_json::{Map, Number, Value};
 use std::cmp::Ordering;
+use thiserror::Error;
 
 const BEST_INDENT: usize = 2;
 const BEST_WIDTH: usize = 80;
 
-pub(crate) fn to_yaml(value: &Value) -> String {
+/// A document go-yaml refuses; `Display` is kubectl's message (after `error: `).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum YamlError {
+    /// A string holds a character YAML forbids (DEL, C1 controls other than NEL,
+    /// U+FFFE/U+FFFF); Go's JSON encoder passes them through raw and go-yaml's reader
+    /// rejects the document.
+    #[error("yaml: control characters are not allowed")]
+    ControlCharacters,
+}
+
+pub(crate) fn to_yaml(value: &Value) -> Result<String, YamlError> {
+    if has_forbidden_char(value) {
+        return Err(YamlError::ControlCharacters);
+    }
+    if has_nel(value) {
+        return Ok(emit(&fold_nel_everywhere(value)));
+    }
+    Ok(emit(value))
+}
+
+/// Characters go-yaml's reader rejects that Go's JSON encoder writes unescaped.
+fn forbidden(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+fn has_forbidden_char(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.chars().any(forbidden),
+        Value::Array(items) => items.iter().any(has_forbidden_char),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k.chars().any(forbidden) || has_forbidden_char(v)),
+        _ => false,
+    }
+}
+
+fn has_nel(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\u{85}'),
+        Value::Array(items) => items.iter().any(has_nel),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\u{85}') || has_nel(v)),
+        _ => false,
+    }
+}
+
+fn fold_nel_everywhere(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(fold_nel(s)),
+        Value::Array(items) => Value::Array(items.iter().map(fold_nel_everywhere).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (fold_nel(k), fold_nel_everywhere(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// What go-yaml's scanner makes of a raw NEL (U+0085) inside the double-quoted JSON
+/// string it reads back: a line break, folded with the spaces around it into one space,
+/// or into n-1 newlines for a run of n breaks. (Go's JSON encoder escapes every other
+/// line break, so only NEL and raw spaces take part.)
+fn fold_nel(s: &str) -> String {
+    if !s.contains('\u{85}') {
+        return s.to_string();
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != ' ' && chars[i] != '\u{85}' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && (chars[i] == ' ' || chars[i] == '\u{85}') {
+            i += 1;
+        }
+        let run = &chars[start..i];
+        let breaks = run.iter().filter(|c| **c == '\u{85}').count();
+        if breaks == 0 {
+            out.extend(run);
+        } else if breaks == 1 {
+            out.push(' ');
+        } else {
+            out.extend(std::iter::repeat_n('\n', breaks - 1));
+        }
+    }
+    out
+}
+
+fn emit(value: &Value) -> String {
     let mut e = Emitter {
         out: String::new(),
         column: 0,
@@ -144,8 +237,7 @@ impl Emitter {
     fn mapping(&mut self, map: &Map<String, Value>) {
         let saved = self.indent;
         self.increase_indent(false, false);
-        let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-        entries.sort_by(|a, b| key_order(a.0, b.0));
+        let entries = sort_keys(map.iter().collect());
         for (key, value) in entries {
             self.write_indent();
             // libyaml writes a key inline only if it is short and on one line; otherwise
@@ -642,10 +734,39 @@ fn go_parse_float(s: &str) -> Option<f64> {
             .then(|| s.parse::<f64>().ok())
             .flatten();
     }
-    if lower.contains("0x") || lower.contains('_') {
+    if lower.contains("0x") {
         return None;
     }
+    if s.contains('_') {
+        // Go accepts underscores between digits (`1_000.5`, `.0_2`).
+        return underscore_ok(s)
+            .then(|| s.replace('_', "").parse::<f64>().ok())
+            .flatten()
+            .filter(|f| f.is_finite());
+    }
     s.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// Go's `strconv.underscoreOK` for decimal numbers: each `_` sits between two digits.
+fn underscore_ok(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let mut saw = '^';
+    for c in body.chars() {
+        if c.is_ascii_digit() {
+            saw = '0';
+        } else if c == '_' {
+            if saw != '0' {
+                return false;
+            }
+            saw = '_';
+        } else {
+            if saw == '_' {
+                return false;
+            }
+            saw = '!';
+        }
+    }
+    saw != '_'
 }
 
 /// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
@@ -838,6 +959,29 @@ fn number_text(n: &Number) -> String {
     gofmt::float_v(n.as_f64().unwrap_or(0.0))
 }
 
+/// Sorts map entries with go-yaml's `Less`. That relation is not a total order for some
+/// mixes of digits and leading zeros (Go then depends on its random map iteration), so
+/// this uses a plain merge sort that cannot panic on an inconsistent comparison.
+fn sort_keys<'a>(mut entries: Vec<(&'a String, &'a Value)>) -> Vec<(&'a String, &'a Value)> {
+    if entries.len() <= 1 {
+        return entries;
+    }
+    let right = entries.split_off(entries.len() / 2);
+    let (left, right) = (sort_keys(entries), sort_keys(right));
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+    while let (Some(a), Some(b)) = (l.peek(), r.peek()) {
+        if key_order(b.0, a.0) == Ordering::Less {
+            out.extend(r.next());
+        } else {
+            out.extend(l.next());
+        }
+    }
+    out.extend(l);
+    out.extend(r);
+    out
+}
+
 /// go-yaml v2's map key order: letters after non-letters, digit runs compared as numbers.
 fn key_order(a: &str, b: &str) -> Ordering {
     let ar: Vec<char> = a.chars().collect();
@@ -906,6 +1050,26 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn to_yaml(v: &Value) -> String {
+        super::to_yaml(v).unwrap()
+    }
+
+    #[test]
+    fn nel_folds_and_control_characters_fail_like_go_yaml() {
+        assert_eq!(to_yaml(&json!({"a": "x \u{85}  y"})), "a: x y\n");
+        assert_eq!(
+            to_yaml(&json!({"a": "x\u{85}\u{85}y"})),
+            "a: |-\n  x\n  y\n"
+        );
+        assert_eq!(to_yaml(&json!({"a": "\u{85}y\u{85}"})), "a: ' y '\n");
+        for bad in ["x\u{7f}", "\u{9f}", "\u{ffff}"] {
+            assert_eq!(
+                super::to_yaml(&json!({ "a": [bad] })),
+                Err(YamlError::ControlCharacters)
+            );
+        }
+    }
+
     #[test]
     fn service_account_like_kubectl_get() {
         let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {
@@ -937,6 +1101,9 @@ mod tests {
             ("x\u{1}", "\"x\\x01\""),
             ("plain text", "plain text"),
             ("1.2.3", "1.2.3"),
+            (".0_2", "\".0_2\""),
+            ("._5", "._5"),
+            (".5_", ".5_"),
         ] {
             assert_eq!(to_yaml(&json!({ "k": s })), format!("k: {want}\n"), "{s:?}");
         }

@@ -294,6 +294,68 @@ fn jsonpath_templates_match_kubectl() {
         ordered("{....a}"),
         ordered("{\"\\q\"}"),
         ordered("{.clusters[?(@.name==\"a\"}"),
+        ordered("{.clusters[0 ,1].name}"),
+        ordered("{.clusters[0, 1].name}"),
+        ordered("{.clusters[0,1,0].name}"),
+        ordered("{.clusters[0:1,1].name}"),
+        ordered("{.clusters[ 0 ].name}"),
+        ordered("{.clusters[:]}"),
+        ordered("{.clusters[0:0].name}"),
+        ordered("{.clusters[2:2].name}"),
+        ordered("{.clusters[3:3].name}"),
+        ordered("{.clusters[0:3].name}"),
+        ordered("{.clusters[-3].name}"),
+        ordered("{.clusters[-0].name}"),
+        ordered("{.clusters[+1].name}"),
+        ordered("{.clusters[::].name}"),
+        ordered("{.clusters[-].name}"),
+        ordered("{.clusters[1:-].name}"),
+        ordered("{.clusters[].name}"),
+        ordered("{.clusters[?(@.name==\"x)y\")].name}"),
+        ordered("{.clusters[?(@.name==\"x\\\"y\")].name}"),
+        ordered("{.clusters[?(@.name==@.name)].name}"),
+        ordered("{.clusters[?(@.name!=@.name)].name}"),
+        ordered("{.clusters[?(@.name==true)].name}"),
+        ordered("{.clusters[?(@.cluster.insecure-skip-tls-verify<true)].name}"),
+        ordered("{.clusters[?(@.name=1.5)].name}"),
+        ordered("{.clusters[?(@.name<>1)].name}"),
+        ordered("{.clusters[?(@.name!1)].name}"),
+        ordered("{.clusters[?(@.name[0])].name}"),
+        ordered("{.clusters[?(true)].name}"),
+        ordered("{.users[?(@.user.exec.args[*]==\"a\")].name}"),
+        ordered("{.contexts[?(@.name==$.current-context)].name}"),
+        ordered("{range .users[*]}{range .user.exec.args[*]}<{@}>{end}{end}"),
+        ordered("{range .users[*]}{.name}{end}{end}"),
+        ordered("{range}{end}"),
+        ordered("{range .kind}{@}{end}"),
+        ordered("{range .preferences}{@}{end}"),
+        ordered("{\"\\xff\"}{'a\"b'}{\"a'b\"}{\"}\"}{\"{\"}"),
+        ordered("{.kind \"x\"}{.kind 1}{1.5}{-1}{+2}"),
+        ordered("{1.2.3}"),
+        ordered("{true}{false}"),
+        ordered("{truex}"),
+        ordered("{.kind.true}"),
+        ordered("{$}"),
+        ordered("{@@.kind}"),
+        ordered("{.kind@}"),
+        ordered("{..[0].name}"),
+        ordered("{..clusters[0].name}"),
+        ordered("{.clusters..name}"),
+        ordered("{.kind..}"),
+        ordered("{.}"),
+        ordered("{.clusters.}"),
+        ordered("{.clusters.[0]}"),
+        ordered("{['kind','apiVersion']}"),
+        ordered("{.kind,.apiVersion}"),
+        ordered("{}{ }text{}"),
+        ordered("{.kind}\t{.apiVersion}"),
+        ordered("{\t.kind}"),
+        ordered("{.ki nd}"),
+        ordered("{ range .clusters[*] }{ .name }{ end }"),
+        ordered("{.clusters[0].cluster.server}\\"),
+        ordered("{.a\\}"),
+        ordered("{.clusters\\[0\\]}"),
+        ordered("{.clusters[0]['clu'ster']}"),
         // Go walks maps in random order: compare the words only.
         ("{..name}", true),
         ("{.users[*].user.*}", true),
@@ -405,9 +467,16 @@ fn json_and_yaml_of_config_view_match_kubectl() {
             "{}",
             path.display()
         );
+        let kubectl_name = kubectl(path, &["config", "view", "--raw", "-o", "name"]);
+        assert_eq!(kubectl_name.stdout, to_name(json, None).expect("name"));
         let kubectl_yaml = kubectl(path, &["config", "view", "--raw", "-o", "yaml"]);
         assert_eq!(kubectl_yaml.code, 0);
-        assert_eq!(kubectl_yaml.stdout, to_yaml(json), "{}", path.display());
+        assert_eq!(
+            kubectl_yaml.stdout,
+            to_yaml(json).expect("yaml"),
+            "{}",
+            path.display()
+        );
     }
 }
 
@@ -429,6 +498,8 @@ fn tricky_literals() -> Vec<(String, String)> {
         ("k", "0o17".into()),
         ("l", "1_000".into()),
         ("n", ".5".into()),
+        ("m", ".0_2".into()),
+        ("Q", "._5".into()),
         ("o", "2026-1-2".into()),
         ("p", "2026-01-02T03:04:05".into()),
         ("q", format!("it's a 'quoted' {long}")),
@@ -458,6 +529,10 @@ fn tricky_literals() -> Vec<(String, String)> {
         ("a.b", "key order".into()),
         ("a-b", "key order".into()),
         ("1001", "numeric key".into()),
+        ("L", "x \u{85}  y".into()),
+        ("M", "x\u{85}\u{85}y".into()),
+        ("N", "\u{85}y\u{85}".into()),
+        ("O", "sep\u{2028}para\u{2029}nbsp\u{a0}bom\u{feff}".into()),
         (&"k".repeat(129), "explicit key".into()),
         (&"q".repeat(128), "longest simple key".into()),
     ]
@@ -506,6 +581,19 @@ fn yaml_json_and_name_of_created_objects_match_kubectl() {
         .collect();
     cm.extend(literals);
     commands.push(cm);
+    // go-yaml rejects DEL and C1 controls: kubectl fails, and so must we.
+    commands.push(
+        [
+            "create",
+            "configmap",
+            "bad",
+            "--from-literal=a=x\u{7f}y",
+            "--dry-run=client",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+    );
 
     for cmd in &commands {
         let args = |fmt: &'static str| {
@@ -522,7 +610,13 @@ fn yaml_json_and_name_of_created_objects_match_kubectl() {
             "{cmd:?} -o json"
         );
         let yaml_run = kubectl(kc, &args("yaml"));
-        assert_eq!(yaml_run.stdout, to_yaml(&json), "{cmd:?} -o yaml");
+        match to_yaml(&json) {
+            Ok(yaml) => assert_eq!(yaml_run.stdout, yaml, "{cmd:?} -o yaml"),
+            Err(e) => {
+                assert_eq!(yaml_run.code, 1, "{cmd:?} -o yaml");
+                assert_eq!(yaml_run.stderr, as_kubectl_error(&e), "{cmd:?} -o yaml");
+            }
+        }
         let name_run = kubectl(kc, &args("name"));
         assert_eq!(
             name_run.stdout,
@@ -562,6 +656,36 @@ fn output_flag_errors_match_kubectl() {
             .print(&value, Model::Typed, true)
             .expect("print");
         assert_eq!(run.stdout, ours, "{flag}");
+    }
+    // `-o jsonpath --template T` is `-o jsonpath=T`; with `-o jsonpath=...` it is unknown.
+    for (output, template) in [
+        ("jsonpath", "{.clusters[*].name}"),
+        ("jsonpath-as-json", "{.kind}"),
+        ("json", "{.kind}"),
+        ("jsonpath={.kind}", "{.apiVersion}"),
+    ] {
+        let run = kubectl(
+            kc,
+            &[
+                "config",
+                "view",
+                "--raw",
+                "-o",
+                output,
+                "--template",
+                template,
+            ],
+        );
+        match OutputFormat::from_flags(Some(output), Some(template)) {
+            Ok(Some(format)) => {
+                let ours = format
+                    .print(&fx.files[0].1, Model::Typed, true)
+                    .expect("print");
+                assert_eq!(run.stdout, ours, "{output} {template}");
+            }
+            Ok(None) => panic!("a format was given"),
+            Err(e) => assert_eq!(run.stderr, as_kubectl_error(&e), "{output} {template}"),
+        }
     }
     // jsonpath-file keeps the file's trailing newline.
     let template = fx._dir.path().join("template.txt");
@@ -624,7 +748,10 @@ fn unstructured_objects_match_kubectl() {
     let value: Value = serde_json::from_str(&json_run.stdout).expect("JSON");
     let shuffled = reverse_keys(&value);
     assert_eq!(json_run.stdout, to_json(&shuffled, Model::Unstructured));
-    assert_eq!(label(&["-o", "yaml"]).stdout, to_yaml(&shuffled));
+    assert_eq!(
+        label(&["-o", "yaml"]).stdout,
+        to_yaml(&shuffled).expect("yaml")
+    );
     assert_eq!(
         label(&["-o", "name"]).stdout,
         to_name(&value, None).expect("name")
@@ -670,6 +797,121 @@ fn unstructured_objects_match_kubectl() {
                 "{flag} {missing}\n  kubectl rc={} {:?} {:?}\n  rawkube rc={code} {stdout:?} {stderr:?}",
                 run.code, run.stdout, run.stderr
             ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A small xorshift generator, so the random cases are the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+#[test]
+fn yaml_of_random_strings_matches_kubectl() {
+    if !have_kubectl() {
+        return;
+    }
+    let fx = fixtures();
+    let kc = &fx.files[0].0;
+    // Pieces that steer go-yaml's scalar analysis: indicators, quotes, breaks, spaces,
+    // non-ASCII, number- and bool-like text, and words to reach the folding width.
+    let pieces = [
+        "a",
+        "b",
+        " ",
+        " ",
+        "  ",
+        ":",
+        ": ",
+        "#",
+        " #",
+        "'",
+        "\"",
+        "\n",
+        "\t",
+        "-",
+        "- ",
+        "?",
+        ",",
+        "[",
+        "}",
+        "&",
+        "*",
+        "!",
+        "|",
+        ">",
+        "%",
+        "@",
+        "`",
+        "é",
+        "😀",
+        "\u{2028}",
+        "\u{85}",
+        "\u{a0}",
+        "1",
+        "0",
+        ".",
+        "e",
+        "y",
+        "n",
+        "~",
+        "\r",
+        "\\",
+        "word ",
+        "longerword ",
+        "'quoted' ",
+        "_",
+        "/",
+        "=",
+        "+",
+    ];
+    let mut rng = Rng(0x5eed_1234_abcd);
+    let mut failures = Vec::new();
+    for batch in 0..12 {
+        let mut cmd: Vec<String> = ["create", "configmap", "cm", "--dry-run=client"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        for i in 0..25 {
+            let len = match rng.below(4) {
+                0 => rng.below(4),
+                1 => rng.below(12),
+                2 => rng.below(40),
+                _ => rng.below(120),
+            };
+            let value: String = (0..len).map(|_| pieces[rng.below(pieces.len())]).collect();
+            cmd.push(format!("--from-literal=k{batch}v{i}={value}"));
+        }
+        let args = |fmt: &'static str| {
+            let mut a: Vec<&str> = cmd.iter().map(String::as_str).collect();
+            a.extend(["-o", fmt]);
+            a
+        };
+        let json_run = kubectl(kc, &args("json"));
+        assert_eq!(json_run.code, 0, "{}", json_run.stderr);
+        let json: Value = serde_json::from_str(&json_run.stdout).expect("JSON");
+        if json_run.stdout != to_json(&json, Model::Typed) {
+            failures.push(format!("batch {batch}: -o json differs"));
+        }
+        let yaml_run = kubectl(kc, &args("yaml"));
+        let ours = to_yaml(&json).expect("yaml");
+        if yaml_run.stdout != ours {
+            let line = yaml_run
+                .stdout
+                .lines()
+                .zip(ours.lines())
+                .find(|(k, o)| k != o)
+                .map(|(k, o)| format!("kubectl {k:?}\n  rawkube {o:?}"))
+                .unwrap_or_else(|| "different length".into());
+            failures.push(format!("batch {batch}: {line}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
