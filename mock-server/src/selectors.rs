@@ -138,16 +138,8 @@ impl FieldSelector {
                 )));
             };
             let path = path.trim();
-            let known = matches!(path, "metadata.name" | "metadata.namespace")
-                || (resource == "secrets" && path == "type");
-            if !known {
-                return Err(Status::bad_request(if resource == "secrets" {
-                    format!("field label not supported: {path}")
-                } else {
-                    format!(
-                        "\"{path}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
-                    )
-                }));
+            if let Some(e) = crate::validation::field_selector_label_error(resource, path) {
+                return Err(e);
             }
             reqs.push(FieldReq {
                 path: path.into(),
@@ -161,14 +153,19 @@ impl FieldSelector {
     /// Whether the object satisfies every requirement.
     pub fn matches(&self, obj: &Value) -> bool {
         self.reqs.iter().all(|r| {
-            let v = match r.path.as_str() {
-                "type" => obj.get("type"),
-                p => p
-                    .strip_prefix("metadata.")
-                    .and_then(|f| obj.get("metadata").and_then(|m| m.get(f))),
-            }
-            .and_then(Value::as_str)
-            .unwrap_or("");
+            // Supported field labels are plain dotted paths (`spec.nodeName`, `type`);
+            // a missing field compares as "" and booleans as their text, as kube's field sets.
+            let v = r
+                .path
+                .split('.')
+                .try_fold(obj, |v, k| v.get(k))
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    _ => String::new(),
+                })
+                .unwrap_or_default();
             (v == r.value) != r.negate
         })
     }
@@ -214,13 +211,18 @@ mod tests {
         assert!(f("metadata.namespace==default", "pods"));
         assert!(!f("metadata.name!=x", "pods"));
         assert!(f("type=Opaque", "secrets"));
-        let e = FieldSelector::parse("spec.foo=1", "pods").unwrap_err();
+        let e = FieldSelector::parse("spec.foo=1", "configmaps").unwrap_err();
         assert_eq!(
             e.message,
             "\"spec.foo\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
         );
         let e = FieldSelector::parse("spec.foo=1", "secrets").unwrap_err();
         assert_eq!(e.message, "field label not supported: spec.foo");
+        let pod =
+            json!({"metadata": {"name": "p"}, "spec": {"nodeName": "n1", "hostNetwork": false}});
+        let sel = FieldSelector::parse("spec.nodeName=n1,spec.hostNetwork=false", "pods").unwrap();
+        assert!(sel.matches(&pod));
+        assert!(FieldSelector::parse("metadata.namespace=x", "namespaces").is_err());
         assert_eq!(
             FieldSelector::parse("metadata.name=x", "pods")
                 .unwrap()

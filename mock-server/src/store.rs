@@ -340,7 +340,7 @@ impl Store {
         obj: Value,
         opts: &WriteOptions,
     ) -> Result<Value, Status> {
-        let mut obj = prepare_body(def, ns, obj)?;
+        let mut obj = prepare_body(def, ns, obj, false)?;
         if !meta_str(&obj, "resourceVersion").is_empty() {
             return Err(Status::unknown_error(
                 500,
@@ -526,12 +526,10 @@ impl Store {
         obj: Value,
         opts: &WriteOptions,
     ) -> Result<(Value, bool), Status> {
-        let obj = prepare_body(def, ns, obj)?;
+        let obj = prepare_body(def, ns, obj, true)?;
         let body_name = meta_str(&obj, "name");
         if body_name != name {
-            return Err(Status::bad_request(format!(
-                "the name of the object ({body_name}) does not match the name on the URL ({name})"
-            )));
+            return Err(Status::name_mismatch_on_update(body_name, name));
         }
         let mut inner = self.write();
         let key = key_of(def, ns, name);
@@ -640,12 +638,12 @@ impl Store {
             ));
         }
         if meta_str(&patched, "name") != name {
-            return Err(Status::bad_request(format!(
-                "the name of the object ({}) does not match the name on the URL ({name})",
-                meta_str(&patched, "name")
-            )));
+            return Err(Status::name_mismatch_on_update(
+                meta_str(&patched, "name"),
+                name,
+            ));
         }
-        let patched = prepare_body(def, ns, patched)?;
+        let patched = prepare_body(def, ns, patched, true)?;
         self.update_locked(&mut inner, def, key, old, patched, opts)
     }
 
@@ -825,7 +823,7 @@ fn key_of(def: &'static ResourceDef, ns: &str, name: &str) -> Key {
 /// Checks a request body against the URL and the kind: body must be an object of the right
 /// kind/apiVersion (when given), the namespace must match the URL's (and is filled from it),
 /// cluster-scoped objects lose any namespace.
-fn prepare_body(def: &ResourceDef, ns: &str, obj: Value) -> Result<Value, Status> {
+fn prepare_body(def: &ResourceDef, ns: &str, obj: Value, update: bool) -> Result<Value, Status> {
     let Value::Object(mut map) = obj else {
         return Err(Status::bad_request(format!(
             "{} in version \"{}\" cannot be handled as a {}: the body is not a JSON object",
@@ -866,9 +864,11 @@ fn prepare_body(def: &ResourceDef, ns: &str, obj: Value) -> Result<Value, Status
         if body_ns.is_empty() {
             meta.insert("namespace".into(), Value::String(ns.to_string()));
         } else if body_ns != ns {
-            return Err(Status::bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request",
-            ));
+            return Err(if update {
+                Status::namespace_mismatch_on_update(body_ns, ns)
+            } else {
+                Status::namespace_mismatch()
+            });
         }
     } else {
         meta.remove("namespace");
