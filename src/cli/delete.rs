@@ -70,8 +70,10 @@ pub fn run(g: &GlobalArgs, a: DeleteArgs) -> Result<(), CliError> {
         for (t, name) in targets {
             let scope = if t.namespaced { ns.as_str() } else { "" };
             let path = t.resource().item(scope, &name);
-            let deleted: Result<Value, _> =
-                session.client.request(Request::delete(path.clone())).await;
+            // kubectl's body: background propagation (dependents are cleaned up later).
+            let body = serde_json::json!({"propagationPolicy": "Background"});
+            let req = Request::delete_with_body(path.clone(), &body).map_err(api_error)?;
+            let deleted: Result<Value, _> = session.client.request(req).await;
             match deleted {
                 Ok(obj) => {
                     if a.wait {
