@@ -3,16 +3,36 @@
 
 use super::cli_util::{Env, have_kubectl};
 
+/// The write requests in the journal: method, path and query.
+fn writes(env: &Env) -> Vec<String> {
+    env.mock
+        .journal()
+        .entries()
+        .into_iter()
+        .filter(|e| e.method != "GET")
+        .map(|e| format!("{} {}?{}", e.method, e.path, e.query))
+        .collect()
+}
+
 /// Runs a create with rawkube, removes the object with kubectl, creates it again with
 /// kubectl (same output), then both hit AlreadyExists (same error), then rawkube deletes it
 /// (same line kubectl printed).
 fn create_cycle(env: &Env, create: &[&str], delete: &[&str]) {
+    env.mock.journal().clear();
     let r = env.rawkube(create);
     assert_eq!(r.code, 0, "rawkube {create:?}: {r:?}");
+    let ours = writes(env);
     let kd = env.kubectl(delete);
     assert_eq!(kd.code, 0, "kubectl {delete:?}: {kd:?}");
+    env.mock.journal().clear();
     let k = env.kubectl(create);
     assert_eq!(r, k, "create {create:?}: rawkube (left) vs kubectl (right)");
+    // The same write request: method, path and query (fieldManager, fieldValidation).
+    assert_eq!(
+        ours,
+        writes(env),
+        "requests of {create:?}: rawkube (left) vs kubectl (right)"
+    );
     env.same(create); // AlreadyExists, both
     let rd = env.rawkube(delete);
     assert_eq!(
