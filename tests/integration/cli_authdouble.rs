@@ -2,8 +2,9 @@
 //! tested end to end before mock-auth is wired into `MockServer`: TokenRequest issuing
 //! JWT-shaped tokens, a bearer authenticator for exactly the tokens it issued, a
 //! Role/RoleBinding authorizer (namespaced Roles only, no aggregation, no escalation
-//! checks), SelfSubjectAccessReview and SelfSubjectReview. It implements only what the
-//! tutorial exercises; the real RBAC and token semantics are mock-auth's.
+//! checks), SelfSubjectAccessReview, SelfSubjectReview, and filling of token Secrets
+//! that clients create (not the per-SA legacy Secrets of 1.23). It implements only what
+//! the tutorial exercises; the real RBAC and token semantics are mock-auth's.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,6 +33,65 @@ fn sa_user(ns: &str, name: &str) -> UserInfo {
     }
 }
 
+/// Signs nothing: a JWT-shaped token the [`Bearer`] authenticator will accept.
+fn mint(issued: &Issued, mut claims: Value, ns: &str, name: &str) -> String {
+    let mut issued = issued.lock().unwrap();
+    claims["jti"] = json!(format!("jti-{}", issued.len()));
+    let token = format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"double"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        URL_SAFE_NO_PAD.encode(format!("sig{}", issued.len()))
+    );
+    issued.insert(token.clone(), sa_user(ns, name));
+    token
+}
+
+/// The token controller's Secret half: fills `data.token` of new
+/// `kubernetes.io/service-account-token` Secrets with a legacy (non-expiring) token.
+fn fill_token_secrets(store: Arc<mock_apiserver::Store>, issued: Issued) {
+    let mut rx = store.subscribe();
+    std::thread::spawn(move || {
+        while let Ok(ev) = rx.blocking_recv() {
+            let o = &ev.object;
+            let is_new_token_secret = ev.resource == "secrets"
+                && matches!(ev.event_type, mock_apiserver::store::EventType::Added)
+                && o["type"] == "kubernetes.io/service-account-token"
+                && o.pointer("/data/token").is_none();
+            let Some(sa) = o
+                .pointer("/metadata/annotations/kubernetes.io~1service-account.name")
+                .and_then(Value::as_str)
+                .filter(|_| is_new_token_secret)
+            else {
+                continue;
+            };
+            let (ns, secret) = (
+                ev.namespace.clone(),
+                o["metadata"]["name"].as_str().unwrap_or("").to_string(),
+            );
+            let claims = json!({
+                "iss": "kubernetes/serviceaccount",
+                "kubernetes.io/serviceaccount/namespace": ns,
+                "kubernetes.io/serviceaccount/secret.name": secret,
+                "kubernetes.io/serviceaccount/service-account.name": sa,
+                "sub": format!("system:serviceaccount:{ns}:{sa}"),
+            });
+            let token = mint(&issued, claims, &ns, sa);
+            let mut filled = o.clone();
+            filled["data"] =
+                json!({"token": base64::engine::general_purpose::STANDARD.encode(token)});
+            // A short delay, so clients really have to wait for the controller.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let def = mock_apiserver::registry::find_plural("secrets").expect("secrets are served");
+            let opts = mock_apiserver::store::WriteOptions {
+                dry_run: false,
+                field_manager: "token-controller".into(),
+            };
+            let _ = store.update(def, &ns, &secret, filled, &opts);
+        }
+    });
+}
+
 struct Tokens {
     issued: Issued,
 }
@@ -54,21 +114,13 @@ impl VirtualResource for Tokens {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64;
-        let mut issued = self.issued.lock().unwrap();
         let claims = json!({
             "aud": ["https://kubernetes.default.svc.cluster.local"],
             "exp": now + secs, "iat": now, "iss": "https://kubernetes.default.svc.cluster.local",
-            "jti": format!("jti-{}", issued.len()),
             "kubernetes.io": {"namespace": req.namespace, "serviceaccount": {"name": req.name, "uid": "u"}},
             "sub": format!("system:serviceaccount:{}:{}", req.namespace, req.name),
         });
-        let token = format!(
-            "{}.{}.{}",
-            URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"double"}"#),
-            URL_SAFE_NO_PAD.encode(claims.to_string()),
-            URL_SAFE_NO_PAD.encode(format!("sig{}", issued.len()))
-        );
-        issued.insert(token.clone(), sa_user(req.namespace, req.name));
+        let token = mint(&self.issued, claims, req.namespace, req.name);
         let exp = humantime::format_rfc3339_seconds(
             std::time::UNIX_EPOCH + std::time::Duration::from_secs((now + secs) as u64),
         );
@@ -221,6 +273,10 @@ pub fn start() -> MockServer {
     let issued: Issued = Arc::default();
     let builder = MockServer::builder();
     let objects = builder.objects().expect("the builder exposes the store");
+    fill_token_secrets(
+        builder.store().expect("the builder exposes the store"),
+        issued.clone(),
+    );
     builder
         .authenticator(Arc::new(Bearer {
             issued: issued.clone(),

@@ -404,3 +404,40 @@ fn create_token_prints_the_bare_token_like_kubectl() {
         );
     }
 }
+
+#[test]
+fn setup_with_a_long_lived_token_secret_waits_for_the_controller() {
+    let env = Env::with(auth_mock(false));
+    let r = env.rawkube(&["setup", "robot", "--token-mode", "secret"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains("secret/robot-token created"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("waiting for the token controller to fill Secret robot-token"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("Secret robot-token, never expires"),
+        "{}",
+        r.stdout
+    );
+    // The re-run keeps the Secret and its token.
+    let again = env.rawkube(&["setup", "robot", "--token-mode", "secret"]);
+    assert!(
+        again.stdout.contains("changes:         none"),
+        "{}",
+        again.stdout
+    );
+    // Teardown finds and deletes the token Secret too.
+    let t = env.rawkube(&["teardown", "robot"]);
+    assert!(
+        t.stdout.contains("secret \"robot-token\" deleted"),
+        "{}",
+        t.stdout
+    );
+}
