@@ -44,8 +44,10 @@ pub mod config;
 pub mod error;
 pub mod jwt;
 pub mod kubeconfig;
+pub mod output;
 pub mod path;
 pub mod trace;
+pub mod workflow;
 
 pub use client::Client;
 pub use error::{Error, Result};

@@ -2,6 +2,14 @@
 
 mod support;
 
+mod cli_authdouble;
+mod cli_basic;
+mod cli_bench;
+mod cli_config;
+mod cli_kubectl;
+mod cli_setup;
+mod cli_util;
 mod client;
 mod kubeconfig_kubectl;
 mod openapi_contract;
+mod output_kubectl;

@@ -1,0 +1,109 @@
+//! `rawkube demo`: the whole tutorial against mock-apiserver started in this process,
+//! with a temporary kubeconfig (never `~/.kube/config`). Each step shows the kubectl
+//! command, every HTTP request as a curl command with its status, and the result.
+
+use std::sync::Arc;
+
+use clap::Args;
+use mock_apiserver::MockServer;
+use rawkube::trace::{CurlOptions, CurlTrace, Observer};
+use rawkube::workflow::{Narrator, SetupOptions, TeardownOptions, TokenMode};
+
+use super::CliError;
+use super::connect::block_on;
+use super::globals::GlobalArgs;
+use super::setup::workflow_error;
+
+/// `demo` arguments.
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  rawkube demo
+  rawkube demo --legacy          # the 1.23 path: the token comes from the SA's Secret
+  rawkube demo --show-secrets    # print real tokens in the curl commands")]
+pub struct DemoArgs {
+    /// Show the Kubernetes 1.23 path: the cluster creates a token Secret for each SA.
+    #[arg(long)]
+    pub legacy: bool,
+    /// Service account name.
+    #[arg(long, default_value = "bearertokenauth")]
+    pub name: String,
+    /// Leave the objects in place at the end (skip teardown).
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// Runs `demo`.
+pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<(), CliError> {
+    let dir = tempfile::tempdir()
+        .map_err(|e| CliError::msg(format!("cannot create a temporary directory: {e}")))?;
+    let kubeconfig = dir.path().join("kubeconfig");
+    block_on(async {
+        let mock = start_mock(a.legacy).await?;
+        mock.write_admin_kubeconfig(&kubeconfig)
+            .map_err(|e| CliError::msg(format!("cannot write {}: {e}", kubeconfig.display())))?;
+        println!(
+            "rawkube demo: mock-apiserver is listening on {}",
+            mock.url()
+        );
+        println!(
+            "Admin kubeconfig (client certificate, as kubeadm writes it): {}",
+            kubeconfig.display()
+        );
+        println!(
+            "Every HTTP request is shown as a curl command (tokens redacted unless --show-secrets)."
+        );
+        println!();
+        let trace: Arc<dyn Observer> = Arc::new(CurlTrace::new(
+            Box::new(std::io::stdout()),
+            CurlOptions {
+                show_secrets: g.show_secrets,
+                ..Default::default()
+            },
+        ));
+        let globals = GlobalArgs {
+            kubeconfig: Some(kubeconfig.clone()),
+            ..Default::default()
+        };
+        let mut target = super::setup::target(&globals)?;
+        target.admin = target.admin.with_observer(trace.clone());
+        target.observer = Some(trace);
+        let mut opts = SetupOptions::tutorial(&a.name);
+        if a.legacy {
+            opts.token_mode = TokenMode::Legacy;
+        }
+        let mut stdout = std::io::stdout();
+        let mut n = Narrator::new(&mut stdout);
+        rawkube::workflow::setup(&mut target, &opts, &mut n)
+            .await
+            .map_err(workflow_error)?;
+        if !a.keep {
+            println!();
+            println!("Cleaning up (rawkube teardown {}):", a.name);
+            rawkube::workflow::teardown(
+                &target.admin,
+                &mut target.kubeconfig,
+                &TeardownOptions::tutorial(&a.name),
+                &mut n,
+            )
+            .await
+            .map_err(workflow_error)?;
+        }
+        mock.shutdown();
+        Ok::<(), CliError>(())
+    })??;
+    Ok(())
+}
+
+async fn start_mock(legacy: bool) -> Result<MockServer, CliError> {
+    let err =
+        |e: mock_apiserver::MockError| CliError::msg(format!("cannot start mock-apiserver: {e}"));
+    if legacy {
+        MockServer::builder()
+            .server_version("v1.23.1")
+            .start()
+            .await
+            .map_err(err)
+    } else {
+        MockServer::start().await.map_err(err)
+    }
+}

@@ -1,0 +1,133 @@
+//! The `rawkube` command line: clap definitions, one module per command group.
+//!
+//! Commands shared with kubectl keep kubectl's names, flags, output lines,
+//! stdout/stderr split and exit codes (`kubectl-traffic.md` §5, §6).
+
+pub mod age;
+pub mod auth;
+pub mod completion;
+pub mod config;
+pub mod connect;
+pub mod create;
+pub mod delete;
+#[cfg(feature = "demo")]
+pub mod demo;
+pub mod discovery;
+pub mod error;
+pub mod get;
+pub mod globals;
+pub mod kubeconfig_cmd;
+pub mod print;
+pub mod setup;
+pub mod table;
+pub mod teardown;
+pub mod token;
+
+use clap::{Parser, Subcommand};
+
+pub use error::CliError;
+use globals::GlobalArgs;
+
+const AFTER_HELP: &str = "\
+Examples:
+  # The tutorial in one command: service account, token, role, binding, context
+  rawkube setup bearertokenauth
+
+  # The same steps one by one, as kubectl spells them
+  rawkube create sa bearertokenauth
+  rawkube create token bearertokenauth --duration=1h
+  rawkube create role bearertokenauth --verb=create,get,list,update,delete --resource=pods
+  rawkube create rolebinding bearertoken-binding-bearertokenauth --role=bearertokenauth \\
+      --serviceaccount=default:bearertokenauth
+  rawkube auth can-i list pods --context=bearertokenauth
+
+  # See every request as a curl command
+  rawkube get pods --show-http
+
+  # Walk through the whole tutorial against a built-in mock API server
+  rawkube demo
+
+Exit codes: 0 success; 1 any error, usage errors included, and `auth can-i` answering
+\"no\" (as kubectl).";
+
+/// rawkube: the Kubernetes service-account bearer-token tutorial as plain HTTPS calls.
+#[derive(Parser, Debug)]
+#[command(
+    name = "rawkube",
+    version,
+    about = "The Kubernetes service-account bearer-token tutorial as plain HTTPS calls, no kubectl needed",
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Flags that apply to every command.
+    #[command(flatten)]
+    pub globals: GlobalArgs,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every top-level command.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a resource (serviceaccount, token, role, clusterrole, rolebinding, clusterrolebinding).
+    #[command(subcommand)]
+    Create(create::CreateCommand),
+    /// Display one or many resources.
+    Get(get::GetArgs),
+    /// Delete resources by type and name.
+    Delete(delete::DeleteArgs),
+    /// Inspect authorization.
+    #[command(subcommand)]
+    Auth(auth::AuthCommand),
+    /// Modify kubeconfig files.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Do the whole tutorial for one service account, re-runnably.
+    Setup(setup::SetupArgs),
+    /// Delete everything `setup` created.
+    Teardown(teardown::TeardownArgs),
+    /// Print a standalone kubeconfig for a service account.
+    Kubeconfig(kubeconfig_cmd::KubeconfigArgs),
+    /// Inspect service-account tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Walk through the tutorial against a built-in mock API server.
+    #[cfg(feature = "demo")]
+    Demo(demo::DemoArgs),
+    /// Print a shell completion script.
+    Completion(completion::CompletionArgs),
+}
+
+/// Runs a parsed command line. Output goes to stdout/stderr as kubectl prints it;
+/// the returned error has not been printed yet.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let g = &cli.globals;
+    match cli.command {
+        Command::Create(c) => create::run(g, c),
+        Command::Get(a) => get::run(g, a),
+        Command::Delete(a) => delete::run(g, a),
+        Command::Auth(c) => auth::run(g, c),
+        Command::Config(c) => config::run(g, c),
+        Command::Setup(a) => setup::run(g, a),
+        Command::Teardown(a) => teardown::run(g, a),
+        Command::Kubeconfig(a) => kubeconfig_cmd::run(g, a),
+        Command::Token(c) => token::run(g, c),
+        #[cfg(feature = "demo")]
+        Command::Demo(a) => demo::run(g, a),
+        Command::Completion(a) => completion::run(a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,782 @@
+//! `rawkube setup NAME`: the tutorial's Step 9 script as one converging call.
+//!
+//! Order and narration follow the script: ServiceAccount, token, kubeconfig user and
+//! context, the Forbidden check (before any binding), Role and RoleBinding, then the
+//! allowed check as the ServiceAccount (a real `list` plus a SelfSubjectAccessReview
+//! per granted verb, polled briefly while RBAC propagates). A re-run keeps what exists
+//! and matches (no writes), reports what differs, and changes it only with `force`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::Client;
+use crate::api::meta::ObjectMeta;
+use crate::api::rbac::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use crate::api::review::SelfSubjectAccessReview;
+use crate::api::secret::{SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, Secret};
+use crate::api::serviceaccount::ServiceAccount;
+use crate::api::token::TokenRequest;
+use crate::api::{Api, PostParams};
+use crate::config::ConnectionConfig;
+use crate::jwt::{self, TokenKind};
+use crate::kubeconfig::{ContextEdit, CredentialsEdit, Kubeconfig, KubeconfigFile};
+use crate::trace::Observer;
+
+use super::discovery::Discovery;
+use super::narrate::Narrator;
+use super::rules::build_rules;
+use super::standalone::{Names, standalone};
+use super::{Result, WorkflowError};
+
+/// Where the ServiceAccount's token comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TokenMode {
+    /// The SA's legacy token Secret if the cluster made one (≤ 1.23), else TokenRequest.
+    #[default]
+    Auto,
+    /// A bound, expiring token from the TokenRequest API (`kubectl create token`).
+    Request,
+    /// A long-lived token Secret rawkube creates (`NAME-token`), filled by the token controller.
+    Secret,
+    /// The Secret the cluster's token controller made for the SA (`.secrets[0]`), as in the tutorial.
+    Legacy,
+}
+
+/// What to set up.
+#[derive(Clone, Debug)]
+pub struct SetupOptions {
+    /// ServiceAccount name.
+    pub name: String,
+    /// Namespace of the SA, Role and RoleBinding.
+    pub namespace: String,
+    /// Verbs granted (tutorial: create, get, list, update, delete).
+    pub verbs: Vec<String>,
+    /// Resources granted (tutorial: pods); `deployments.apps`, `pods/log` work too.
+    pub resources: Vec<String>,
+    /// Role name (tutorial: the SA name).
+    pub role: String,
+    /// RoleBinding name (tutorial: `bearertoken-binding-NAME`).
+    pub binding: String,
+    /// Token source.
+    pub token_mode: TokenMode,
+    /// Requested TokenRequest lifetime (server default if `None`).
+    pub duration: Option<Duration>,
+    /// kubeconfig context name (tutorial: the SA name).
+    pub context_name: String,
+    /// Write a standalone kubeconfig here instead of editing the loaded one.
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Update objects that differ from what is asked.
+    pub force: bool,
+    /// Limit for waiting on the token controller and RBAC propagation.
+    pub timeout: Duration,
+}
+
+impl SetupOptions {
+    /// The tutorial's defaults for `name`.
+    pub fn tutorial(name: &str) -> Self {
+        SetupOptions {
+            name: name.into(),
+            namespace: "default".into(),
+            verbs: ["create", "get", "list", "update", "delete"]
+                .map(String::from)
+                .to_vec(),
+            resources: vec!["pods".into()],
+            role: name.into(),
+            binding: format!("bearertoken-binding-{name}"),
+            token_mode: TokenMode::Auto,
+            duration: None,
+            context_name: name.into(),
+            kubeconfig_out: None,
+            force: false,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Where setup connects and which kubeconfig it edits.
+pub struct SetupTarget {
+    /// Client with admin rights (creates the SA, Role, RoleBinding).
+    pub admin: Client,
+    /// The admin's resolved connection: server and CA are reused for the SA.
+    pub admin_conn: ConnectionConfig,
+    /// The loaded kubeconfig (edited unless `kubeconfig_out` is set).
+    pub kubeconfig: Kubeconfig,
+    /// The cluster entry the new context references (the admin context's cluster).
+    pub cluster_name: String,
+    /// Traces the SA's requests too (e.g. `--show-http`).
+    pub observer: Option<Arc<dyn Observer>>,
+}
+
+/// What setup ended with.
+#[derive(Clone, Debug)]
+pub struct SetupSummary {
+    /// `namespace/name` of the ServiceAccount.
+    pub service_account: String,
+    /// `TokenRequest`, `Secret NAME` or `legacy Secret NAME`, plus `(reused)` if kept.
+    pub token_kind: String,
+    /// Expiry in human terms.
+    pub token_expiry: String,
+    /// The kubeconfig context to use.
+    pub context: String,
+    /// The kubeconfig file holding it.
+    pub kubeconfig: PathBuf,
+    /// The granted rules.
+    pub rules: Vec<PolicyRule>,
+    /// Objects created or updated in this run (empty for an unchanged re-run).
+    pub changed: Vec<String>,
+}
+
+fn posting() -> PostParams {
+    PostParams {
+        dry_run: false,
+        field_manager: Some("rawkube".into()),
+    }
+}
+
+fn sa_subject(o: &SetupOptions) -> Subject {
+    Subject::service_account(&o.namespace, &o.name)
+}
+
+fn ns_flag(o: &SetupOptions) -> String {
+    if o.namespace == "default" {
+        String::new()
+    } else {
+        format!(" -n {}", o.namespace)
+    }
+}
+
+/// Runs setup, narrating to `n`.
+pub async fn setup(
+    target: &mut SetupTarget,
+    o: &SetupOptions,
+    n: &mut Narrator<'_>,
+) -> Result<SetupSummary> {
+    let admin = target.admin.clone();
+    let ns = o.namespace.as_str();
+    let mut changed = Vec::new();
+    let mut differs = Vec::new();
+
+    // Resolve the rules first: an unknown --resource should fail before anything is created.
+    let discovery = Discovery::fetch(&admin).await?;
+    let rules = build_rules(&discovery, &o.verbs, &o.resources, &[])?;
+
+    // Step 1: the ServiceAccount.
+    n.banner(&[format!("kubectl create sa {}{}", o.name, ns_flag(o))])?;
+    let sas: Api<ServiceAccount> = Api::namespaced(&admin, ns);
+    let sa = match sas.get(&o.name).await {
+        Ok(sa) => {
+            n.line(&format!("serviceaccount/{} unchanged", o.name))?;
+            sa
+        }
+        Err(e) if e.is_not_found() => {
+            let sa = sas
+                .create(&ServiceAccount::named(&o.name), &posting())
+                .await?;
+            n.line(&format!("serviceaccount/{} created", o.name))?;
+            changed.push(format!("serviceaccount/{}", o.name));
+            sa
+        }
+        Err(e) => return Err(e.into()),
+    };
+    n.pause()?;
+
+    // Step 2: the token (an existing, working one is kept so a re-run writes nothing).
+    let existing = existing_token(target, o).await;
+    let (token, token_kind) = match existing {
+        Some((t, kind)) => {
+            n.banner(&[format!(
+                "# reuse the token already in the kubeconfig user {}",
+                o.name
+            )])?;
+            n.line(&format!("token: {kind} (still valid, reused)"))?;
+            (t, format!("{kind} (reused)"))
+        }
+        None => {
+            let (t, kind, created) = obtain_token(&admin, o, &sa, n).await?;
+            changed.extend(created);
+            (t, kind)
+        }
+    };
+    let token_expiry = jwt::decode(&token)
+        .map(|j| j.describe_expiry(SystemTime::now()))
+        .unwrap_or_else(|_| "unknown (not a JWT)".into());
+    n.pause()?;
+
+    // Step 3: kubeconfig user and context.
+    let (kubeconfig_path, kc_changed) = write_kubeconfig(target, o, &token, n).await?;
+    if kc_changed {
+        changed.push(format!("kubeconfig {}", kubeconfig_path.display()));
+    }
+    n.pause()?;
+
+    let sa_client = sa_client(target, &token)?;
+    let roles: Api<Role> = Api::namespaced(&admin, ns);
+    let bindings: Api<RoleBinding> = Api::namespaced(&admin, ns);
+    let existing_binding = match bindings.get(&o.binding).await {
+        Ok(b) => Some(b),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(e.into()),
+    };
+
+    // Step 4: the Forbidden check, only meaningful before the binding exists.
+    n.banner(&[
+        format!("kubectl config use-context {}", o.context_name),
+        "kubectl get pods".into(),
+    ])?;
+    if existing_binding.is_some() {
+        n.line(&format!(
+            "(rolebinding {} already exists: the Forbidden check applies only before it)",
+            o.binding
+        ))?;
+    } else {
+        match list_first_resource(&sa_client, &discovery, o).await {
+            Err(e) if e.is_forbidden() => n.line(&e.to_string())?,
+            Err(e) => return Err(e.into()),
+            Ok(_) => n.line(&format!(
+                "(no Forbidden: {} can already list {} through another binding)",
+                o.name, o.resources[0]
+            ))?,
+        }
+    }
+    n.pause()?;
+
+    // Step 5: Role and RoleBinding.
+    n.banner(&[
+        format!(
+            "kubectl create role {}{} {} --resource={}",
+            o.role,
+            ns_flag(o),
+            o.verbs
+                .iter()
+                .map(|v| format!("--verb={v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            o.resources.join(",")
+        ),
+        format!(
+            "kubectl create rolebinding {} --role={} --serviceaccount={}:{} --namespace={}",
+            o.binding, o.role, o.namespace, o.name, o.namespace
+        ),
+    ])?;
+    let want_role = Role {
+        metadata: ObjectMeta::named(&o.role),
+        rules: rules.clone(),
+        ..Default::default()
+    };
+    let role_line = format!("role.rbac.authorization.k8s.io/{}", o.role);
+    match roles.get(&o.role).await {
+        Ok(r) if r.rules == rules => n.line(&format!("{role_line} unchanged"))?,
+        Ok(mut r) if o.force => {
+            r.rules = rules.clone();
+            roles.update(&r, &posting()).await?;
+            n.line(&format!("{role_line} configured"))?;
+            changed.push(role_line.clone());
+        }
+        Ok(r) => {
+            n.line(&format!(
+                "{role_line} differs: has {} rule(s) {}, wanted {}; left unchanged (use --force)",
+                r.rules.len(),
+                rules_text(&r.rules),
+                rules_text(&rules)
+            ))?;
+            differs.push(role_line.clone());
+        }
+        Err(e) if e.is_not_found() => {
+            roles.create(&want_role, &posting()).await?;
+            n.line(&format!("{role_line} created"))?;
+            changed.push(role_line.clone());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let want_binding = RoleBinding {
+        metadata: ObjectMeta::named(&o.binding),
+        subjects: vec![sa_subject(o)],
+        role_ref: RoleRef::role(&o.role),
+        ..Default::default()
+    };
+    let rb_line = format!("rolebinding.rbac.authorization.k8s.io/{}", o.binding);
+    match existing_binding {
+        Some(b) if b.role_ref == want_binding.role_ref && b.subjects.contains(&sa_subject(o)) => {
+            n.line(&format!("{rb_line} unchanged"))?
+        }
+        Some(_) if o.force => {
+            // roleRef is immutable: a different one means delete and create.
+            bindings.delete(&o.binding).await?;
+            bindings.create(&want_binding, &posting()).await?;
+            n.line(&format!("{rb_line} configured (re-created)"))?;
+            changed.push(rb_line.clone());
+        }
+        Some(b) => {
+            n.line(&format!(
+                "{rb_line} differs: binds {} {} to {} subject(s); left unchanged (use --force)",
+                b.role_ref.kind,
+                b.role_ref.name,
+                b.subjects.len()
+            ))?;
+            differs.push(rb_line.clone());
+        }
+        None => {
+            bindings.create(&want_binding, &posting()).await?;
+            n.line(&format!("{rb_line} created"))?;
+            changed.push(rb_line.clone());
+        }
+    }
+    n.pause()?;
+
+    // Step 6: the allowed check, as the ServiceAccount.
+    n.banner(&[
+        format!("kubectl config use-context {}", o.context_name),
+        "kubectl get pods".into(),
+    ])?;
+    verify_allowed(&sa_client, &discovery, o, &rules, n).await?;
+
+    let summary = SetupSummary {
+        service_account: format!("{}/{}", o.namespace, o.name),
+        token_kind,
+        token_expiry,
+        context: o.context_name.clone(),
+        kubeconfig: kubeconfig_path,
+        rules,
+        changed,
+    };
+    print_summary(&summary, n)?;
+    if !differs.is_empty() {
+        return Err(WorkflowError::Differs(differs.join(", ")));
+    }
+    Ok(summary)
+}
+
+fn rules_text(rules: &[PolicyRule]) -> String {
+    rules
+        .iter()
+        .map(|r| {
+            format!(
+                "[{} on {}{}]",
+                r.verbs.join(","),
+                r.resources.join(","),
+                r.api_groups
+                    .iter()
+                    .filter(|g| !g.is_empty())
+                    .map(|g| format!(" in {g}"))
+                    .collect::<String>()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn print_summary(s: &SetupSummary, n: &mut Narrator<'_>) -> Result<()> {
+    n.line("")?;
+    n.line("Summary")?;
+    n.line(&format!("  service account: {}", s.service_account))?;
+    n.line(&format!(
+        "  token:           {}, {}",
+        s.token_kind, s.token_expiry
+    ))?;
+    n.line(&format!(
+        "  context:         {} in {}",
+        s.context,
+        s.kubeconfig.display()
+    ))?;
+    n.line(&format!("  granted:         {}", rules_text(&s.rules)))?;
+    if s.changed.is_empty() {
+        n.line("  changes:         none (everything already matched)")?;
+    } else {
+        n.line(&format!("  changes:         {}", s.changed.join(", ")))?;
+    }
+    n.line(&format!(
+        "  try:             kubectl --context={} get pods",
+        s.context
+    ))?;
+    Ok(())
+}
+
+/// A client that authenticates as the ServiceAccount: the admin's server and CA, the token.
+fn sa_client(target: &SetupTarget, token: &str) -> Result<Client> {
+    let conn = ConnectionConfig {
+        token: Some(token.to_string()),
+        token_file: None,
+        client_cert_pem: None,
+        client_key_pem: None,
+        ..target.admin_conn.clone()
+    };
+    let c = Client::new(&conn)?;
+    Ok(match &target.observer {
+        Some(o) => c.with_observer(o.clone()),
+        None => c,
+    })
+}
+
+/// The kubeconfig token setup wrote last time, if it is still a working token for this SA.
+async fn existing_token(target: &SetupTarget, o: &SetupOptions) -> Option<(String, String)> {
+    let token = match &o.kubeconfig_out {
+        Some(path) => {
+            let f = KubeconfigFile::read(path).ok()?;
+            f.config().user(&o.name)?.user.token.clone()?
+        }
+        None => target.kubeconfig.user(&o.name)?.entry.user.token.clone()?,
+    };
+    let j = jwt::decode(&token).ok()?;
+    let subject = format!("system:serviceaccount:{}:{}", o.namespace, o.name);
+    if j.subject() != Some(subject.as_str()) {
+        return None;
+    }
+    // Keep a bound token only while it has a useful life left.
+    if let Some(exp) = j.expires_at() {
+        let left = exp.duration_since(SystemTime::now()).unwrap_or_default();
+        if left < Duration::from_secs(600) {
+            return None;
+        }
+    }
+    let kind = match (j.kind(), o.token_mode) {
+        (TokenKind::Bound { .. }, TokenMode::Auto | TokenMode::Request) => "TokenRequest".into(),
+        (TokenKind::Legacy { secret, .. }, TokenMode::Auto | TokenMode::Legacy) => {
+            format!("legacy Secret {secret}")
+        }
+        (TokenKind::Legacy { secret, .. }, TokenMode::Secret) if secret == secret_name(o) => {
+            format!("Secret {secret}")
+        }
+        _ => return None,
+    };
+    // The server is the judge: a deleted SA or Secret makes the token fail here.
+    let client = sa_client(target, &token).ok()?;
+    let who = client.self_subject_review().await.ok()?;
+    let name = who.status.map(|s| s.user_info.username).unwrap_or_default();
+    (name == subject).then_some((token, kind))
+}
+
+fn secret_name(o: &SetupOptions) -> String {
+    format!("{}-token", o.name)
+}
+
+/// Gets a fresh token for `sa` per `o.token_mode`, narrating; returns the token, a
+/// description of its kind, and the objects created (a `NAME-token` Secret).
+pub async fn obtain_token(
+    admin: &Client,
+    o: &SetupOptions,
+    sa: &ServiceAccount,
+    n: &mut Narrator<'_>,
+) -> Result<(String, String, Vec<String>)> {
+    let ns = o.namespace.as_str();
+    let mode = match o.token_mode {
+        TokenMode::Auto => {
+            let legacy_cluster = admin
+                .version()
+                .await
+                .ok()
+                .and_then(|v| v.minor.trim_end_matches('+').parse::<u32>().ok())
+                .is_some_and(|minor| minor < 24);
+            if legacy_cluster || !sa.secrets.is_empty() {
+                TokenMode::Legacy
+            } else {
+                TokenMode::Request
+            }
+        }
+        m => m,
+    };
+    let secrets: Api<Secret> = Api::namespaced(admin, ns);
+    match mode {
+        TokenMode::Request | TokenMode::Auto => {
+            let mut cmd = format!("kubectl create token {}{}", o.name, ns_flag(o));
+            if let Some(d) = o.duration {
+                cmd.push_str(&format!(" --duration={}s", d.as_secs()));
+            }
+            n.banner(&[cmd])?;
+            let sas: Api<ServiceAccount> = Api::namespaced(admin, ns);
+            let req = TokenRequest::new(vec![], o.duration.map(|d| d.as_secs() as i64));
+            let tr = sas.create_token(&o.name, &req).await?;
+            let token = tr.token().unwrap_or_default().to_string();
+            let exp = tr
+                .status
+                .as_ref()
+                .map(|s| s.expiration_timestamp.clone())
+                .unwrap_or_default();
+            n.line(&format!("token: TokenRequest, expires {exp}"))?;
+            Ok((token, "TokenRequest".into(), vec![]))
+        }
+        TokenMode::Legacy => {
+            n.banner(&[
+                format!(
+                    "kubectl get sa {}{} -o jsonpath='{{.secrets[0].name}}'",
+                    o.name,
+                    ns_flag(o)
+                ),
+                format!(
+                    "kubectl get secret $secretName{} -o jsonpath='{{.data.token}}' | base64 -d",
+                    ns_flag(o)
+                ),
+            ])?;
+            let sas: Api<ServiceAccount> = Api::namespaced(admin, ns);
+            let start = Instant::now();
+            let secret_name = loop {
+                let sa = sas.get(&o.name).await?;
+                if let Some(s) = sa.secrets.first() {
+                    break s.name.clone();
+                }
+                if start.elapsed() > o.timeout {
+                    return Err(WorkflowError::Timeout {
+                        what: format!(
+                            "the token controller never added a Secret to serviceaccount {} (clusters since 1.24 do not; use --token-mode request or secret)",
+                            o.name
+                        ),
+                        after: o.timeout,
+                    });
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            };
+            let token = wait_for_secret_token(&secrets, &secret_name, o, n).await?;
+            n.line(&format!(
+                "token: from Secret {secret_name} (legacy, never expires)"
+            ))?;
+            Ok((token, format!("legacy Secret {secret_name}"), vec![]))
+        }
+        TokenMode::Secret => {
+            let name = secret_name(o);
+            n.banner(&[format!(
+                "kubectl apply -f - <<< '{{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"type\":\"{SERVICE_ACCOUNT_TOKEN_TYPE}\",\"metadata\":{{\"name\":\"{name}\",\"annotations\":{{\"{SERVICE_ACCOUNT_NAME_ANNOTATION}\":\"{}\"}}}}}}'",
+                o.name
+            )])?;
+            let mut created = vec![];
+            match secrets.get(&name).await {
+                Ok(_) => n.line(&format!("secret/{name} unchanged"))?,
+                Err(e) if e.is_not_found() => {
+                    secrets
+                        .create(&Secret::service_account_token(&name, &o.name), &posting())
+                        .await?;
+                    n.line(&format!("secret/{name} created"))?;
+                    created.push(format!("secret/{name}"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let token = wait_for_secret_token(&secrets, &name, o, n).await?;
+            n.line(&format!("token: from Secret {name} (long-lived)"))?;
+            Ok((token, format!("Secret {name}"), created))
+        }
+    }
+}
+
+/// Polls a token Secret until the token controller has filled `data.token`, with dots.
+async fn wait_for_secret_token(
+    secrets: &Api<Secret>,
+    name: &str,
+    o: &SetupOptions,
+    n: &mut Narrator<'_>,
+) -> Result<String> {
+    let start = Instant::now();
+    let mut dots = false;
+    loop {
+        let s = secrets.get(name).await?;
+        if let Some(t) = s.token() {
+            if dots {
+                n.line(" done")?;
+            }
+            return Ok(t);
+        }
+        if start.elapsed() > o.timeout {
+            if dots {
+                n.line(" timed out")?;
+            }
+            return Err(WorkflowError::Timeout {
+                what: format!("the token controller did not fill Secret {name}"),
+                after: o.timeout,
+            });
+        }
+        if !dots {
+            n.partial(&format!(
+                "waiting for the token controller to fill Secret {name} "
+            ))?;
+            dots = true;
+        } else {
+            n.partial(".")?;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Writes the user and context (or the standalone file); returns the file and whether it changed.
+async fn write_kubeconfig(
+    target: &mut SetupTarget,
+    o: &SetupOptions,
+    token: &str,
+    n: &mut Narrator<'_>,
+) -> Result<(PathBuf, bool)> {
+    if let Some(path) = &o.kubeconfig_out {
+        n.banner(&[format!(
+            "kubectl config view --minify --flatten > {}   # then: set-credentials, set-context, use-context",
+            path.display()
+        )])?;
+        let names = Names {
+            cluster: target.cluster_name.clone(),
+            user: o.name.clone(),
+            context: o.context_name.clone(),
+            namespace: o.namespace.clone(),
+        };
+        let want = standalone(&target.admin_conn, &names, token);
+        let same = KubeconfigFile::read(path)
+            .ok()
+            .is_some_and(|f| f.config() == &want);
+        if same {
+            n.line(&format!("{} unchanged", path.display()))?;
+            return Ok((path.clone(), false));
+        }
+        crate::kubeconfig::write::write_file(path, &want)?;
+        n.line(&format!(
+            "wrote {} (cluster {}, user {}, context {}, current-context {})",
+            path.display(),
+            names.cluster,
+            names.user,
+            names.context,
+            names.context
+        ))?;
+        return Ok((path.clone(), true));
+    }
+    n.banner(&[
+        format!("kubectl config set-credentials {} --token=$tokenID", o.name),
+        format!(
+            "kubectl config set-context {} --cluster={} --user={} --namespace={}",
+            o.context_name, target.cluster_name, o.name, o.namespace
+        ),
+    ])?;
+    let kc = &mut target.kubeconfig;
+    let file = kc.options().default_file();
+    let same_user = kc
+        .user(&o.name)
+        .is_some_and(|u| u.entry.user.token.as_deref() == Some(token));
+    let mut changed = false;
+    if same_user {
+        n.line(&format!("User \"{}\" unchanged.", o.name))?;
+    } else {
+        let out = kc.set_credentials(
+            &o.name,
+            &CredentialsEdit {
+                token: Some(token.to_string()),
+                ..Default::default()
+            },
+        )?;
+        n.line(&out.message)?;
+        changed = true;
+    }
+    let same_ctx = kc.context(&o.context_name).is_some_and(|c| {
+        let c = &c.entry.context;
+        c.cluster == target.cluster_name
+            && c.user == o.name
+            && c.namespace.as_deref() == Some(o.namespace.as_str())
+    });
+    if same_ctx {
+        n.line(&format!("Context \"{}\" unchanged.", o.context_name))?;
+    } else {
+        let out = kc.set_context(
+            Some(&o.context_name),
+            &ContextEdit {
+                cluster: Some(target.cluster_name.clone()),
+                user: Some(o.name.clone()),
+                namespace: Some(o.namespace.clone()),
+            },
+        )?;
+        n.line(&out.message)?;
+        changed = true;
+    }
+    let path = kc
+        .context(&o.context_name)
+        .map(|f| f.file.path.clone())
+        .unwrap_or(file);
+    Ok((path, changed))
+}
+
+/// `list` of the first granted resource as the SA (the tutorial's `kubectl get pods`).
+async fn list_first_resource(sa: &Client, d: &Discovery, o: &SetupOptions) -> crate::Result<usize> {
+    let first = o.resources[0].split('/').next().unwrap_or("pods");
+    let t = d
+        .find(first)
+        .ok_or_else(|| crate::Error::Setup(format!("unknown resource {first}")))?;
+    let path = t.resource().collection(&o.namespace).limit(500);
+    let list: serde_json::Value = sa.request(crate::client::Request::get(path)).await?;
+    Ok(list
+        .get("items")
+        .and_then(|i| i.as_array())
+        .map_or(0, Vec::len))
+}
+
+/// The allowed check: a real list plus one SelfSubjectAccessReview per granted verb
+/// and resource, retried briefly while the new binding propagates.
+async fn verify_allowed(
+    sa: &Client,
+    d: &Discovery,
+    o: &SetupOptions,
+    rules: &[PolicyRule],
+    n: &mut Narrator<'_>,
+) -> Result<()> {
+    let start = Instant::now();
+    let can_list = o.verbs.iter().any(|v| v == "list" || v == "*");
+    loop {
+        let listed = if can_list {
+            Some(list_first_resource(sa, d, o).await)
+        } else {
+            None
+        };
+        let mut answers = Vec::new();
+        for rule in rules {
+            for resource in &rule.resources {
+                let (res, sub) = match resource.split_once('/') {
+                    Some((r, s)) => (r, s),
+                    None => (resource.as_str(), ""),
+                };
+                for verb in &rule.verbs {
+                    let mut review = SelfSubjectAccessReview::resource(
+                        &o.namespace,
+                        verb,
+                        &rule.api_groups[0],
+                        res,
+                    );
+                    if let Some(a) = review.spec.resource_attributes.as_mut() {
+                        a.subresource = sub.to_string();
+                    }
+                    let r = sa.self_subject_access_review(&review).await?;
+                    answers.push((
+                        verb.clone(),
+                        resource.clone(),
+                        rule.api_groups[0].clone(),
+                        r.allowed(),
+                    ));
+                }
+            }
+        }
+        let list_ok = match &listed {
+            None => true,
+            Some(Ok(_)) => true,
+            Some(Err(e)) if e.is_forbidden() => false,
+            Some(Err(_)) => false,
+        };
+        if list_ok && answers.iter().all(|a| a.3) {
+            match listed {
+                Some(Ok(0)) => {
+                    n.line(&format!("No resources found in {} namespace.", o.namespace))?
+                }
+                Some(Ok(count)) => n.line(&format!("{count} {} listed", o.resources[0]))?,
+                _ => {}
+            }
+            for (verb, resource, group, _) in &answers {
+                let gr = if group.is_empty() {
+                    resource.clone()
+                } else {
+                    format!("{resource}.{group}")
+                };
+                n.line(&format!("kubectl auth can-i {verb} {gr}: yes"))?;
+            }
+            return Ok(());
+        }
+        if start.elapsed() > o.timeout {
+            let mut failed: Vec<String> = answers
+                .iter()
+                .filter(|a| !a.3)
+                .map(|a| format!("can-i {} {} = no", a.0, a.1))
+                .collect();
+            if let Some(Err(e)) = listed {
+                failed.insert(0, e.to_string());
+            }
+            return Err(WorkflowError::Verify(failed.join("; ")));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

@@ -1,0 +1,443 @@
+//! `setup`/`teardown` end to end, checked with the real kubectl, and the tutorial's
+//! Step 9 script run with `kubectl` replaced by `rawkube`.
+//!
+//! These need service-account tokens and RBAC in mock-apiserver: the `mock-auth` work,
+//! which was not yet wired into `MockServer` when these tests were written. Until then
+//! [`auth_mock`] uses the small stand-in in `cli_authdouble`; it is the one place to adapt
+//! when mock-auth lands. The Step 9 test needs the legacy token controller too, which the
+//! stand-in does not fake, so it stays `#[ignore]`d until then.
+
+use std::path::Path;
+use std::process::Command;
+
+use mock_apiserver::MockServer;
+
+use super::cli_util::{Env, Run, have_kubectl, kubectl_with, rawkube_with};
+
+/// A mock with token authentication and RBAC; `legacy` = 1.23 token Secrets per SA.
+fn auth_mock(legacy: bool) -> MockServer {
+    if legacy {
+        // Replace with mock-auth's legacy-token-Secrets mode when it lands.
+        return MockServer::builder()
+            .server_version("v1.23.1")
+            .start_blocking()
+            .expect("start mock-apiserver");
+    }
+    super::cli_authdouble::start()
+}
+
+/// Requests that change stored state (reviews and TokenReviews are not stored).
+fn writes(mock: &MockServer) -> Vec<String> {
+    mock.journal()
+        .entries()
+        .into_iter()
+        .filter(|e| matches!(e.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE"))
+        .filter(|e| !e.path.ends_with("reviews"))
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect()
+}
+
+/// The tutorial scenario: setup, the real kubectl through the written kubeconfig, a
+/// converging re-run, --force, teardown (twice). `mock` is given when the target is the
+/// mock, whose journal proves the re-run wrote nothing.
+fn tutorial_scenario(kubeconfig: &Path, mock: Option<&MockServer>, name: &str) {
+    let rawkube = |args: &[&str]| rawkube_with(kubeconfig, args);
+    let r = rawkube(&["setup", name]);
+    assert_eq!(r.code, 0, "setup failed: {r:?}");
+    let forbidden = format!(
+        "Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:default:{name}\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\""
+    );
+    assert!(
+        r.stdout.contains(&forbidden),
+        "no Forbidden check before the binding:\n{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("kubectl auth can-i delete pods: yes"),
+        "{}",
+        r.stdout
+    );
+
+    // The real kubectl (or rawkube without it), with only the written kubeconfig and the SA's context.
+    let use_kubectl = have_kubectl();
+    let sa = |args: &[&str]| {
+        let mut a = vec!["--context", name];
+        a.extend_from_slice(args);
+        if use_kubectl {
+            kubectl_with(kubeconfig, &a)
+        } else {
+            rawkube_with(kubeconfig, &a)
+        }
+    };
+    let pods = sa(&["get", "pods"]);
+    assert_eq!(pods.code, 0, "{pods:?}");
+    if mock.is_some() {
+        assert_eq!(pods.stderr, "No resources found in default namespace.\n");
+    }
+    let yes = sa(&["auth", "can-i", "delete", "pods"]);
+    assert_eq!((yes.code, yes.stdout.as_str()), (0, "yes\n"));
+    let no = sa(&["auth", "can-i", "list", "secrets"]);
+    assert_eq!((no.code, no.stdout.as_str()), (1, "no\n"));
+
+    // A re-run changes nothing.
+    if let Some(m) = mock {
+        m.journal().clear();
+    }
+    let again = rawkube(&["setup", name]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(
+        again.stdout.contains("changes:         none"),
+        "{}",
+        again.stdout
+    );
+    if let Some(m) = mock {
+        assert_eq!(
+            writes(m),
+            Vec::<String>::new(),
+            "re-run wrote:\n{}",
+            again.stdout
+        );
+    }
+
+    // A different request is reported, and applied only with --force.
+    let differs = rawkube(&["setup", name, "--verb=get,list"]);
+    assert_eq!(differs.code, 1, "{differs:?}");
+    assert!(differs.stdout.contains("differs"), "{}", differs.stdout);
+    let forced = rawkube(&["setup", name, "--verb=get,list", "--force"]);
+    assert_eq!(forced.code, 0, "{forced:?}");
+    assert_eq!(sa(&["auth", "can-i", "delete", "pods"]).stdout, "no\n");
+
+    // Teardown removes everything, and is idempotent.
+    let t = rawkube(&["teardown", name]);
+    assert_eq!(t.code, 0, "{t:?}");
+    let binding = format!("bearertoken-binding-{name}");
+    for (kind, n) in [
+        ("sa", name),
+        ("role", name),
+        ("rolebinding", binding.as_str()),
+    ] {
+        let g = rawkube(&["get", kind, n]);
+        assert_eq!(g.code, 1, "{kind} {n} still there: {g:?}");
+    }
+    let ctx = rawkube(&["config", "get-contexts", "-o", "name"]);
+    assert!(!ctx.stdout.lines().any(|l| l == name), "{ctx:?}");
+    assert_eq!(rawkube(&["teardown", name]).code, 0);
+}
+
+#[test]
+fn tutorial_scenario_against_the_mock() {
+    let env = Env::with(auth_mock(false));
+    tutorial_scenario(&env.kubeconfig, Some(&env.mock), "bearertokenauth");
+}
+
+/// `RAWKUBE_TEST_KUBECONFIG=~/.kube/config cargo test -- --ignored real_cluster`
+/// (scripts/kind-e2e.sh does this with a kind cluster). The file is copied first, so
+/// the real kubeconfig is never edited.
+#[test]
+#[ignore = "runs against the cluster in RAWKUBE_TEST_KUBECONFIG"]
+fn tutorial_scenario_against_a_real_cluster() {
+    let Some(src) = std::env::var_os("RAWKUBE_TEST_KUBECONFIG") else {
+        panic!("set RAWKUBE_TEST_KUBECONFIG to an admin kubeconfig of a disposable cluster");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::copy(&src, &kubeconfig).expect("copy RAWKUBE_TEST_KUBECONFIG");
+    let name = format!("rawkube-e2e-{}", std::process::id());
+    tutorial_scenario(&kubeconfig, None, &name);
+}
+
+#[test]
+fn setup_kubeconfig_out_writes_a_standalone_file() {
+    if !have_kubectl() {
+        return;
+    }
+    let env = Env::with(auth_mock(false));
+    let out = env.dir.path().join("sa.kubeconfig");
+    let before = std::fs::read_to_string(&env.kubeconfig).unwrap();
+    let r = env.rawkube(&[
+        "setup",
+        "viewer",
+        "--verb=get,list",
+        "--kubeconfig-out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        std::fs::read_to_string(&env.kubeconfig).unwrap(),
+        before,
+        "admin kubeconfig was edited"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let pods = kubectl_with(&out, &["get", "pods"]);
+    assert_eq!(
+        (pods.code, pods.stderr.as_str()),
+        (0, "No resources found in default namespace.\n")
+    );
+    let t = env.rawkube(&[
+        "teardown",
+        "viewer",
+        "--kubeconfig-out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(t.code, 0, "{t:?}");
+    assert!(!out.exists());
+}
+
+/// Runs the tutorial's Step 9 script with `kubectl` replaced by `program` (a path).
+fn run_step9(kubeconfig: &Path, program: &Path, name: &str) -> Run {
+    let script = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tutorial-step9.sh"
+    ))
+    .unwrap()
+    .replace("kubectl", "rawkube");
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(program, bin.path().join("rawkube")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .arg("tutorial-step9.sh")
+        .arg(name)
+        .env("PATH", path)
+        .env("KUBECONFIG", kubeconfig)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+#[ignore = "needs mock-auth's legacy token Secrets (mock-apiserver --legacy-token-secrets) in MockServer"]
+fn tutorial_step9_script_with_rawkube_prints_the_tutorials_lines() {
+    let env = Env::with(auth_mock(true));
+    let rawkube = assert_cmd::cargo::cargo_bin!("rawkube");
+    let r = run_step9(&env.kubeconfig, rawkube, "satestauth");
+    // The result lines the tutorial shows (Steps 1, 3, 4, 5, 6, 7 and 8), in order.
+    let wanted_stdout = [
+        "serviceaccount/satestauth created",
+        "User \"satestauth\" set.",
+        "Context \"satestauth\" created.",
+        "role.rbac.authorization.k8s.io/satestauth created",
+        "rolebinding.rbac.authorization.k8s.io/bearertoken-binding-satestauth created",
+        "Switched to context \"satestauth\".",
+    ];
+    let results: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("====") && !l.starts_with("rawkube "))
+        .collect();
+    assert_eq!(
+        results, wanted_stdout,
+        "stdout:\n{}\nstderr:\n{}",
+        r.stdout, r.stderr
+    );
+    assert_eq!(r.stderr, "No resources found in default namespace.\n");
+    // The token went through `base64 -d` into set-credentials: a legacy SA token.
+    let kc = std::fs::read_to_string(&env.kubeconfig).unwrap();
+    assert!(kc.contains("token: eyJ"), "{kc}");
+
+    // And the same script with the real kubectl prints the same lines on a fresh mock.
+    if have_kubectl() {
+        let env2 = Env::with(auth_mock(true));
+        let kubectl = which("kubectl");
+        let k = run_step9(&env2.kubeconfig, &kubectl, "satestauth");
+        let strip_token = |s: &str| {
+            s.lines()
+                .map(|l| match l.find("--token=") {
+                    Some(i) => format!("{}--token=<token>", &l[..i]),
+                    None => l.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(strip_token(&r.stdout), strip_token(&k.stdout));
+        assert_eq!(r.stderr, k.stderr);
+    }
+}
+
+fn which(program: &str) -> std::path::PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(program))
+                .find(|f| f.is_file())
+        })
+        .expect("program on PATH")
+}
+
+#[test]
+fn setup_reports_an_unknown_resource_before_creating_anything() {
+    let env = Env::start();
+    let r = rawkube_with(&env.kubeconfig, &["setup", "x", "--resource=nosuchthing"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "error: the server doesn't have a resource type \"nosuchthing\"\n"
+    );
+    assert_eq!(writes(&env.mock), Vec::<String>::new());
+}
+
+#[test]
+fn kubeconfig_command_prints_a_file_kubectl_can_use() {
+    let env = Env::with(auth_mock(false));
+    assert_eq!(env.rawkube(&["create", "sa", "reader"]).code, 0);
+    let out = env.dir.path().join("reader.kubeconfig");
+    let r = env.rawkube(&["kubeconfig", "reader", "-o", out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("certificate-authority-data: "), "{text}");
+    assert!(text.contains("current-context: reader"), "{text}");
+    assert!(
+        !text.contains("client-key"),
+        "the admin's key leaked: {text}"
+    );
+    // Printed to stdout, it is the same shape.
+    let printed = env.rawkube(&["kubeconfig", "reader"]);
+    assert!(
+        printed.stdout.starts_with("apiVersion: v1\nclusters:\n"),
+        "{printed:?}"
+    );
+
+    // The SA is authenticated but has no rights yet: Forbidden, as the tutorial's Step 5.
+    let who = rawkube_with(&out, &["auth", "whoami"]);
+    assert!(
+        who.stdout.contains("system:serviceaccount:default:reader"),
+        "{who:?}"
+    );
+    if have_kubectl() {
+        let k = kubectl_with(&out, &["get", "pods"]);
+        assert_eq!(k.code, 1);
+        assert_eq!(
+            k.stderr,
+            "Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:default:reader\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"\n"
+        );
+        assert_eq!(rawkube_with(&out, &["get", "pods"]), k);
+    }
+}
+
+#[test]
+fn interactive_setup_pauses_after_each_step() {
+    let env = Env::with(auth_mock(false));
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("rawkube");
+    let out = cmd
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["setup", "paused", "--interactive"])
+        .write_stdin("\n\n\n\n\n\n")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert_eq!(
+        stdout.matches("Press enter to continue").count(),
+        5,
+        "{stdout}"
+    );
+}
+
+#[test]
+#[ignore = "needs mock-auth (tokens, RBAC) wired into mock-apiserver's MockServer, which `demo` embeds"]
+fn demo_runs_the_whole_tutorial_and_exits_0() {
+    let r = super::cli_util::rawkube_bare(&["demo"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains("Error from server (Forbidden)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("No resources found in default namespace."),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("curl -X POST"), "{}", r.stdout);
+}
+
+#[test]
+fn create_token_prints_the_bare_token_like_kubectl() {
+    let env = Env::with(auth_mock(false));
+    assert_eq!(env.rawkube(&["create", "sa", "bearertokenauth"]).code, 0);
+    let r = env.rawkube(&["create", "token", "bearertokenauth", "--duration=10m"]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    // Not a terminal: no trailing newline, so `$(rawkube create token ...)` is exact.
+    assert_eq!(r.stdout.matches('.').count(), 2, "{r:?}");
+    assert!(!r.stdout.ends_with('\n'));
+    let decoded = super::cli_util::rawkube_bare(&["token", "decode", &r.stdout]);
+    assert!(
+        decoded
+            .stdout
+            .contains("bound ServiceAccount token (TokenRequest) for default/bearertokenauth"),
+        "{decoded:?}"
+    );
+    assert!(
+        decoded.stdout.contains("expires in 9m") || decoded.stdout.contains("expires in 10m"),
+        "{decoded:?}"
+    );
+    if have_kubectl() {
+        let k = env.kubectl(&["create", "token", "bearertokenauth"]);
+        assert_eq!(
+            (
+                k.code,
+                k.stdout.matches('.').count(),
+                k.stdout.ends_with('\n')
+            ),
+            (0, 2, false)
+        );
+    }
+}
+
+#[test]
+fn setup_with_a_long_lived_token_secret_waits_for_the_controller() {
+    let env = Env::with(auth_mock(false));
+    let r = env.rawkube(&["setup", "robot", "--token-mode", "secret"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains("secret/robot-token created"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("waiting for the token controller to fill Secret robot-token"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("Secret robot-token, never expires"),
+        "{}",
+        r.stdout
+    );
+    // The re-run keeps the Secret and its token.
+    let again = env.rawkube(&["setup", "robot", "--token-mode", "secret"]);
+    assert!(
+        again.stdout.contains("changes:         none"),
+        "{}",
+        again.stdout
+    );
+    // Teardown finds and deletes the token Secret too.
+    let t = env.rawkube(&["teardown", "robot"]);
+    assert!(
+        t.stdout.contains("secret \"robot-token\" deleted"),
+        "{}",
+        t.stdout
+    );
+}
