@@ -227,6 +227,15 @@ mod tests {
             "[x][][y]"
         );
         assert_eq!(run("{range .none[*]}{.x}{end}after", &d), "after");
+        // The body of an empty range still runs once, on Go's invalid value.
+        let err = JsonPath::parse("{range .none[*]}{[?(@.x)]}{end}")
+            .unwrap()
+            .execute(&d, Model::Unstructured)
+            .unwrap_err();
+        assert_eq!(
+            err.message(),
+            "<invalid reflect.Value> is not array or slice and cannot be filtered"
+        );
     }
 
     #[test]

@@ -195,6 +195,8 @@ impl Exec {
                 other => {
                     let shown = match other {
                         Val::Json(v) => gofmt::plain_v(v, self.numbers),
+                        // Go's %v of an invalid reflect.Value (an empty range's data).
+                        Val::Invalid => "<invalid reflect.Value>".into(),
                         other => other.text(self.numbers),
                     };
                     return (
