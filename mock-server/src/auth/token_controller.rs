@@ -1,0 +1,199 @@
+//! kube-controller-manager's token controller as pure functions
+//! (`pkg/controller/serviceaccount/tokens_controller.go`): filling `kubernetes.io/service-account-token`
+//! Secrets, deleting those whose ServiceAccount is gone, and the pre-1.24 ("legacy", as in
+//! Kubernetes 1.23) auto-created `NAME-token-xxxxx` Secret listed in the SA's `secrets`.
+
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Map, Value, json};
+
+use super::keys::KeyError;
+use super::serviceaccount::ServiceAccountTokens;
+use crate::objects::ObjectSource;
+
+/// Secret type of service-account token Secrets.
+pub const SERVICE_ACCOUNT_TOKEN_TYPE: &str = "kubernetes.io/service-account-token";
+/// Annotation naming the ServiceAccount.
+pub const SA_NAME_ANNOTATION: &str = "kubernetes.io/service-account.name";
+/// Annotation holding the ServiceAccount's UID.
+pub const SA_UID_ANNOTATION: &str = "kubernetes.io/service-account.uid";
+/// The alphabet of generated name suffixes (`apimachinery/pkg/util/rand`: no vowels, no 0/1/3).
+pub const NAME_SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// `n` random characters from [`NAME_SUFFIX_ALPHABET`].
+pub fn random_suffix(n: usize) -> String {
+    let rng = SystemRandom::new();
+    let mut out = String::with_capacity(n);
+    while out.len() < n {
+        let mut b = [0u8; 1];
+        if rng.fill(&mut b).is_err() {
+            // The system RNG does not fail in practice; fall back to a UUID's randomness.
+            b[0] = uuid::Uuid::new_v4().as_bytes()[0];
+        }
+        // Rejection sampling keeps the distribution uniform (256 = 9*27 + 13).
+        if (b[0] as usize) < 27 * 9 {
+            out.push(NAME_SUFFIX_ALPHABET[b[0] as usize % 27] as char);
+        }
+    }
+    out
+}
+
+/// `names.SimpleNameGenerator.GenerateName(base)`: base cut to 58 bytes plus 5 random characters.
+pub fn generate_name(base: &str) -> String {
+    let mut cut = base.len().min(58);
+    while !base.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{}", &base[..cut], random_suffix(5))
+}
+
+fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
+    obj.pointer("/metadata/annotations")?.get(key)?.as_str()
+}
+
+fn meta_str<'a>(obj: &'a Value, key: &str) -> &'a str {
+    obj.get("metadata").and_then(|m| m.get(key)).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Whether `secret` is a token Secret of `sa` (`IsServiceAccountToken`: type, name annotation,
+/// and the UID annotation if present).
+pub fn is_token_secret_of(secret: &Value, sa: &Value) -> bool {
+    secret.get("type").and_then(Value::as_str) == Some(SERVICE_ACCOUNT_TOKEN_TYPE)
+        && annotation(secret, SA_NAME_ANNOTATION) == Some(meta_str(sa, "name"))
+        && annotation(secret, SA_UID_ANNOTATION).is_none_or(|u| u == meta_str(sa, "uid"))
+}
+
+/// What the controller does with one token Secret.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenSecretAction {
+    /// Not a token Secret, or already complete.
+    Nothing,
+    /// The ServiceAccount is missing (or has another UID): delete the Secret.
+    Delete,
+    /// PUT this filled Secret (a Conflict or NotFound on the PUT is ignored; retried on the next event).
+    Update(Value),
+}
+
+/// Reconcile one Secret, as the controller's `syncSecret` does. `ca_pem` is the cluster CA.
+pub fn reconcile_token_secret(
+    secret: &Value,
+    tokens: &ServiceAccountTokens,
+    ca_pem: &str,
+    source: &dyn ObjectSource,
+) -> Result<TokenSecretAction, KeyError> {
+    if secret.get("type").and_then(Value::as_str) != Some(SERVICE_ACCOUNT_TOKEN_TYPE) {
+        return Ok(TokenSecretAction::Nothing);
+    }
+    let namespace = meta_str(secret, "namespace");
+    let Some(sa_name) = annotation(secret, SA_NAME_ANNOTATION) else {
+        return Ok(TokenSecretAction::Nothing);
+    };
+    let sa = match source.get_object("serviceaccounts", Some(namespace), sa_name) {
+        Some(sa) if is_token_secret_of(secret, &sa) => sa,
+        _ => return Ok(TokenSecretAction::Delete),
+    };
+    let data = secret.get("data").and_then(Value::as_object).cloned().unwrap_or_default();
+    let field = |k: &str| data.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let ca_b64 = STANDARD.encode(ca_pem);
+    let needs_ca = !ca_pem.is_empty() && field("ca.crt") != ca_b64;
+    let needs_ns = field("namespace").is_empty();
+    let needs_token = field("token").is_empty();
+    if !needs_ca && !needs_ns && !needs_token {
+        return Ok(TokenSecretAction::Nothing);
+    }
+    let mut updated = secret.clone();
+    let mut new_data: Map<String, Value> = data;
+    if needs_ca {
+        new_data.insert("ca.crt".into(), json!(ca_b64));
+    }
+    if needs_ns {
+        new_data.insert("namespace".into(), json!(STANDARD.encode(namespace)));
+    }
+    if needs_token {
+        // An existing token is never overwritten.
+        let token = tokens.mint_legacy(namespace, sa_name, meta_str(&sa, "uid"), meta_str(secret, "name"))?;
+        new_data.insert("token".into(), json!(STANDARD.encode(token)));
+    }
+    updated["data"] = super::jwt::sorted(&Value::Object(new_data));
+    let meta = updated["metadata"].as_object_mut().map(|m| {
+        let ann = m.entry("annotations").or_insert_with(|| json!({}));
+        if !ann.is_object() {
+            *ann = json!({});
+        }
+        ann
+    });
+    if let Some(ann) = meta.and_then(Value::as_object_mut) {
+        ann.insert(SA_NAME_ANNOTATION.into(), json!(sa_name));
+        ann.insert(SA_UID_ANNOTATION.into(), json!(meta_str(&sa, "uid")));
+    }
+    Ok(TokenSecretAction::Update(updated))
+}
+
+/// Legacy mode (1.23): the token Secret the controller creates for a new ServiceAccount,
+/// complete with `ca.crt`, `namespace` and `token`. Create it, then PUT the SA with
+/// [`add_secret_reference`].
+pub fn legacy_token_secret(sa: &Value, tokens: &ServiceAccountTokens, ca_pem: &str) -> Result<Value, KeyError> {
+    let namespace = meta_str(sa, "namespace");
+    let sa_name = meta_str(sa, "name");
+    let sa_uid = meta_str(sa, "uid");
+    let name = generate_name(&format!("{sa_name}-token-"));
+    let token = tokens.mint_legacy(namespace, sa_name, sa_uid, &name)?;
+    let mut data = Map::new();
+    if !ca_pem.is_empty() {
+        data.insert("ca.crt".into(), json!(STANDARD.encode(ca_pem)));
+    }
+    data.insert("namespace".into(), json!(STANDARD.encode(namespace)));
+    data.insert("token".into(), json!(STANDARD.encode(token)));
+    Ok(json!({
+        "kind": "Secret",
+        "apiVersion": "v1",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "annotations": {SA_NAME_ANNOTATION: sa_name, SA_UID_ANNOTATION: sa_uid},
+        },
+        "data": Value::Object(data),
+        "type": SERVICE_ACCOUNT_TOKEN_TYPE,
+    }))
+}
+
+/// The ServiceAccount with `{"name": secret_name}` appended to `secrets` (if not already there).
+pub fn add_secret_reference(sa: &Value, secret_name: &str) -> Value {
+    let mut sa = sa.clone();
+    let already = sa
+        .get("secrets")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|r| r.get("name").and_then(Value::as_str) == Some(secret_name)));
+    if !already {
+        if !sa.get("secrets").is_some_and(Value::is_array) {
+            sa["secrets"] = json!([]);
+        }
+        if let Some(a) = sa["secrets"].as_array_mut() {
+            a.push(json!({"name": secret_name}));
+        }
+    }
+    sa
+}
+
+/// On Secret deletion: the ServiceAccount without the reference, or `None` if it had none.
+pub fn remove_secret_reference(sa: &Value, secret_name: &str) -> Option<Value> {
+    let refs = sa.get("secrets")?.as_array()?;
+    if !refs.iter().any(|r| r.get("name").and_then(Value::as_str) == Some(secret_name)) {
+        return None;
+    }
+    let mut sa = sa.clone();
+    let kept: Vec<Value> =
+        refs.iter().filter(|r| r.get("name").and_then(Value::as_str) != Some(secret_name)).cloned().collect();
+    sa["secrets"] = Value::Array(kept);
+    Some(sa)
+}
+
+/// On ServiceAccount deletion: names of the Secrets (in its namespace) to delete.
+pub fn token_secrets_to_delete(sa: &Value, secrets_in_namespace: &[Value]) -> Vec<String> {
+    secrets_in_namespace
+        .iter()
+        .filter(|s| is_token_secret_of(s, sa))
+        .map(|s| meta_str(s, "name").to_string())
+        .collect()
+}
