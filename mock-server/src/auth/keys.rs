@@ -234,14 +234,13 @@ impl ServiceAccountKeys {
 }
 
 #[cfg(test)]
-pub(crate) fn test_key() -> &'static SigningKey {
-    static KEY: OnceLock<SigningKey> = OnceLock::new();
-    KEY.get_or_init(|| SigningKey::generate().expect("keygen"))
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
+
+    fn test_key() -> &'static SigningKey {
+        static KEY: OnceLock<SigningKey> = OnceLock::new();
+        KEY.get_or_init(|| SigningKey::generate().expect("keygen"))
+    }
 
     #[test]
     fn kid_is_sha256_of_spki_base64url() {

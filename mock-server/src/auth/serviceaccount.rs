@@ -369,3 +369,438 @@ impl TokenRequestError {
         super::status_json(self.code(), reason, &msg, details)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::jwt::{DEFAULT_ISSUER, LEGACY_ISSUER, decode_unverified};
+    use crate::auth::keys::SigningKey;
+    use crate::auth::test_source::MemSource;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+    const NOW: i64 = 1_800_000_000;
+    const SA_UID: &str = "6f8a2d4e-0000-4000-8000-000000000001";
+
+    fn tokens_with(key: SigningKey) -> ServiceAccountTokens {
+        ServiceAccountTokens::new(ServiceAccountKeys::with_key(key), IssuerConfig::new(DEFAULT_ISSUER, "https://127.0.0.1:6443"))
+    }
+
+    /// Every test shares one key (generation is slow), loaded through the PEM path.
+    fn tokens() -> ServiceAccountTokens {
+        tokens_with(SigningKey::from_pem(&test_pem(), "test").unwrap())
+    }
+
+    fn test_pem() -> String {
+        TEST_PEM.get_or_init(|| {
+            use aws_lc_rs::encoding::AsDer;
+            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+            format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(pair.as_der().unwrap().as_ref()))
+        })
+        .clone()
+    }
+    static TEST_PEM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+    fn source() -> MemSource {
+        let s = MemSource::new();
+        s.sa("default", "bearertokenauth", SA_UID);
+        s
+    }
+
+    fn at(secs: i64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs as u64)
+    }
+
+    fn create(t: &ServiceAccountTokens, s: &MemSource, body: Value) -> Result<Value, TokenRequestError> {
+        t.create_token("default", "bearertokenauth", &body, at(NOW), s)
+    }
+
+    fn mint_default(t: &ServiceAccountTokens, s: &MemSource) -> String {
+        create(t, s, json!({"metadata": {}, "spec": {}}))
+            .unwrap()
+            .pointer("/status/token")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Re-sign `claims` with the test key (valid signature, chosen claims).
+    fn resign(t: &ServiceAccountTokens, claims: &Value) -> String {
+        jwt::sign(t.keys.get().unwrap(), claims).unwrap()
+    }
+
+    #[test]
+    fn token_request_defaults_response_shape_and_claims() {
+        let t = tokens();
+        let s = source();
+        let resp = create(&t, &s, json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "metadata": {}, "spec": {}})).unwrap();
+        assert_eq!(resp["kind"], "TokenRequest");
+        assert_eq!(resp["apiVersion"], "authentication.k8s.io/v1");
+        assert_eq!(resp["metadata"], json!({"name": "bearertokenauth", "namespace": "default", "creationTimestamp": "2027-01-15T08:00:00Z"}));
+        assert_eq!(
+            resp["spec"],
+            json!({"audiences": ["https://kubernetes.default.svc.cluster.local"], "expirationSeconds": 3600, "boundObjectRef": null})
+        );
+        let keys: Vec<&String> = resp["spec"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["audiences", "expirationSeconds", "boundObjectRef"]);
+        assert_eq!(resp["status"]["expirationTimestamp"], "2027-01-15T09:00:00Z");
+        let token = resp["status"]["token"].as_str().unwrap();
+        let (header, claims) = decode_unverified(token).unwrap();
+        assert_eq!(header, json!({"alg": "RS256", "kid": t.keys.get().unwrap().kid()}));
+        let raw_header = String::from_utf8(URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap()).unwrap();
+        assert_eq!(raw_header, format!("{{\"alg\":\"RS256\",\"kid\":\"{}\"}}", t.keys.get().unwrap().kid()));
+        let jti = claims["jti"].as_str().unwrap().to_string();
+        assert_eq!(uuid::Uuid::parse_str(&jti).unwrap().get_version_num(), 4);
+        assert_eq!(
+            claims,
+            json!({
+                "aud": ["https://kubernetes.default.svc.cluster.local"],
+                "exp": NOW + 3600, "iat": NOW,
+                "iss": "https://kubernetes.default.svc.cluster.local",
+                "jti": jti,
+                "kubernetes.io": {"namespace": "default", "serviceaccount": {"name": "bearertokenauth", "uid": SA_UID}},
+                "nbf": NOW,
+                "sub": "system:serviceaccount:default:bearertokenauth"
+            })
+        );
+        // Byte order: keys sorted as Go's map marshalling writes them.
+        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        assert!(raw.starts_with("{\"aud\":[\"https://kubernetes.default.svc.cluster.local\"],\"exp\":"), "{raw}");
+        assert!(raw.contains("\"kubernetes.io\":{\"namespace\":\"default\",\"serviceaccount\":{\"name\":\"bearertokenauth\",\"uid\":"));
+    }
+
+    #[test]
+    fn token_request_duration_audience_and_limits() {
+        let t = tokens();
+        let s = source();
+        let resp = create(&t, &s, json!({"spec": {"audiences": ["foo"], "expirationSeconds": 600}})).unwrap();
+        assert_eq!(resp["spec"]["audiences"], json!(["foo"]));
+        assert_eq!(resp["status"]["expirationTimestamp"], "2027-01-15T08:10:00Z");
+        let e = create(&t, &s, json!({"spec": {"expirationSeconds": 599}})).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "TokenRequest.authentication.k8s.io \"\" is invalid: spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes"
+        );
+        assert_eq!(e.code(), 422);
+        let st = e.to_status();
+        assert_eq!(st["details"]["causes"][0]["field"], "spec.expirationSeconds");
+        assert!(st["details"].get("name").is_none());
+        let e = create(&t, &s, json!({"spec": {"expirationSeconds": (1i64 << 32) + 1}})).unwrap_err();
+        assert!(e.to_string().ends_with("may not specify a duration larger than 2^32 seconds"));
+        assert!(create(&t, &s, json!({"spec": {"expirationSeconds": 1i64 << 32}})).is_ok());
+    }
+
+    #[test]
+    fn token_request_missing_sa_and_mismatched_metadata() {
+        let t = tokens();
+        let s = source();
+        let e = t.create_token("default", "nosuchsa", &json!({}), at(NOW), &s).unwrap_err();
+        assert_eq!(e.to_string(), "serviceaccounts \"nosuchsa\" not found");
+        assert_eq!(
+            e.to_status().to_string(),
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"serviceaccounts \"nosuchsa\" not found","reason":"NotFound","details":{"name":"nosuchsa","kind":"serviceaccounts"},"code":404}"#
+        );
+        let e = create(&t, &s, json!({"metadata": {"name": "other"}})).unwrap_err();
+        assert_eq!(e.code(), 422);
+        assert!(e.to_string().contains("metadata.name: Invalid value: \"other\": must match the service account name if specified"));
+        let e = create(&t, &s, json!({"metadata": {"namespace": "kube-system"}})).unwrap_err();
+        assert!(e.to_string().contains("must match the service account namespace if specified"));
+    }
+
+    #[test]
+    fn token_request_bound_objects() {
+        let t = tokens();
+        let s = source();
+        s.put("secrets", json!({"metadata": {"name": "s1", "namespace": "default", "uid": "sec-uid"}}));
+        s.put("pods", json!({"metadata": {"name": "p1", "namespace": "default", "uid": "pod-uid"},
+                              "spec": {"serviceAccountName": "bearertokenauth", "nodeName": "n1"}}));
+        s.put("pods", json!({"metadata": {"name": "p2", "namespace": "default", "uid": "pod2"}, "spec": {"serviceAccountName": "other"}}));
+        s.put("nodes", json!({"metadata": {"name": "n1", "uid": "node-uid"}}));
+
+        let r = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "Secret", "apiVersion": "v1", "name": "s1", "uid": "sec-uid"}}})).unwrap();
+        assert_eq!(r["spec"]["boundObjectRef"]["name"], "s1");
+        let (_, c) = decode_unverified(r["status"]["token"].as_str().unwrap()).unwrap();
+        assert_eq!(c["kubernetes.io"]["secret"], json!({"name": "s1", "uid": "sec-uid"}));
+
+        let r = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": "p1"}}})).unwrap();
+        let tok = r["status"]["token"].as_str().unwrap();
+        let (_, c) = decode_unverified(tok).unwrap();
+        assert_eq!(c["kubernetes.io"]["pod"], json!({"name": "p1", "uid": "pod-uid"}));
+        assert_eq!(c["kubernetes.io"]["node"], json!({"name": "n1", "uid": "node-uid"}));
+        let (user, _) = t.authenticate(tok, None, NOW, &s).unwrap();
+        assert_eq!(user.extra[extra_keys::POD_NAME], ["p1"]);
+        assert_eq!(user.extra[extra_keys::POD_UID], ["pod-uid"]);
+        assert_eq!(user.extra[extra_keys::NODE_NAME], ["n1"]);
+        assert_eq!(user.extra[extra_keys::NODE_UID], ["node-uid"]);
+        assert_eq!(user.extra[extra_keys::CREDENTIAL_ID], [format!("JTI={}", c["jti"].as_str().unwrap())]);
+
+        // The kubelet's 3607 s pod token gets a year and warnafter.
+        let r = create(&t, &s, json!({"spec": {"expirationSeconds": 3607, "boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": "p1"}}})).unwrap();
+        let (_, c) = decode_unverified(r["status"]["token"].as_str().unwrap()).unwrap();
+        assert_eq!(c["exp"], NOW + EXPIRATION_EXTENSION_SECONDS);
+        assert_eq!(c["kubernetes.io"]["warnafter"], NOW + 3607);
+        assert_eq!(r["status"]["expirationTimestamp"], "2027-01-15T09:00:07Z");
+
+        let e = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": "p2"}}})).unwrap_err();
+        assert_eq!(e.to_string(), "cannot bind token for serviceaccount \"bearertokenauth\" to pod running with different serviceaccount name.");
+        assert_eq!(e.code(), 400);
+        let e = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "Secret", "apiVersion": "v1", "name": "gone"}}})).unwrap_err();
+        assert_eq!((e.code(), e.to_string()), (404, "secrets \"gone\" not found".to_string()));
+        let e = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "Secret", "apiVersion": "v1", "name": "s1", "uid": "old"}}})).unwrap_err();
+        assert_eq!(e.code(), 409);
+        assert!(e.to_string().starts_with("Operation cannot be fulfilled on Secret \"s1\": the UID in the bound object reference (old) does not match"));
+        let e = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "ConfigMap", "apiVersion": "v1", "name": "c"}}})).unwrap_err();
+        assert_eq!(e.to_string(), "cannot bind token to object of type /v1, Kind=ConfigMap");
+    }
+
+    #[test]
+    fn authenticates_bound_token_as_service_account() {
+        let t = tokens();
+        let s = source();
+        let tok = mint_default(&t, &s);
+        let (user, v) = t.authenticate(&tok, None, NOW + 10, &s).unwrap();
+        assert_eq!(user.username, "system:serviceaccount:default:bearertokenauth");
+        assert_eq!(user.uid, SA_UID);
+        assert_eq!(user.groups, ["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"]);
+        assert_eq!(user.extra.len(), 1);
+        assert!(user.extra[extra_keys::CREDENTIAL_ID][0].starts_with("JTI="));
+        assert_eq!(v.audiences, ["https://kubernetes.default.svc.cluster.local"]);
+    }
+
+    #[test]
+    fn rejects_forged_signature_and_foreign_key() {
+        let t = tokens();
+        let s = source();
+        let tok = mint_default(&t, &s);
+        let mut parts: Vec<String> = tok.split('.').map(str::to_string).collect();
+        // Change the payload, keep the signature.
+        let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+        claims["sub"] = json!("system:serviceaccount:kube-system:admin");
+        parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
+        assert_eq!(t.authenticate(&parts.join("."), None, NOW, &s).unwrap_err(), TokenError::InvalidSignature);
+        // Flip a signature byte.
+        let mut sig = URL_SAFE_NO_PAD.decode(tok.split('.').nth(2).unwrap()).unwrap();
+        sig[10] ^= 1;
+        let forged = format!("{}.{}", tok.rsplit_once('.').unwrap().0, URL_SAFE_NO_PAD.encode(sig));
+        assert_eq!(t.authenticate(&forged, None, NOW, &s).unwrap_err(), TokenError::InvalidSignature);
+        // A token from another server (other key, other kid).
+        let other = tokens_with(SigningKey::generate().unwrap());
+        let foreign = mint_default(&other, &s);
+        assert_eq!(t.authenticate(&foreign, None, NOW, &s).unwrap_err(), TokenError::NoKeysFound);
+        // Same claims signed by another key under our kid.
+        let (_, c) = decode_unverified(&foreign).unwrap();
+        let other_key = other.keys.get().unwrap();
+        let header = json!({"alg": "RS256", "kid": t.keys.get().unwrap().kid()});
+        let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(c.to_string()));
+        let spoof = format!("{input}.{}", URL_SAFE_NO_PAD.encode(other_key.sign(input.as_bytes()).unwrap()));
+        assert_eq!(t.authenticate(&spoof, None, NOW, &s).unwrap_err(), TokenError::InvalidSignature);
+        // alg=none.
+        let none = format!("{}.{}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#), tok.split('.').nth(1).unwrap());
+        assert_eq!(t.authenticate(&none, None, NOW, &s).unwrap_err(), TokenError::UnsupportedAlgorithm("none".into()));
+    }
+
+    #[test]
+    fn rejects_malformed_tokens() {
+        let t = tokens();
+        let s = source();
+        let tok = mint_default(&t, &s);
+        let p: Vec<&str> = tok.split('.').collect();
+        assert_eq!(t.authenticate("abc", None, NOW, &s).unwrap_err(), TokenError::NotAJwt);
+        assert_eq!(t.authenticate("a.b.c.d", None, NOW, &s).unwrap_err(), TokenError::NotAJwt);
+        assert_eq!(t.authenticate("{\"a\":1}.b.c", None, NOW, &s).unwrap_err(), TokenError::NotAJwt);
+        assert_eq!(
+            t.authenticate(&format!("{}.{}!.{}", p[0], p[1], p[2]), None, NOW, &s).unwrap_err(),
+            TokenError::MalformedBase64 { segment: "payload" }
+        );
+        assert_eq!(
+            t.authenticate(&format!("%%.{}.{}", p[1], p[2]), None, NOW, &s).unwrap_err(),
+            TokenError::MalformedBase64 { segment: "header" }
+        );
+        assert_eq!(
+            t.authenticate(&format!("{}.{}", URL_SAFE_NO_PAD.encode("not json"), p[1..].join(".")), None, NOW, &s).unwrap_err(),
+            TokenError::MalformedHeader
+        );
+        assert_eq!(
+            t.authenticate(&format!("{}.{}.**", p[0], p[1]), None, NOW, &s).unwrap_err(),
+            TokenError::MalformedBase64 { segment: "signature" }
+        );
+        assert!(matches!(
+            t.authenticate(&format!("{}.{}.{}", p[0], URL_SAFE_NO_PAD.encode("[1]"), p[2]), None, NOW, &s).unwrap_err(),
+            TokenError::MalformedClaims(_)
+        ));
+        let (_, mut c) = decode_unverified(&tok).unwrap();
+        c["exp"] = json!("tomorrow");
+        assert!(matches!(t.authenticate(&resign(&t, &c), None, NOW, &s).unwrap_err(), TokenError::MalformedClaims(_)));
+        c["iss"] = json!("https://evil.example");
+        assert_eq!(
+            t.authenticate(&resign(&t, &c), None, NOW, &s).unwrap_err(),
+            TokenError::IssuerNotRecognized("https://evil.example".into())
+        );
+    }
+
+    #[test]
+    fn time_checks_use_the_sixty_second_leeway() {
+        let t = tokens();
+        let s = source();
+        let tok = mint_default(&t, &s); // nbf=iat=NOW, exp=NOW+3600
+        assert!(t.authenticate(&tok, None, NOW + 3600 + 60, &s).is_ok());
+        assert_eq!(t.authenticate(&tok, None, NOW + 3600 + 61, &s).unwrap_err(), TokenError::Expired);
+        assert!(t.authenticate(&tok, None, NOW - 60, &s).is_ok());
+        assert_eq!(t.authenticate(&tok, None, NOW - 61, &s).unwrap_err(), TokenError::NotYetValid);
+        let (_, mut c) = decode_unverified(&tok).unwrap();
+        c["nbf"] = json!(NOW - 10);
+        c["iat"] = json!(NOW + 3000);
+        assert_eq!(t.authenticate(&resign(&t, &c), None, NOW, &s).unwrap_err(), TokenError::IssuedInTheFuture);
+        assert_eq!(TokenError::Expired.to_string(), "service account token has expired");
+    }
+
+    #[test]
+    fn audience_checks() {
+        let t = tokens();
+        let s = source();
+        let foo = create(&t, &s, json!({"spec": {"audiences": ["foo"]}})).unwrap()["status"]["token"].as_str().unwrap().to_string();
+        let e = t.authenticate(&foo, None, NOW, &s).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"token audiences ["foo"] is invalid for the target audiences ["https://kubernetes.default.svc.cluster.local"]"#
+        );
+        // A TokenReview asking for `foo` accepts it.
+        let (_, v) = t.authenticate(&foo, Some(&["foo".to_string(), "bar".to_string()]), NOW, &s).unwrap();
+        assert_eq!(v.audiences, ["foo"]);
+        // `aud` as a plain string is accepted as go-jose does.
+        let (_, mut c) = decode_unverified(&foo).unwrap();
+        c["aud"] = json!(DEFAULT_ISSUER);
+        assert!(t.authenticate(&resign(&t, &c), None, NOW, &s).is_ok());
+    }
+
+    #[test]
+    fn deleted_or_recreated_service_account_and_bound_objects() {
+        let t = tokens();
+        let s = source();
+        s.put("secrets", json!({"metadata": {"name": "s1", "namespace": "default", "uid": "sec-uid"}}));
+        let tok = mint_default(&t, &s);
+        let bound = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "Secret", "apiVersion": "v1", "name": "s1"}}})).unwrap()["status"]["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(t.authenticate(&bound, None, NOW, &s).is_ok());
+        // Secret recreated with a new UID, then deleted.
+        s.put("secrets", json!({"metadata": {"name": "s1", "namespace": "default", "uid": "sec-uid-2"}}));
+        assert!(matches!(t.authenticate(&bound, None, NOW, &s).unwrap_err(), TokenError::BoundObjectUidMismatch { kind: "secret", .. }));
+        s.delete("secrets", Some("default"), "s1");
+        assert_eq!(t.authenticate(&bound, None, NOW, &s).unwrap_err(), TokenError::BoundObjectGone { kind: "secret" });
+        // SA being deleted: still valid within the leeway, invalid after.
+        s.put("serviceaccounts", json!({"metadata": {"name": "bearertokenauth", "namespace": "default", "uid": SA_UID,
+            "deletionTimestamp": rfc3339(NOW - 30)}}));
+        assert!(t.authenticate(&tok, None, NOW, &s).is_ok());
+        assert!(matches!(t.authenticate(&tok, None, NOW + 31, &s).unwrap_err(), TokenError::ServiceAccountDeleted { .. }));
+        // Recreated SA with a new UID.
+        s.sa("default", "bearertokenauth", "new-uid");
+        assert_eq!(
+            t.authenticate(&tok, None, NOW, &s).unwrap_err(),
+            TokenError::ServiceAccountUidMismatch { actual: "new-uid".into(), claim: SA_UID.into() }
+        );
+        // Deleted SA.
+        s.delete("serviceaccounts", Some("default"), "bearertokenauth");
+        assert!(matches!(t.authenticate(&tok, None, NOW, &s).unwrap_err(), TokenError::ServiceAccountNotFound { .. }));
+    }
+
+    #[test]
+    fn legacy_tokens() {
+        let t = tokens();
+        let s = source();
+        let tok = t.mint_legacy("default", "bearertokenauth", SA_UID, "bearertokenauth-token-7x2kq").unwrap();
+        let (_, c) = decode_unverified(&tok).unwrap();
+        assert_eq!(
+            c,
+            json!({"iss": LEGACY_ISSUER,
+                   "kubernetes.io/serviceaccount/namespace": "default",
+                   "kubernetes.io/serviceaccount/secret.name": "bearertokenauth-token-7x2kq",
+                   "kubernetes.io/serviceaccount/service-account.name": "bearertokenauth",
+                   "kubernetes.io/serviceaccount/service-account.uid": SA_UID,
+                   "sub": "system:serviceaccount:default:bearertokenauth"})
+        );
+        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(tok.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        assert!(raw.starts_with("{\"iss\":\"kubernetes/serviceaccount\",\"kubernetes.io/serviceaccount/namespace\""));
+        // No Secret: invalidated.
+        assert_eq!(t.authenticate(&tok, None, NOW, &s).unwrap_err(), TokenError::LegacySecretGone);
+        let secret = json!({"metadata": {"name": "bearertokenauth-token-7x2kq", "namespace": "default", "uid": "x"},
+                            "type": "kubernetes.io/service-account-token",
+                            "data": {"token": STANDARD.encode(&tok)}});
+        s.put("secrets", secret.clone());
+        let (user, v) = t.authenticate(&tok, None, NOW, &s).unwrap();
+        assert_eq!(user.username, "system:serviceaccount:default:bearertokenauth");
+        assert!(user.extra.is_empty(), "legacy tokens carry no credential-id");
+        assert_eq!(v.legacy_secret.as_ref().unwrap().auto_generated, false);
+        // Legacy tokens are valid at any time (no exp) but only for the API audiences.
+        assert!(t.authenticate(&tok, None, NOW + 10 * 365 * 86400, &s).is_ok());
+        assert!(matches!(t.authenticate(&tok, Some(&["other".into()]), NOW, &s).unwrap_err(), TokenError::InvalidAudience { .. }));
+        // Listed in sa.secrets: auto-generated.
+        s.put("serviceaccounts", json!({"metadata": {"name": "bearertokenauth", "namespace": "default", "uid": SA_UID},
+                                       "secrets": [{"name": "bearertokenauth-token-7x2kq"}]}));
+        assert!(t.authenticate(&tok, None, NOW, &s).unwrap().1.legacy_secret.unwrap().auto_generated);
+        // Secret holds another token.
+        let mut other = secret.clone();
+        other["data"]["token"] = json!(STANDARD.encode("something-else"));
+        s.put("secrets", other);
+        assert_eq!(t.authenticate(&tok, None, NOW, &s).unwrap_err(), TokenError::LegacyTokenMismatch);
+        // Marked invalid by the cleaner.
+        let mut marked = secret.clone();
+        marked["metadata"]["labels"] = json!({"kubernetes.io/legacy-token-invalid-since": "2027-01-01"});
+        s.put("secrets", marked);
+        assert!(matches!(t.authenticate(&tok, None, NOW, &s).unwrap_err(), TokenError::LegacyTokenMarkedInvalid { .. }));
+        s.put("secrets", secret);
+        // SA recreated.
+        s.sa("default", "bearertokenauth", "new");
+        assert!(matches!(t.authenticate(&tok, None, NOW, &s).unwrap_err(), TokenError::ServiceAccountUidMismatch { .. }));
+        // Deleted secret.
+        s.sa("default", "bearertokenauth", SA_UID);
+        s.delete("secrets", Some("default"), "bearertokenauth-token-7x2kq");
+        assert_eq!(t.authenticate(&tok, None, NOW, &s).unwrap_err(), TokenError::LegacySecretGone);
+        // Inconsistent sub.
+        let mut c2 = c.clone();
+        c2["sub"] = json!("system:serviceaccount:default:other");
+        assert_eq!(t.authenticate(&resign(&t, &c2), None, NOW, &s).unwrap_err(), TokenError::SubjectInvalid);
+        c2.as_object_mut().unwrap().remove("kubernetes.io/serviceaccount/secret.name");
+        assert_eq!(t.authenticate(&resign(&t, &c2), None, NOW, &s).unwrap_err(), TokenError::MissingClaim("secretName"));
+    }
+
+    #[test]
+    fn discovery_documents() {
+        let t = tokens();
+        let cfg = t.openid_configuration();
+        assert_eq!(
+            cfg.to_string(),
+            r#"{"issuer":"https://kubernetes.default.svc.cluster.local","jwks_uri":"https://127.0.0.1:6443/openid/v1/jwks","response_types_supported":["id_token"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"]}"#
+        );
+        let jwks = t.jwks().unwrap();
+        assert_eq!(jwks["keys"][0]["kid"], t.keys.get().unwrap().kid());
+        assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn independent_library_verifies_with_only_the_jwks() {
+        let t = tokens();
+        let s = source();
+        let now = SystemTime::now();
+        let resp = t.create_token("default", "bearertokenauth", &json!({"spec": {}}), now, &s).unwrap();
+        let token = resp["status"]["token"].as_str().unwrap();
+        // Only the JWKS document, serialised and parsed back, is given to jsonwebtoken.
+        let jwks_text = t.jwks().unwrap().to_string();
+        let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&jwks_text).unwrap();
+        let header = jsonwebtoken::decode_header(token).unwrap();
+        let jwk = set.find(header.kid.as_deref().unwrap()).expect("kid in JWKS");
+        let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        validation.set_audience(&[DEFAULT_ISSUER]);
+        validation.set_issuer(&[DEFAULT_ISSUER]);
+        let data = jsonwebtoken::decode::<Value>(token, &key, &validation).unwrap();
+        assert_eq!(data.claims["sub"], "system:serviceaccount:default:bearertokenauth");
+        // And it rejects a tampered one.
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let forged_payload = URL_SAFE_NO_PAD.encode(data.claims.to_string().replace("bearertokenauth", "admin"));
+        parts[1] = &forged_payload;
+        assert!(jsonwebtoken::decode::<Value>(parts.join("."), &key, &validation).is_err());
+    }
+}

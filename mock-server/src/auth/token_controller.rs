@@ -197,3 +197,113 @@ pub fn token_secrets_to_delete(sa: &Value, secrets_in_namespace: &[Value]) -> Ve
         .map(|s| meta_str(s, "name").to_string())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::jwt::{DEFAULT_ISSUER, IssuerConfig, decode_unverified};
+    use crate::auth::keys::{ServiceAccountKeys, SigningKey};
+    use crate::auth::test_source::MemSource;
+
+    const CA: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+    fn tokens() -> ServiceAccountTokens {
+        static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let pem = KEY.get_or_init(|| {
+            use aws_lc_rs::encoding::AsDer;
+            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+            format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(pair.as_der().unwrap().as_ref()))
+        });
+        ServiceAccountTokens::new(
+            ServiceAccountKeys::with_key(SigningKey::from_pem(pem, "t").unwrap()),
+            IssuerConfig::new(DEFAULT_ISSUER, "https://127.0.0.1:1"),
+        )
+    }
+
+    fn sa() -> Value {
+        json!({"kind": "ServiceAccount", "apiVersion": "v1", "metadata": {"name": "bearertokenauth", "namespace": "default", "uid": "sa-uid"}})
+    }
+
+    fn decode(v: &Value) -> String {
+        String::from_utf8(STANDARD.decode(v.as_str().unwrap()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn suffix_alphabet_and_generated_names() {
+        let s = random_suffix(2000);
+        assert!(s.bytes().all(|b| NAME_SUFFIX_ALPHABET.contains(&b)));
+        // Every character of the alphabet shows up in a long sample, and no vowel or 0/1/3 does.
+        assert!(NAME_SUFFIX_ALPHABET.iter().all(|c| s.as_bytes().contains(c)));
+        let name = generate_name("bearertokenauth-token-");
+        assert_eq!(name.len(), "bearertokenauth-token-".len() + 5);
+        assert!(name.starts_with("bearertokenauth-token-"));
+        assert_eq!(generate_name(&"a".repeat(70)).len(), 63);
+    }
+
+    #[test]
+    fn legacy_mode_secret_and_sa_reference() {
+        let t = tokens();
+        let secret = legacy_token_secret(&sa(), &t, CA).unwrap();
+        let name = secret["metadata"]["name"].as_str().unwrap();
+        assert!(name.starts_with("bearertokenauth-token-") && name.len() == 27, "{name}");
+        assert_eq!(secret["type"], SERVICE_ACCOUNT_TOKEN_TYPE);
+        assert_eq!(secret["metadata"]["annotations"], json!({SA_NAME_ANNOTATION: "bearertokenauth", SA_UID_ANNOTATION: "sa-uid"}));
+        let keys: Vec<&String> = secret["data"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["ca.crt", "namespace", "token"]);
+        assert_eq!(decode(&secret["data"]["ca.crt"]), CA);
+        assert_eq!(decode(&secret["data"]["namespace"]), "default");
+        let token = decode(&secret["data"]["token"]);
+        let (_, claims) = decode_unverified(&token).unwrap();
+        assert_eq!(claims["kubernetes.io/serviceaccount/secret.name"], name);
+        // The token authenticates against a store holding the SA (listing the Secret) and the Secret.
+        let with_ref = add_secret_reference(&sa(), name);
+        assert_eq!(with_ref["secrets"], json!([{"name": name}]));
+        assert_eq!(add_secret_reference(&with_ref, name)["secrets"].as_array().unwrap().len(), 1);
+        let s = MemSource::new();
+        s.put("serviceaccounts", with_ref.clone());
+        s.put("secrets", secret.clone());
+        let (user, v) = t.authenticate(&token, None, 0, &s).unwrap();
+        assert_eq!(user.username, "system:serviceaccount:default:bearertokenauth");
+        assert!(v.legacy_secret.unwrap().auto_generated);
+        // Removing the Secret removes the reference.
+        assert_eq!(remove_secret_reference(&with_ref, name).unwrap()["secrets"], json!([]));
+        assert!(remove_secret_reference(&sa(), name).is_none());
+    }
+
+    #[test]
+    fn controller_fills_token_secret_once() {
+        let t = tokens();
+        let s = MemSource::new();
+        s.put("serviceaccounts", sa());
+        let secret = json!({"kind": "Secret", "apiVersion": "v1", "type": SERVICE_ACCOUNT_TOKEN_TYPE,
+            "metadata": {"name": "bearertokenauth-token", "namespace": "default", "annotations": {SA_NAME_ANNOTATION: "bearertokenauth"}}});
+        let TokenSecretAction::Update(filled) = reconcile_token_secret(&secret, &t, CA, &s).unwrap() else { panic!("expected update") };
+        assert_eq!(filled["metadata"]["annotations"][SA_UID_ANNOTATION], "sa-uid");
+        assert_eq!(decode(&filled["data"]["namespace"]), "default");
+        assert_eq!(decode(&filled["data"]["ca.crt"]), CA);
+        let token = decode(&filled["data"]["token"]);
+        s.put("secrets", filled.clone());
+        assert!(t.authenticate(&token, None, 0, &s).is_ok());
+        // Already complete: nothing to do; an existing token is never replaced.
+        assert_eq!(reconcile_token_secret(&filled, &t, CA, &s).unwrap(), TokenSecretAction::Nothing);
+        let TokenSecretAction::Update(reca) = reconcile_token_secret(&filled, &t, "other CA", &s).unwrap() else { panic!() };
+        assert_eq!(decode(&reca["data"]["token"]), token);
+        // Opaque secrets are ignored.
+        assert_eq!(reconcile_token_secret(&json!({"type": "Opaque", "metadata": {"name": "x"}}), &t, CA, &s).unwrap(), TokenSecretAction::Nothing);
+    }
+
+    #[test]
+    fn controller_deletes_secrets_of_missing_or_recreated_sa() {
+        let t = tokens();
+        let s = MemSource::new();
+        let secret = json!({"type": SERVICE_ACCOUNT_TOKEN_TYPE,
+            "metadata": {"name": "x-token", "namespace": "default", "annotations": {SA_NAME_ANNOTATION: "bearertokenauth", SA_UID_ANNOTATION: "sa-uid"}}});
+        assert_eq!(reconcile_token_secret(&secret, &t, CA, &s).unwrap(), TokenSecretAction::Delete);
+        s.put("serviceaccounts", json!({"metadata": {"name": "bearertokenauth", "namespace": "default", "uid": "other"}}));
+        assert_eq!(reconcile_token_secret(&secret, &t, CA, &s).unwrap(), TokenSecretAction::Delete);
+        // SA deletion: its token secrets (by name + uid annotation) go.
+        let unrelated = json!({"type": "Opaque", "metadata": {"name": "o", "annotations": {SA_NAME_ANNOTATION: "bearertokenauth"}}});
+        let other_uid = json!({"type": SERVICE_ACCOUNT_TOKEN_TYPE, "metadata": {"name": "old", "annotations": {SA_NAME_ANNOTATION: "bearertokenauth", SA_UID_ANNOTATION: "old-uid"}}});
+        assert_eq!(token_secrets_to_delete(&sa(), &[secret, unrelated, other_uid]), ["x-token"]);
+    }
+}
