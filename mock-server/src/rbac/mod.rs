@@ -9,3 +9,6 @@ pub mod resolve;
 pub mod rules;
 
 pub use authorizer::RbacAuthorizer;
+
+#[cfg(test)]
+mod tests;
