@@ -220,3 +220,171 @@ pub fn token_review(authn: &BearerAuthenticator, body: &Value, now: i64, source:
     out.insert("status".into(), Value::Object(status));
     Ok(Value::Object(out))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::auth::jwt::{DEFAULT_ISSUER, IssuerConfig};
+    use crate::auth::keys::{ServiceAccountKeys, SigningKey};
+    use crate::auth::serviceaccount::{ServiceAccountTokens, service_account_user};
+    use crate::auth::test_source::MemSource;
+    use crate::auth::token_file::TokenFile;
+    use crate::rbac::bootstrap::{cluster_role_bindings, cluster_roles};
+
+    fn store() -> Arc<MemSource> {
+        let s = Arc::new(MemSource::new());
+        for r in cluster_roles() {
+            s.put("clusterroles", r);
+        }
+        for b in cluster_role_bindings() {
+            s.put("clusterrolebindings", b);
+        }
+        s.sa("default", "bearertokenauth", "6f8a2d4e-0000-4000-8000-000000000001");
+        s
+    }
+
+    fn sa() -> UserInfo {
+        service_account_user("default", "bearertokenauth", "6f8a2d4e-0000-4000-8000-000000000001")
+    }
+
+    #[test]
+    fn ssar_resource_and_non_resource() {
+        let s = store();
+        let authz = RbacAuthorizer::new(s.clone());
+        let body = json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "metadata": {},
+                          "spec": {"resourceAttributes": {"namespace": "default", "verb": "list", "resource": "pods"}}});
+        let r = self_subject_access_review(&authz, &sa(), &body).unwrap();
+        assert_eq!(
+            r.to_string(),
+            r#"{"kind":"SelfSubjectAccessReview","apiVersion":"authorization.k8s.io/v1","metadata":{},"spec":{"resourceAttributes":{"namespace":"default","verb":"list","resource":"pods"}},"status":{"allowed":false}}"#
+        );
+        s.put("roles", json!({"metadata": {"name": "bearertokenauth", "namespace": "default"},
+            "rules": [{"verbs": ["list"], "apiGroups": [""], "resources": ["pods"]}]}));
+        s.put("rolebindings", json!({"metadata": {"name": "bearertoken-binding-bearertokenauth", "namespace": "default"},
+            "subjects": [{"kind": "ServiceAccount", "name": "bearertokenauth", "namespace": "default"}],
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "bearertokenauth"}}));
+        let r = self_subject_access_review(&authz, &sa(), &body).unwrap();
+        assert_eq!(
+            r["status"],
+            json!({"allowed": true, "reason": "RBAC: allowed by RoleBinding \"bearertoken-binding-bearertokenauth/default\" of Role \"bearertokenauth\" to ServiceAccount \"bearertokenauth/default\""})
+        );
+        let nr = json!({"spec": {"nonResourceAttributes": {"path": "/healthz", "verb": "get"}}});
+        assert_eq!(self_subject_access_review(&authz, &sa(), &nr).unwrap()["status"]["allowed"], true);
+        let nr = json!({"spec": {"nonResourceAttributes": {"path": "/metrics", "verb": "get"}}});
+        assert_eq!(self_subject_access_review(&authz, &sa(), &nr).unwrap()["status"], json!({"allowed": false}));
+        // system:masters: allowed by the privileged-group authorizer, no reason.
+        let admin = UserInfo { username: "kubernetes-admin".into(), groups: vec!["system:masters".into()], ..Default::default() };
+        assert_eq!(self_subject_access_review(&authz, &admin, &body).unwrap()["status"], json!({"allowed": true}));
+    }
+
+    #[test]
+    fn ssar_needs_exactly_one_attribute_set() {
+        let authz = RbacAuthorizer::new(store());
+        let e = self_subject_access_review(&authz, &sa(), &json!({"spec": {}})).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.resourceAttributes: Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified"
+        );
+        assert_eq!(e.to_status()["code"], 422);
+        let both = json!({"spec": {"resourceAttributes": {"verb": "get"}, "nonResourceAttributes": {"path": "/", "verb": "get"}}});
+        let e = self_subject_access_review(&authz, &sa(), &both).unwrap_err();
+        assert!(e.to_string().contains("spec.nonResourceAttributes: Invalid value: "), "{e}");
+        assert!(e.to_string().ends_with("cannot be specified in combination with resourceAttributes"));
+    }
+
+    #[test]
+    fn ssrr_shape_and_namespace_required() {
+        let authz = RbacAuthorizer::new(store());
+        let e = self_subject_rules_review(&authz, &sa(), &json!({"spec": {}})).unwrap_err();
+        assert_eq!(
+            e.to_status().to_string(),
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"no namespace on request","reason":"BadRequest","code":400}"#
+        );
+        let r = self_subject_rules_review(&authz, &sa(), &json!({"metadata": {}, "spec": {"namespace": "default"}})).unwrap();
+        assert_eq!(r["kind"], "SelfSubjectRulesReview");
+        assert_eq!(r["spec"], json!({"namespace": "default"}));
+        let keys: Vec<&String> = r["status"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["resourceRules", "nonResourceRules", "incomplete"]);
+        assert_eq!(r["status"]["resourceRules"][0], json!({"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]}));
+    }
+
+    #[test]
+    fn whoami_shape() {
+        let mut u = sa();
+        u.extra.insert("authentication.kubernetes.io/credential-id".into(), vec!["JTI=00000000-0000-0000-0000-000000000000".into()]);
+        assert_eq!(
+            self_subject_review(&u, "2026-11-28T14:00:00Z").to_string(),
+            r#"{"kind":"SelfSubjectReview","apiVersion":"authentication.k8s.io/v1","metadata":{"creationTimestamp":"2026-11-28T14:00:00Z"},"status":{"userInfo":{"username":"system:serviceaccount:default:bearertokenauth","uid":"6f8a2d4e-0000-4000-8000-000000000001","groups":["system:serviceaccounts","system:serviceaccounts:default","system:authenticated"],"extra":{"authentication.kubernetes.io/credential-id":["JTI=00000000-0000-0000-0000-000000000000"]}}}}"#
+        );
+        let admin = UserInfo { username: "kubernetes-admin".into(), groups: vec!["system:masters".into(), "system:authenticated".into()], ..Default::default() };
+        assert_eq!(
+            self_subject_review(&admin, "t")["status"]["userInfo"].to_string(),
+            r#"{"username":"kubernetes-admin","groups":["system:masters","system:authenticated"]}"#
+        );
+    }
+
+    fn authn() -> BearerAuthenticator {
+        BearerAuthenticator {
+            token_file: Some(TokenFile::parse("static-tok,alice,1001,devs\n", "t").unwrap()),
+            service_accounts: ServiceAccountTokens::new(
+                ServiceAccountKeys::with_key(SigningKey::generate().unwrap()),
+                IssuerConfig::new(DEFAULT_ISSUER, "https://127.0.0.1:6443"),
+            ),
+        }
+    }
+
+    #[test]
+    fn token_review_paths() {
+        let a = authn();
+        let s = store();
+        let now = std::time::SystemTime::now();
+        let now_s = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let tok = a.service_accounts.create_token("default", "bearertokenauth", &json!({}), now, &*s).unwrap()["status"]["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = token_review(&a, &json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": tok}}), now_s, &*s).unwrap();
+        let st = &r["status"];
+        let keys: Vec<&String> = st.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["authenticated", "user", "audiences"]);
+        assert_eq!(st["user"]["username"], "system:serviceaccount:default:bearertokenauth");
+        assert_eq!(st["audiences"], json!([DEFAULT_ISSUER]));
+        assert!(st["user"]["extra"]["authentication.kubernetes.io/credential-id"][0].as_str().unwrap().starts_with("JTI="));
+        // Wrong audience requested.
+        let r = token_review(&a, &json!({"spec": {"token": tok, "audiences": ["vault"]}}), now_s, &*s).unwrap();
+        assert!(r["status"].get("authenticated").is_none());
+        assert_eq!(r["status"]["user"], json!({}));
+        assert!(r["status"]["error"].as_str().unwrap().contains("token audiences"));
+        // Unknown token: unauthenticated, no error.
+        let r = token_review(&a, &json!({"spec": {"token": "nope"}}), now_s, &*s).unwrap();
+        assert_eq!(r["status"], json!({"user": {}}));
+        // Static token.
+        let r = token_review(&a, &json!({"spec": {"token": "static-tok"}}), now_s, &*s).unwrap();
+        assert_eq!(r["status"]["user"], json!({"username": "alice", "uid": "1001", "groups": ["devs", "system:authenticated"]}));
+        // Deleted SA.
+        s.delete("serviceaccounts", Some("default"), "bearertokenauth");
+        let r = token_review(&a, &json!({"spec": {"token": tok}}), now_s, &*s).unwrap();
+        assert_eq!(r["status"]["error"], "[invalid bearer token, serviceaccount \"bearertokenauth\" not found]");
+        let e = token_review(&a, &json!({"spec": {}}), now_s, &*s).unwrap_err();
+        assert_eq!(e.to_string(), "token is required for TokenReview in authentication");
+    }
+
+    #[test]
+    fn bearer_chain_token_file_then_service_accounts() {
+        let a = authn();
+        let s = store();
+        let (u, w) = a.authenticate("static-tok", 0, &*s).unwrap();
+        assert_eq!((u.username.as_str(), w), ("alice", None));
+        assert_eq!(a.authenticate("garbage", 0, &*s).unwrap_err(), AuthenticationError::UnknownToken);
+        let legacy = a.service_accounts.mint_legacy("default", "bearertokenauth", "6f8a2d4e-0000-4000-8000-000000000001", "s").unwrap();
+        assert!(matches!(a.authenticate(&legacy, 0, &*s).unwrap_err(), AuthenticationError::ServiceAccount(_)));
+        use base64::Engine as _;
+        s.put("secrets", json!({"metadata": {"name": "s", "namespace": "default"}, "data": {"token": base64::engine::general_purpose::STANDARD.encode(&legacy)}}));
+        s.put("serviceaccounts", json!({"metadata": {"name": "bearertokenauth", "namespace": "default", "uid": "6f8a2d4e-0000-4000-8000-000000000001"}, "secrets": [{"name": "s"}]}));
+        let (u, w) = a.authenticate(&legacy, 0, &*s).unwrap();
+        assert_eq!(u.username, "system:serviceaccount:default:bearertokenauth");
+        assert_eq!(w, Some(crate::auth::jwt::AUTO_GENERATED_LEGACY_TOKEN_WARNING));
+    }
+}
