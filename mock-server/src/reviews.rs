@@ -37,11 +37,19 @@ impl ReviewError {
     pub fn to_status(&self) -> Value {
         match self {
             Self::BadRequest(m) => crate::auth::status_json(400, "BadRequest", m, None),
-            Self::Invalid { message, kind, group, field, cause } => crate::auth::status_json(
+            Self::Invalid {
+                message,
+                kind,
+                group,
+                field,
+                cause,
+            } => crate::auth::status_json(
                 422,
                 "Invalid",
                 message,
-                Some(json!({"group": group, "kind": kind, "causes": [{"reason": "FieldValueInvalid", "message": cause, "field": field}]})),
+                Some(
+                    json!({"group": group, "kind": kind, "causes": [{"reason": "FieldValueInvalid", "message": cause, "field": field}]}),
+                ),
             ),
         }
     }
@@ -69,7 +77,13 @@ fn head(kind: &str, api_version: &str, body: &Value) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("kind".into(), json!(kind));
     m.insert("apiVersion".into(), json!(api_version));
-    m.insert("metadata".into(), body.get("metadata").filter(|v| v.is_object()).cloned().unwrap_or_else(|| json!({})));
+    m.insert(
+        "metadata".into(),
+        body.get("metadata")
+            .filter(|v| v.is_object())
+            .cloned()
+            .unwrap_or_else(|| json!({})),
+    );
     m
 }
 
@@ -78,12 +92,18 @@ fn st(v: &Value, key: &str) -> String {
 }
 
 /// `POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews`.
-pub fn self_subject_access_review(authz: &RbacAuthorizer, user: &UserInfo, body: &Value) -> Result<Value, ReviewError> {
+pub fn self_subject_access_review(
+    authz: &RbacAuthorizer,
+    user: &UserInfo,
+    body: &Value,
+) -> Result<Value, ReviewError> {
     let spec = body.get("spec").cloned().unwrap_or_else(|| json!({}));
     let ra = spec.get("resourceAttributes").filter(|v| !v.is_null());
     let nra = spec.get("nonResourceAttributes").filter(|v| !v.is_null());
     let invalid = |field: &str, cause: &str| ReviewError::Invalid {
-        message: format!("SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: {field}: {cause}"),
+        message: format!(
+            "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: {field}: {cause}"
+        ),
         kind: "SelfSubjectAccessReview".into(),
         group: "authorization.k8s.io".into(),
         field: field.into(),
@@ -93,7 +113,10 @@ pub fn self_subject_access_review(authz: &RbacAuthorizer, user: &UserInfo, body:
         (Some(_), Some(n)) => {
             return Err(invalid(
                 "spec.nonResourceAttributes",
-                &format!("Invalid value: {}: cannot be specified in combination with resourceAttributes", go_struct(n)),
+                &format!(
+                    "Invalid value: {}: cannot be specified in combination with resourceAttributes",
+                    go_struct(n)
+                ),
             ));
         }
         (None, None) => {
@@ -146,7 +169,11 @@ fn go_struct(v: &Value) -> String {
 }
 
 /// `POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews`.
-pub fn self_subject_rules_review(authz: &RbacAuthorizer, user: &UserInfo, body: &Value) -> Result<Value, ReviewError> {
+pub fn self_subject_rules_review(
+    authz: &RbacAuthorizer,
+    user: &UserInfo,
+    body: &Value,
+) -> Result<Value, ReviewError> {
     let spec = body.get("spec").cloned().unwrap_or_else(|| json!({}));
     let namespace = st(&spec, "namespace");
     if namespace.is_empty() {
@@ -170,34 +197,64 @@ pub fn self_subject_review(user: &UserInfo, now_rfc3339: &str) -> Value {
 
 /// `POST /apis/authentication.k8s.io/v1/tokenreviews` (the caller must already be authorized
 /// to `create tokenreviews`). `now` is Unix seconds.
-pub fn token_review(authn: &BearerAuthenticator, body: &Value, now: i64, source: &dyn ObjectSource) -> Result<Value, ReviewError> {
+pub fn token_review(
+    authn: &BearerAuthenticator,
+    body: &Value,
+    now: i64,
+    source: &dyn ObjectSource,
+) -> Result<Value, ReviewError> {
     let spec = body.get("spec").cloned().unwrap_or_else(|| json!({}));
     let token = st(&spec, "token");
     if token.is_empty() {
-        return Err(ReviewError::BadRequest("token is required for TokenReview in authentication".into()));
+        return Err(ReviewError::BadRequest(
+            "token is required for TokenReview in authentication".into(),
+        ));
     }
     let requested: Vec<String> = spec
         .get("audiences")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let api_auds = &authn.service_accounts.issuer.api_audiences;
-    let requested_or_api = if requested.is_empty() { api_auds.clone() } else { requested.clone() };
+    let requested_or_api = if requested.is_empty() {
+        api_auds.clone()
+    } else {
+        requested.clone()
+    };
     let mut status = Map::new();
-    let file_user = authn.token_file.as_ref().and_then(|f| f.authenticate(&token));
+    let file_user = authn
+        .token_file
+        .as_ref()
+        .and_then(|f| f.authenticate(&token));
     let result: Result<(UserInfo, Vec<String>), AuthenticationError> = match file_user {
         // Audience-agnostic authenticators are valid for the API audiences only.
         Some(u) => {
-            let auds: Vec<String> = requested_or_api.iter().filter(|a| api_auds.contains(a)).cloned().collect();
-            if auds.is_empty() { Err(AuthenticationError::UnknownToken) } else { Ok((u, auds)) }
+            let auds: Vec<String> = requested_or_api
+                .iter()
+                .filter(|a| api_auds.contains(a))
+                .cloned()
+                .collect();
+            if auds.is_empty() {
+                Err(AuthenticationError::UnknownToken)
+            } else {
+                Ok((u, auds))
+            }
         }
         None => {
             let req = (!requested.is_empty()).then_some(requested.as_slice());
-            match authn.service_accounts.authenticate(&token, req, now, source) {
+            match authn
+                .service_accounts
+                .authenticate(&token, req, now, source)
+            {
                 Ok((u, v)) => Ok((u, v.audiences)),
-                Err(crate::auth::jwt::TokenError::NotAJwt | crate::auth::jwt::TokenError::IssuerNotRecognized(_)) => {
-                    Err(AuthenticationError::UnknownToken)
-                }
+                Err(
+                    crate::auth::jwt::TokenError::NotAJwt
+                    | crate::auth::jwt::TokenError::IssuerNotRecognized(_),
+                ) => Err(AuthenticationError::UnknownToken),
                 Err(e) => Err(e.into()),
             }
         }
@@ -211,7 +268,10 @@ pub fn token_review(authn: &BearerAuthenticator, body: &Value, now: i64, source:
         Err(e) => {
             status.insert("user".into(), json!({}));
             if let AuthenticationError::ServiceAccount(inner) = e {
-                status.insert("error".into(), json!(format!("[invalid bearer token, {inner}]")));
+                status.insert(
+                    "error".into(),
+                    json!(format!("[invalid bearer token, {inner}]")),
+                );
             }
         }
     }
@@ -241,12 +301,20 @@ mod tests {
         for b in cluster_role_bindings() {
             s.put("clusterrolebindings", b);
         }
-        s.sa("default", "bearertokenauth", "6f8a2d4e-0000-4000-8000-000000000001");
+        s.sa(
+            "default",
+            "bearertokenauth",
+            "6f8a2d4e-0000-4000-8000-000000000001",
+        );
         s
     }
 
     fn sa() -> UserInfo {
-        service_account_user("default", "bearertokenauth", "6f8a2d4e-0000-4000-8000-000000000001")
+        service_account_user(
+            "default",
+            "bearertokenauth",
+            "6f8a2d4e-0000-4000-8000-000000000001",
+        )
     }
 
     #[test]
@@ -260,8 +328,11 @@ mod tests {
             r.to_string(),
             r#"{"kind":"SelfSubjectAccessReview","apiVersion":"authorization.k8s.io/v1","metadata":{},"spec":{"resourceAttributes":{"namespace":"default","verb":"list","resource":"pods"}},"status":{"allowed":false}}"#
         );
-        s.put("roles", json!({"metadata": {"name": "bearertokenauth", "namespace": "default"},
-            "rules": [{"verbs": ["list"], "apiGroups": [""], "resources": ["pods"]}]}));
+        s.put(
+            "roles",
+            json!({"metadata": {"name": "bearertokenauth", "namespace": "default"},
+            "rules": [{"verbs": ["list"], "apiGroups": [""], "resources": ["pods"]}]}),
+        );
         s.put("rolebindings", json!({"metadata": {"name": "bearertoken-binding-bearertokenauth", "namespace": "default"},
             "subjects": [{"kind": "ServiceAccount", "name": "bearertokenauth", "namespace": "default"}],
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "bearertokenauth"}}));
@@ -271,12 +342,25 @@ mod tests {
             json!({"allowed": true, "reason": "RBAC: allowed by RoleBinding \"bearertoken-binding-bearertokenauth/default\" of Role \"bearertokenauth\" to ServiceAccount \"bearertokenauth/default\""})
         );
         let nr = json!({"spec": {"nonResourceAttributes": {"path": "/healthz", "verb": "get"}}});
-        assert_eq!(self_subject_access_review(&authz, &sa(), &nr).unwrap()["status"]["allowed"], true);
+        assert_eq!(
+            self_subject_access_review(&authz, &sa(), &nr).unwrap()["status"]["allowed"],
+            true
+        );
         let nr = json!({"spec": {"nonResourceAttributes": {"path": "/metrics", "verb": "get"}}});
-        assert_eq!(self_subject_access_review(&authz, &sa(), &nr).unwrap()["status"], json!({"allowed": false}));
+        assert_eq!(
+            self_subject_access_review(&authz, &sa(), &nr).unwrap()["status"],
+            json!({"allowed": false})
+        );
         // system:masters: allowed by the privileged-group authorizer, no reason.
-        let admin = UserInfo { username: "kubernetes-admin".into(), groups: vec!["system:masters".into()], ..Default::default() };
-        assert_eq!(self_subject_access_review(&authz, &admin, &body).unwrap()["status"], json!({"allowed": true}));
+        let admin = UserInfo {
+            username: "kubernetes-admin".into(),
+            groups: vec!["system:masters".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            self_subject_access_review(&authz, &admin, &body).unwrap()["status"],
+            json!({"allowed": true})
+        );
     }
 
     #[test]
@@ -290,8 +374,15 @@ mod tests {
         assert_eq!(e.to_status()["code"], 422);
         let both = json!({"spec": {"resourceAttributes": {"verb": "get"}, "nonResourceAttributes": {"path": "/", "verb": "get"}}});
         let e = self_subject_access_review(&authz, &sa(), &both).unwrap_err();
-        assert!(e.to_string().contains("spec.nonResourceAttributes: Invalid value: "), "{e}");
-        assert!(e.to_string().ends_with("cannot be specified in combination with resourceAttributes"));
+        assert!(
+            e.to_string()
+                .contains("spec.nonResourceAttributes: Invalid value: "),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .ends_with("cannot be specified in combination with resourceAttributes")
+        );
     }
 
     #[test]
@@ -302,23 +393,38 @@ mod tests {
             e.to_status().to_string(),
             r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"no namespace on request","reason":"BadRequest","code":400}"#
         );
-        let r = self_subject_rules_review(&authz, &sa(), &json!({"metadata": {}, "spec": {"namespace": "default"}})).unwrap();
+        let r = self_subject_rules_review(
+            &authz,
+            &sa(),
+            &json!({"metadata": {}, "spec": {"namespace": "default"}}),
+        )
+        .unwrap();
         assert_eq!(r["kind"], "SelfSubjectRulesReview");
         assert_eq!(r["spec"], json!({"namespace": "default"}));
         let keys: Vec<&String> = r["status"].as_object().unwrap().keys().collect();
         assert_eq!(keys, ["resourceRules", "nonResourceRules", "incomplete"]);
-        assert_eq!(r["status"]["resourceRules"][0], json!({"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]}));
+        assert_eq!(
+            r["status"]["resourceRules"][0],
+            json!({"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]})
+        );
     }
 
     #[test]
     fn whoami_shape() {
         let mut u = sa();
-        u.extra.insert("authentication.kubernetes.io/credential-id".into(), vec!["JTI=00000000-0000-0000-0000-000000000000".into()]);
+        u.extra.insert(
+            "authentication.kubernetes.io/credential-id".into(),
+            vec!["JTI=00000000-0000-0000-0000-000000000000".into()],
+        );
         assert_eq!(
             self_subject_review(&u, "2026-11-28T14:00:00Z").to_string(),
             r#"{"kind":"SelfSubjectReview","apiVersion":"authentication.k8s.io/v1","metadata":{"creationTimestamp":"2026-11-28T14:00:00Z"},"status":{"userInfo":{"username":"system:serviceaccount:default:bearertokenauth","uid":"6f8a2d4e-0000-4000-8000-000000000001","groups":["system:serviceaccounts","system:serviceaccounts:default","system:authenticated"],"extra":{"authentication.kubernetes.io/credential-id":["JTI=00000000-0000-0000-0000-000000000000"]}}}}"#
         );
-        let admin = UserInfo { username: "kubernetes-admin".into(), groups: vec!["system:masters".into(), "system:authenticated".into()], ..Default::default() };
+        let admin = UserInfo {
+            username: "kubernetes-admin".into(),
+            groups: vec!["system:masters".into(), "system:authenticated".into()],
+            ..Default::default()
+        };
         assert_eq!(
             self_subject_review(&admin, "t")["status"]["userInfo"].to_string(),
             r#"{"username":"kubernetes-admin","groups":["system:masters","system:authenticated"]}"#
@@ -341,7 +447,10 @@ mod tests {
         let s = store();
         let now = std::time::SystemTime::now();
         let now_s = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-        let tok = a.service_accounts.create_token("default", "bearertokenauth", &json!({}), now, &*s).unwrap()["status"]["token"]
+        let tok = a
+            .service_accounts
+            .create_token("default", "bearertokenauth", &json!({}), now, &*s)
+            .unwrap()["status"]["token"]
             .as_str()
             .unwrap()
             .to_string();
@@ -349,26 +458,54 @@ mod tests {
         let st = &r["status"];
         let keys: Vec<&String> = st.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["authenticated", "user", "audiences"]);
-        assert_eq!(st["user"]["username"], "system:serviceaccount:default:bearertokenauth");
+        assert_eq!(
+            st["user"]["username"],
+            "system:serviceaccount:default:bearertokenauth"
+        );
         assert_eq!(st["audiences"], json!([DEFAULT_ISSUER]));
-        assert!(st["user"]["extra"]["authentication.kubernetes.io/credential-id"][0].as_str().unwrap().starts_with("JTI="));
+        assert!(
+            st["user"]["extra"]["authentication.kubernetes.io/credential-id"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("JTI=")
+        );
         // Wrong audience requested.
-        let r = token_review(&a, &json!({"spec": {"token": tok, "audiences": ["vault"]}}), now_s, &*s).unwrap();
+        let r = token_review(
+            &a,
+            &json!({"spec": {"token": tok, "audiences": ["vault"]}}),
+            now_s,
+            &*s,
+        )
+        .unwrap();
         assert!(r["status"].get("authenticated").is_none());
         assert_eq!(r["status"]["user"], json!({}));
-        assert!(r["status"]["error"].as_str().unwrap().contains("token audiences"));
+        assert!(
+            r["status"]["error"]
+                .as_str()
+                .unwrap()
+                .contains("token audiences")
+        );
         // Unknown token: unauthenticated, no error.
         let r = token_review(&a, &json!({"spec": {"token": "nope"}}), now_s, &*s).unwrap();
         assert_eq!(r["status"], json!({"user": {}}));
         // Static token.
         let r = token_review(&a, &json!({"spec": {"token": "static-tok"}}), now_s, &*s).unwrap();
-        assert_eq!(r["status"]["user"], json!({"username": "alice", "uid": "1001", "groups": ["devs", "system:authenticated"]}));
+        assert_eq!(
+            r["status"]["user"],
+            json!({"username": "alice", "uid": "1001", "groups": ["devs", "system:authenticated"]})
+        );
         // Deleted SA.
         s.delete("serviceaccounts", Some("default"), "bearertokenauth");
         let r = token_review(&a, &json!({"spec": {"token": tok}}), now_s, &*s).unwrap();
-        assert_eq!(r["status"]["error"], "[invalid bearer token, serviceaccount \"bearertokenauth\" not found]");
+        assert_eq!(
+            r["status"]["error"],
+            "[invalid bearer token, serviceaccount \"bearertokenauth\" not found]"
+        );
         let e = token_review(&a, &json!({"spec": {}}), now_s, &*s).unwrap_err();
-        assert_eq!(e.to_string(), "token is required for TokenReview in authentication");
+        assert_eq!(
+            e.to_string(),
+            "token is required for TokenReview in authentication"
+        );
     }
 
     #[test]
@@ -377,14 +514,31 @@ mod tests {
         let s = store();
         let (u, w) = a.authenticate("static-tok", 0, &*s).unwrap();
         assert_eq!((u.username.as_str(), w), ("alice", None));
-        assert_eq!(a.authenticate("garbage", 0, &*s).unwrap_err(), AuthenticationError::UnknownToken);
-        let legacy = a.service_accounts.mint_legacy("default", "bearertokenauth", "6f8a2d4e-0000-4000-8000-000000000001", "s").unwrap();
-        assert!(matches!(a.authenticate(&legacy, 0, &*s).unwrap_err(), AuthenticationError::ServiceAccount(_)));
+        assert_eq!(
+            a.authenticate("garbage", 0, &*s).unwrap_err(),
+            AuthenticationError::UnknownToken
+        );
+        let legacy = a
+            .service_accounts
+            .mint_legacy(
+                "default",
+                "bearertokenauth",
+                "6f8a2d4e-0000-4000-8000-000000000001",
+                "s",
+            )
+            .unwrap();
+        assert!(matches!(
+            a.authenticate(&legacy, 0, &*s).unwrap_err(),
+            AuthenticationError::ServiceAccount(_)
+        ));
         use base64::Engine as _;
         s.put("secrets", json!({"metadata": {"name": "s", "namespace": "default"}, "data": {"token": base64::engine::general_purpose::STANDARD.encode(&legacy)}}));
         s.put("serviceaccounts", json!({"metadata": {"name": "bearertokenauth", "namespace": "default", "uid": "6f8a2d4e-0000-4000-8000-000000000001"}, "secrets": [{"name": "s"}]}));
         let (u, w) = a.authenticate(&legacy, 0, &*s).unwrap();
         assert_eq!(u.username, "system:serviceaccount:default:bearertokenauth");
-        assert_eq!(w, Some(crate::auth::jwt::AUTO_GENERATED_LEGACY_TOKEN_WARNING));
+        assert_eq!(
+            w,
+            Some(crate::auth::jwt::AUTO_GENERATED_LEGACY_TOKEN_WARNING)
+        );
     }
 }

@@ -213,7 +213,9 @@ pub enum TokenError {
     #[error("service account token is not valid yet")]
     NotYetValid,
     /// `iat` is more than the leeway in the future.
-    #[error("service account token claims could not be validated due to unexpected validation error")]
+    #[error(
+        "service account token claims could not be validated due to unexpected validation error"
+    )]
     IssuedInTheFuture,
     /// A claim a legacy token needs is missing (`sub`, namespace, secretName, ...).
     #[error("{0} claim is missing")]
@@ -316,11 +318,12 @@ pub struct LegacySecret {
 }
 
 /// The `Warning` header text for auto-generated legacy tokens (`legacy.go`).
-pub const AUTO_GENERATED_LEGACY_TOKEN_WARNING: &str =
-    "Use tokens from the TokenRequest API or manually created secret-based tokens instead of auto-generated secret-based tokens.";
+pub const AUTO_GENERATED_LEGACY_TOKEN_WARNING: &str = "Use tokens from the TokenRequest API or manually created secret-based tokens instead of auto-generated secret-based tokens.";
 
 fn b64(seg: &str, segment: &'static str) -> Result<Vec<u8>, TokenError> {
-    URL_SAFE_NO_PAD.decode(seg).map_err(|_| TokenError::MalformedBase64 { segment })
+    URL_SAFE_NO_PAD
+        .decode(seg)
+        .map_err(|_| TokenError::MalformedBase64 { segment })
 }
 
 fn str_claim<'a>(claims: &'a Value, key: &str) -> &'a str {
@@ -335,7 +338,9 @@ fn num_claim(claims: &Value, key: &str) -> Result<Option<i64>, TokenError> {
             .or_else(|| n.as_f64().map(|f| f as i64))
             .map(Some)
             .ok_or_else(|| TokenError::MalformedClaims(format!("{key} is not a number"))),
-        Some(_) => Err(TokenError::MalformedClaims(format!("{key} is not a number"))),
+        Some(_) => Err(TokenError::MalformedClaims(format!(
+            "{key} is not a number"
+        ))),
     }
 }
 
@@ -346,7 +351,11 @@ fn audiences(claims: &Value) -> Result<Vec<String>, TokenError> {
         Some(Value::String(s)) => Ok(vec![s.clone()]),
         Some(Value::Array(a)) => a
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| TokenError::MalformedClaims("aud".into())))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| TokenError::MalformedClaims("aud".into()))
+            })
             .collect(),
         Some(_) => Err(TokenError::MalformedClaims("aud".into())),
     }
@@ -360,7 +369,9 @@ fn deletion_time(obj: &Value) -> Option<i64> {
 }
 
 fn uid_of(obj: &Value) -> &str {
-    obj.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("")
+    obj.pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// Verify a token as kube-apiserver's two service-account authenticators (bound, legacy) do:
@@ -382,16 +393,20 @@ pub fn validate(
         return Err(TokenError::NotAJwt);
     }
     let payload = b64(parts[1], "payload")?;
-    let claims: Value = serde_json::from_slice(&payload).map_err(|e| TokenError::MalformedClaims(e.to_string()))?;
+    let claims: Value =
+        serde_json::from_slice(&payload).map_err(|e| TokenError::MalformedClaims(e.to_string()))?;
     if !claims.is_object() {
-        return Err(TokenError::MalformedClaims("payload is not a JSON object".into()));
+        return Err(TokenError::MalformedClaims(
+            "payload is not a JSON object".into(),
+        ));
     }
     let iss = str_claim(&claims, "iss");
     let legacy = iss == LEGACY_ISSUER;
     if !legacy && iss != cfg.issuer {
         return Err(TokenError::IssuerNotRecognized(iss.to_string()));
     }
-    let header: Value = serde_json::from_slice(&b64(parts[0], "header")?).map_err(|_| TokenError::MalformedHeader)?;
+    let header: Value = serde_json::from_slice(&b64(parts[0], "header")?)
+        .map_err(|_| TokenError::MalformedHeader)?;
     if !header.is_object() {
         return Err(TokenError::MalformedHeader);
     }
@@ -420,10 +435,18 @@ pub fn validate(
         // Only the API server's own audiences are allowed for legacy tokens (jwt.go).
         token_auds = cfg.api_audiences.clone();
     }
-    let requested: Vec<String> = requested_audiences.map_or_else(|| cfg.api_audiences.clone(), <[String]>::to_vec);
-    let accepted: Vec<String> = token_auds.iter().filter(|a| requested.contains(a)).cloned().collect();
+    let requested: Vec<String> =
+        requested_audiences.map_or_else(|| cfg.api_audiences.clone(), <[String]>::to_vec);
+    let accepted: Vec<String> = token_auds
+        .iter()
+        .filter(|a| requested.contains(a))
+        .cloned()
+        .collect();
     if accepted.is_empty() && !cfg.api_audiences.is_empty() {
-        return Err(TokenError::InvalidAudience { token: token_auds, target: requested });
+        return Err(TokenError::InvalidAudience {
+            token: token_auds,
+            target: requested,
+        });
     }
 
     let mut out = if legacy {
@@ -456,30 +479,52 @@ fn validate_bound(
     let k = claims.get("kubernetes.io").cloned().unwrap_or(Value::Null);
     let get_ref = |key: &str| -> Option<ObjectRef> {
         let r = k.get(key)?;
-        Some(ObjectRef { name: str_claim(r, "name").to_string(), uid: str_claim(r, "uid").to_string() })
+        Some(ObjectRef {
+            name: str_claim(r, "name").to_string(),
+            uid: str_claim(r, "uid").to_string(),
+        })
     };
     let namespace = str_claim(&k, "namespace").to_string();
     let sa = get_ref("serviceaccount").unwrap_or_default();
     let invalid_if_deleted_before = now - LEEWAY_SECONDS;
     let deleted = |obj: &Value| deletion_time(obj).is_some_and(|t| t < invalid_if_deleted_before);
 
-    let sa_obj = source.get_object("serviceaccounts", Some(&namespace), &sa.name).ok_or_else(|| {
-        TokenError::ServiceAccountNotFound { namespace: namespace.clone(), name: sa.name.clone() }
-    })?;
+    let sa_obj = source
+        .get_object("serviceaccounts", Some(&namespace), &sa.name)
+        .ok_or_else(|| TokenError::ServiceAccountNotFound {
+            namespace: namespace.clone(),
+            name: sa.name.clone(),
+        })?;
     if deleted(&sa_obj) {
-        return Err(TokenError::ServiceAccountDeleted { namespace, name: sa.name });
+        return Err(TokenError::ServiceAccountDeleted {
+            namespace,
+            name: sa.name,
+        });
     }
     if uid_of(&sa_obj) != sa.uid {
-        return Err(TokenError::ServiceAccountUidMismatch { actual: uid_of(&sa_obj).to_string(), claim: sa.uid });
+        return Err(TokenError::ServiceAccountUidMismatch {
+            actual: uid_of(&sa_obj).to_string(),
+            claim: sa.uid,
+        });
     }
-    let check = |kind: &'static str, resource: &str, r: &ObjectRef, namespaced: bool| -> Result<(), TokenError> {
+    let check = |kind: &'static str,
+                 resource: &str,
+                 r: &ObjectRef,
+                 namespaced: bool|
+     -> Result<(), TokenError> {
         let ns = namespaced.then_some(namespace.as_str());
-        let obj = source.get_object(resource, ns, &r.name).ok_or(TokenError::BoundObjectGone { kind })?;
+        let obj = source
+            .get_object(resource, ns, &r.name)
+            .ok_or(TokenError::BoundObjectGone { kind })?;
         if deleted(&obj) {
             return Err(TokenError::BoundObjectGone { kind });
         }
         if uid_of(&obj) != r.uid {
-            return Err(TokenError::BoundObjectUidMismatch { kind, actual: uid_of(&obj).to_string(), claim: r.uid.clone() });
+            return Err(TokenError::BoundObjectUidMismatch {
+                kind,
+                actual: uid_of(&obj).to_string(),
+                claim: r.uid.clone(),
+            });
         }
         Ok(())
     };
@@ -508,7 +553,11 @@ fn validate_bound(
     })
 }
 
-fn validate_legacy(token: &str, claims: &Value, source: &dyn ObjectSource) -> Result<ValidatedToken, TokenError> {
+fn validate_legacy(
+    token: &str,
+    claims: &Value,
+    source: &dyn ObjectSource,
+) -> Result<ValidatedToken, TokenError> {
     let sub = str_claim(claims, "sub");
     if sub.is_empty() {
         return Err(TokenError::MissingClaim("sub"));
@@ -532,7 +581,9 @@ fn validate_legacy(token: &str, claims: &Value, source: &dyn ObjectSource) -> Re
     if sub != format!("system:serviceaccount:{namespace}:{sa_name}") {
         return Err(TokenError::SubjectInvalid);
     }
-    let secret = source.get_object("secrets", Some(namespace), secret_name).ok_or(TokenError::LegacySecretGone)?;
+    let secret = source
+        .get_object("secrets", Some(namespace), secret_name)
+        .ok_or(TokenError::LegacySecretGone)?;
     if deletion_time(&secret).is_some() {
         return Err(TokenError::LegacySecretGone);
     }
@@ -546,14 +597,26 @@ fn validate_legacy(token: &str, claims: &Value, source: &dyn ObjectSource) -> Re
     }
     let sa = source
         .get_object("serviceaccounts", Some(namespace), sa_name)
-        .ok_or_else(|| TokenError::ServiceAccountNotFound { namespace: namespace.into(), name: sa_name.into() })?;
+        .ok_or_else(|| TokenError::ServiceAccountNotFound {
+            namespace: namespace.into(),
+            name: sa_name.into(),
+        })?;
     if deletion_time(&sa).is_some() {
-        return Err(TokenError::ServiceAccountDeleted { namespace: namespace.into(), name: sa_name.into() });
+        return Err(TokenError::ServiceAccountDeleted {
+            namespace: namespace.into(),
+            name: sa_name.into(),
+        });
     }
     if uid_of(&sa) != sa_uid {
-        return Err(TokenError::ServiceAccountUidMismatch { actual: uid_of(&sa).into(), claim: sa_uid.into() });
+        return Err(TokenError::ServiceAccountUidMismatch {
+            actual: uid_of(&sa).into(),
+            claim: sa_uid.into(),
+        });
     }
-    if secret.pointer("/metadata/labels/kubernetes.io~1legacy-token-invalid-since").is_some() {
+    if secret
+        .pointer("/metadata/labels/kubernetes.io~1legacy-token-invalid-since")
+        .is_some()
+    {
         return Err(TokenError::LegacyTokenMarkedInvalid {
             namespace: namespace.into(),
             name: secret_name.into(),
@@ -563,7 +626,10 @@ fn validate_legacy(token: &str, claims: &Value, source: &dyn ObjectSource) -> Re
     let auto_generated = sa
         .get("secrets")
         .and_then(Value::as_array)
-        .is_some_and(|refs| refs.iter().any(|r| r.get("name").and_then(Value::as_str) == Some(secret_name)));
+        .is_some_and(|refs| {
+            refs.iter()
+                .any(|r| r.get("name").and_then(Value::as_str) == Some(secret_name))
+        });
     Ok(ValidatedToken {
         namespace: namespace.into(),
         name: sa_name.into(),
@@ -572,7 +638,10 @@ fn validate_legacy(token: &str, claims: &Value, source: &dyn ObjectSource) -> Re
         node: None,
         jti: None,
         audiences: Vec::new(),
-        legacy_secret: Some(LegacySecret { name: secret_name.into(), auto_generated }),
+        legacy_secret: Some(LegacySecret {
+            name: secret_name.into(),
+            auto_generated,
+        }),
     })
 }
 
@@ -602,5 +671,8 @@ pub fn decode_unverified(token: &str) -> Option<(Value, Value)> {
     let mut it = token.split('.');
     let h = URL_SAFE_NO_PAD.decode(it.next()?).ok()?;
     let p = URL_SAFE_NO_PAD.decode(it.next()?).ok()?;
-    Some((serde_json::from_slice(&h).ok()?, serde_json::from_slice(&p).ok()?))
+    Some((
+        serde_json::from_slice(&h).ok()?,
+        serde_json::from_slice(&p).ok()?,
+    ))
 }

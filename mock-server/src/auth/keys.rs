@@ -25,7 +25,9 @@ pub enum KeyError {
         source: std::io::Error,
     },
     /// The file holds no PEM block this server can sign with.
-    #[error("{origin}: no \"PRIVATE KEY\" or \"RSA PRIVATE KEY\" PEM block found (an RSA private key is needed to sign tokens)")]
+    #[error(
+        "{origin}: no \"PRIVATE KEY\" or \"RSA PRIVATE KEY\" PEM block found (an RSA private key is needed to sign tokens)"
+    )]
     NoPrivateKey {
         /// Where the PEM came from (a path or `PEM input`).
         origin: String,
@@ -69,12 +71,17 @@ pub struct SigningKey {
 impl std::fmt::Debug for SigningKey {
     // The private key must never reach logs; the kid is public.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
 fn strip_leading_zeros(b: &[u8]) -> Vec<u8> {
-    let start = b.iter().position(|x| *x != 0).unwrap_or(b.len().saturating_sub(1));
+    let start = b
+        .iter()
+        .position(|x| *x != 0)
+        .unwrap_or(b.len().saturating_sub(1));
     b[start..].to_vec()
 }
 
@@ -108,24 +115,35 @@ impl SigningKey {
             if label != "PRIVATE KEY" && label != "RSA PRIVATE KEY" {
                 continue;
             }
-            let der = STANDARD.decode(body.as_bytes()).map_err(|_| KeyError::PemBase64 {
-                origin: origin.to_string(),
-                label: label.clone(),
-            })?;
+            let der = STANDARD
+                .decode(body.as_bytes())
+                .map_err(|_| KeyError::PemBase64 {
+                    origin: origin.to_string(),
+                    label: label.clone(),
+                })?;
             let pair = if label == "PRIVATE KEY" {
                 KeyPair::from_pkcs8(&der)
             } else {
                 KeyPair::from_der(&der)
             }
-            .map_err(|e| KeyError::Rejected { origin: origin.to_string(), label: label.clone(), reason: e.to_string() })?;
+            .map_err(|e| KeyError::Rejected {
+                origin: origin.to_string(),
+                label: label.clone(),
+                reason: e.to_string(),
+            })?;
             return Self::from_pair(pair);
         }
-        Err(KeyError::NoPrivateKey { origin: origin.to_string() })
+        Err(KeyError::NoPrivateKey {
+            origin: origin.to_string(),
+        })
     }
 
     /// Load from a PEM file (`--service-account-key-file`).
     pub fn from_pem_file(path: &Path) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_pem(&text, &path.display().to_string())
     }
 
@@ -138,7 +156,12 @@ impl SigningKey {
     pub fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, KeyError> {
         let mut sig = vec![0u8; self.pair.public_modulus_len()];
         self.pair
-            .sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), msg, &mut sig)
+            .sign(
+                &signature::RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                msg,
+                &mut sig,
+            )
             .map_err(|_| KeyError::Sign)?;
         Ok(sig)
     }
@@ -169,7 +192,10 @@ fn pem_blocks(pem: &str) -> Vec<(String, String)> {
     let mut current: Option<(String, String)> = None;
     for line in pem.lines() {
         let line = line.trim();
-        if let Some(label) = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")) {
+        if let Some(label) = line
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        {
             current = Some((label.to_string(), String::new()));
         } else if line.starts_with("-----END ") {
             if let Some(block) = current.take() {
@@ -190,14 +216,19 @@ pub struct ServiceAccountKeys {
 
 impl std::fmt::Debug for ServiceAccountKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceAccountKeys").field("key", &self.cell.get()).finish()
+        f.debug_struct("ServiceAccountKeys")
+            .field("key", &self.cell.get())
+            .finish()
     }
 }
 
 impl ServiceAccountKeys {
     /// A key generated on first use (first token minted or verified, or first JWKS request).
     pub fn lazy() -> Self {
-        ServiceAccountKeys { cell: OnceLock::new(), init: Mutex::new(()) }
+        ServiceAccountKeys {
+            cell: OnceLock::new(),
+            init: Mutex::new(()),
+        }
     }
 
     /// A key loaded now from `--service-account-key-file`, so a bad file fails start-up.
@@ -209,7 +240,10 @@ impl ServiceAccountKeys {
     pub fn with_key(key: SigningKey) -> Self {
         let cell = OnceLock::new();
         let _ = cell.set(key);
-        ServiceAccountKeys { cell, init: Mutex::new(()) }
+        ServiceAccountKeys {
+            cell,
+            init: Mutex::new(()),
+        }
     }
 
     /// The key, generating it if this is the first use.
@@ -264,7 +298,9 @@ mod tests {
         let k = test_key();
         let der = k.pair.as_der().unwrap();
         let b64 = STANDARD.encode(der.as_ref());
-        let mut pem = String::from("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\n");
+        let mut pem = String::from(
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\n",
+        );
         for chunk in b64.as_bytes().chunks(64) {
             pem.push_str(std::str::from_utf8(chunk).unwrap());
             pem.push('\n');
@@ -279,13 +315,22 @@ mod tests {
 
     #[test]
     fn pem_errors_are_typed() {
-        assert!(matches!(SigningKey::from_pem("nothing", "x"), Err(KeyError::NoPrivateKey { .. })));
         assert!(matches!(
-            SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----\n", "x"),
+            SigningKey::from_pem("nothing", "x"),
+            Err(KeyError::NoPrivateKey { .. })
+        ));
+        assert!(matches!(
+            SigningKey::from_pem(
+                "-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----\n",
+                "x"
+            ),
             Err(KeyError::PemBase64 { .. })
         ));
         assert!(matches!(
-            SigningKey::from_pem("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n", "x"),
+            SigningKey::from_pem(
+                "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+                "x"
+            ),
             Err(KeyError::Rejected { .. })
         ));
         let err = ServiceAccountKeys::from_pem_file(Path::new("/nonexistent/sa.key")).unwrap_err();
@@ -308,7 +353,13 @@ mod tests {
         let keys: Vec<_> = j.as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["use", "kty", "kid", "alg", "n", "e"]);
         assert_eq!(j["e"], "AQAB");
-        assert_eq!(URL_SAFE_NO_PAD.decode(j["n"].as_str().unwrap()).unwrap().len(), 256);
+        assert_eq!(
+            URL_SAFE_NO_PAD
+                .decode(j["n"].as_str().unwrap())
+                .unwrap()
+                .len(),
+            256
+        );
         assert!(!format!("{k:?}").contains(&*j["n"].as_str().unwrap()[..20].to_string()));
     }
 }

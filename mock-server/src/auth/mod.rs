@@ -26,7 +26,11 @@ pub fn add_authenticated_group(user: &mut UserInfo) {
     if user.username == "system:anonymous" {
         return;
     }
-    if user.groups.iter().any(|g| g == ALL_AUTHENTICATED || g == ALL_UNAUTHENTICATED) {
+    if user
+        .groups
+        .iter()
+        .any(|g| g == ALL_AUTHENTICATED || g == ALL_UNAUTHENTICATED)
+    {
         return;
     }
     user.groups.push(ALL_AUTHENTICATED.to_string());
@@ -87,7 +91,9 @@ impl BearerAuthenticator {
                     .map(|_| jwt::AUTO_GENERATED_LEGACY_TOKEN_WARNING);
                 Ok((user, warning))
             }
-            Err(jwt::TokenError::NotAJwt | jwt::TokenError::IssuerNotRecognized(_)) => Err(AuthenticationError::UnknownToken),
+            Err(jwt::TokenError::NotAJwt | jwt::TokenError::IssuerNotRecognized(_)) => {
+                Err(AuthenticationError::UnknownToken)
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -124,14 +130,22 @@ mod tests {
         assert_eq!(bearer_token("Bearer abc"), Some("abc"));
         assert_eq!(bearer_token("bEaReR abc"), Some("abc"));
         assert_eq!(bearer_token("Bearer "), None);
-        assert_eq!(bearer_token("Bearer  abc"), None, "double space gives an empty token: no credential");
+        assert_eq!(
+            bearer_token("Bearer  abc"),
+            None,
+            "double space gives an empty token: no credential"
+        );
         assert_eq!(bearer_token("Basic abc"), None);
         assert_eq!(bearer_token("Bearer"), None);
     }
 
     #[test]
     fn authenticated_group_adder() {
-        let mut u = UserInfo { username: "a".into(), groups: vec!["g".into()], ..Default::default() };
+        let mut u = UserInfo {
+            username: "a".into(),
+            groups: vec!["g".into()],
+            ..Default::default()
+        };
         add_authenticated_group(&mut u);
         assert_eq!(u.groups, ["g", "system:authenticated"]);
         add_authenticated_group(&mut u);

@@ -5,7 +5,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
-use super::jwt::{self, BoundObject, BoundTokenClaims, IssuerConfig, ObjectRef, TokenError, ValidatedToken};
+use super::jwt::{
+    self, BoundObject, BoundTokenClaims, IssuerConfig, ObjectRef, TokenError, ValidatedToken,
+};
 use super::keys::{KeyError, ServiceAccountKeys, SigningKey};
 use crate::identity::UserInfo;
 use crate::objects::ObjectSource;
@@ -53,17 +55,26 @@ pub fn service_account_user(namespace: &str, name: &str, uid: &str) -> UserInfo 
 /// `ServiceAccountInfo.UserInfo()`.
 pub fn user_for_token(t: &ValidatedToken) -> UserInfo {
     let mut user = service_account_user(&t.namespace, &t.name, &t.uid);
-    if let Some(p) = t.pod.as_ref().filter(|p| !p.name.is_empty() && !p.uid.is_empty()) {
-        user.extra.insert(extra_keys::POD_NAME.into(), vec![p.name.clone()]);
-        user.extra.insert(extra_keys::POD_UID.into(), vec![p.uid.clone()]);
+    if let Some(p) = t
+        .pod
+        .as_ref()
+        .filter(|p| !p.name.is_empty() && !p.uid.is_empty())
+    {
+        user.extra
+            .insert(extra_keys::POD_NAME.into(), vec![p.name.clone()]);
+        user.extra
+            .insert(extra_keys::POD_UID.into(), vec![p.uid.clone()]);
     }
     if let Some(j) = &t.jti {
-        user.extra.insert(extra_keys::CREDENTIAL_ID.into(), vec![format!("JTI={j}")]);
+        user.extra
+            .insert(extra_keys::CREDENTIAL_ID.into(), vec![format!("JTI={j}")]);
     }
     if let Some(n) = t.node.as_ref().filter(|n| !n.name.is_empty()) {
-        user.extra.insert(extra_keys::NODE_NAME.into(), vec![n.name.clone()]);
+        user.extra
+            .insert(extra_keys::NODE_NAME.into(), vec![n.name.clone()]);
         if !n.uid.is_empty() {
-            user.extra.insert(extra_keys::NODE_UID.into(), vec![n.uid.clone()]);
+            user.extra
+                .insert(extra_keys::NODE_UID.into(), vec![n.uid.clone()]);
         }
     }
     user
@@ -79,11 +90,13 @@ pub struct ServiceAccountTokens {
 }
 
 fn unix(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn rfc3339(secs: i64) -> String {
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs.max(0) as u64)).to_string()
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs.max(0) as u64))
+        .to_string()
 }
 
 impl ServiceAccountTokens {
@@ -104,7 +117,14 @@ impl ServiceAccountTokens {
         now: i64,
         source: &dyn ObjectSource,
     ) -> Result<(UserInfo, ValidatedToken), TokenError> {
-        let v = jwt::validate(token, self.key()?, &self.issuer, requested_audiences, now, source)?;
+        let v = jwt::validate(
+            token,
+            self.key()?,
+            &self.issuer,
+            requested_audiences,
+            now,
+            source,
+        )?;
         Ok((user_for_token(&v), v))
     }
 
@@ -114,8 +134,17 @@ impl ServiceAccountTokens {
     }
 
     /// Sign a legacy token for `secret_name` of the given ServiceAccount.
-    pub fn mint_legacy(&self, namespace: &str, sa_name: &str, sa_uid: &str, secret_name: &str) -> Result<String, KeyError> {
-        jwt::sign(self.keys.get()?, &jwt::legacy_claims(namespace, sa_name, sa_uid, secret_name))
+    pub fn mint_legacy(
+        &self,
+        namespace: &str,
+        sa_name: &str,
+        sa_uid: &str,
+        secret_name: &str,
+    ) -> Result<String, KeyError> {
+        jwt::sign(
+            self.keys.get()?,
+            &jwt::legacy_claims(namespace, sa_name, sa_uid, secret_name),
+        )
     }
 
     /// `/openid/v1/jwks`.
@@ -138,32 +167,54 @@ impl ServiceAccountTokens {
         now: SystemTime,
         source: &dyn ObjectSource,
     ) -> Result<Value, TokenRequestError> {
-        let req_name = body.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
-        let req_ns = body.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
+        let req_name = body
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let req_ns = body
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if !req_name.is_empty() && req_name != name {
-            return Err(TokenRequestError::NameMismatch { name: req_name.into() });
+            return Err(TokenRequestError::NameMismatch {
+                name: req_name.into(),
+            });
         }
         if !req_ns.is_empty() && req_ns != namespace {
-            return Err(TokenRequestError::NamespaceMismatch { name: req_name.into(), namespace: req_ns.into() });
+            return Err(TokenRequestError::NamespaceMismatch {
+                name: req_name.into(),
+                namespace: req_ns.into(),
+            });
         }
         let sa = source
             .get_object("serviceaccounts", Some(namespace), name)
             .ok_or_else(|| TokenRequestError::ServiceAccountNotFound { name: name.into() })?;
-        let sa_uid = sa.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("").to_string();
+        let sa_uid = sa
+            .pointer("/metadata/uid")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let spec = body.get("spec").cloned().unwrap_or_else(|| json!({}));
         let mut audiences: Vec<String> = match spec.get("audiences") {
-            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
             None | Some(Value::Null) => Vec::new(),
-            Some(_) => return Err(TokenRequestError::BadBody("spec.audiences must be a list of strings".into())),
+            Some(_) => {
+                return Err(TokenRequestError::BadBody(
+                    "spec.audiences must be a list of strings".into(),
+                ));
+            }
         };
         if audiences.is_empty() {
             audiences = self.issuer.api_audiences.clone();
         }
         let expiration = match spec.get("expirationSeconds") {
             None | Some(Value::Null) => DEFAULT_EXPIRATION_SECONDS,
-            Some(v) => v
-                .as_i64()
-                .ok_or_else(|| TokenRequestError::BadBody("spec.expirationSeconds must be an integer".into()))?,
+            Some(v) => v.as_i64().ok_or_else(|| {
+                TokenRequestError::BadBody("spec.expirationSeconds must be an integer".into())
+            })?,
         };
         if expiration < MIN_EXPIRATION_SECONDS {
             return Err(TokenRequestError::ExpirationTooShort(expiration));
@@ -187,40 +238,74 @@ impl ServiceAccountTokens {
                 ("", "Secret") => ("secrets", true),
                 ("", "Node") => ("nodes", false),
                 _ => {
-                    return Err(TokenRequestError::UnsupportedBoundKind(format!("{group}/{version}, Kind={kind}")));
+                    return Err(TokenRequestError::UnsupportedBoundKind(format!(
+                        "{group}/{version}, Kind={kind}"
+                    )));
                 }
             };
             let obj = source
                 .get_object(resource, namespaced.then_some(namespace), ref_name)
-                .ok_or_else(|| TokenRequestError::BoundObjectNotFound { resource, name: ref_name.into() })?;
-            let uid = obj.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("").to_string();
-            let this = ObjectRef { name: ref_name.into(), uid: uid.clone() };
+                .ok_or_else(|| TokenRequestError::BoundObjectNotFound {
+                    resource,
+                    name: ref_name.into(),
+                })?;
+            let uid = obj
+                .pointer("/metadata/uid")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let this = ObjectRef {
+                name: ref_name.into(),
+                uid: uid.clone(),
+            };
             bound = Some(match kind {
                 "Pod" => {
-                    let pod_sa = obj.pointer("/spec/serviceAccountName").and_then(Value::as_str).unwrap_or("");
+                    let pod_sa = obj
+                        .pointer("/spec/serviceAccountName")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
                     if pod_sa != name {
-                        return Err(TokenRequestError::PodServiceAccountMismatch { service_account: name.into() });
+                        return Err(TokenRequestError::PodServiceAccountMismatch {
+                            service_account: name.into(),
+                        });
                     }
-                    let node = obj.pointer("/spec/nodeName").and_then(Value::as_str).filter(|n| !n.is_empty()).map(|n| {
-                        let uid = source
-                            .get_object("nodes", None, n)
-                            .and_then(|o| o.pointer("/metadata/uid").and_then(Value::as_str).map(str::to_string))
-                            .unwrap_or_default();
-                        ObjectRef { name: n.into(), uid }
-                    });
+                    let node = obj
+                        .pointer("/spec/nodeName")
+                        .and_then(Value::as_str)
+                        .filter(|n| !n.is_empty())
+                        .map(|n| {
+                            let uid = source
+                                .get_object("nodes", None, n)
+                                .and_then(|o| {
+                                    o.pointer("/metadata/uid")
+                                        .and_then(Value::as_str)
+                                        .map(str::to_string)
+                                })
+                                .unwrap_or_default();
+                            ObjectRef {
+                                name: n.into(),
+                                uid,
+                            }
+                        });
                     BoundObject::Pod { pod: this, node }
                 }
                 "Secret" => BoundObject::Secret(this),
                 _ => BoundObject::Node(this),
             });
             if !ref_uid.is_empty() && ref_uid != uid {
-                return Err(TokenRequestError::BoundUidConflict { kind: kind.into(), name: ref_name.into(), uid: ref_uid.into() });
+                return Err(TokenRequestError::BoundUidConflict {
+                    kind: kind.into(),
+                    name: ref_name.into(),
+                    uid: ref_uid.into(),
+                });
             }
         }
         let now_s = unix(now);
         let mut exp = now_s + expiration;
         let mut warn_after = None;
-        let is_kube_audience = audiences.iter().all(|a| self.issuer.api_audiences.contains(a));
+        let is_kube_audience = audiences
+            .iter()
+            .all(|a| self.issuer.api_audiences.contains(a));
         if matches!(bound, Some(BoundObject::Pod { .. }))
             && expiration == WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS
             && is_kube_audience
@@ -230,7 +315,10 @@ impl ServiceAccountTokens {
         }
         let claims = BoundTokenClaims {
             namespace: namespace.into(),
-            service_account: ObjectRef { name: name.into(), uid: sa_uid },
+            service_account: ObjectRef {
+                name: name.into(),
+                uid: sa_uid,
+            },
             audiences: audiences.clone(),
             issued_at: now_s,
             expires_at: exp,
@@ -259,13 +347,17 @@ pub enum TokenRequestError {
         name: String,
     },
     /// 422: body `metadata.name` differs from the URL.
-    #[error("TokenRequest.authentication.k8s.io \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": must match the service account name if specified")]
+    #[error(
+        "TokenRequest.authentication.k8s.io \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": must match the service account name if specified"
+    )]
     NameMismatch {
         /// Body name.
         name: String,
     },
     /// 422: body `metadata.namespace` differs from the URL.
-    #[error("TokenRequest.authentication.k8s.io \"{name}\" is invalid: metadata.namespace: Invalid value: \"{namespace}\": must match the service account namespace if specified")]
+    #[error(
+        "TokenRequest.authentication.k8s.io \"{name}\" is invalid: metadata.namespace: Invalid value: \"{namespace}\": must match the service account namespace if specified"
+    )]
     NamespaceMismatch {
         /// Body name.
         name: String,
@@ -273,10 +365,14 @@ pub enum TokenRequestError {
         namespace: String,
     },
     /// 422: below 600 s.
-    #[error("TokenRequest.authentication.k8s.io \"\" is invalid: spec.expirationSeconds: Invalid value: {0}: may not specify a duration less than 10 minutes")]
+    #[error(
+        "TokenRequest.authentication.k8s.io \"\" is invalid: spec.expirationSeconds: Invalid value: {0}: may not specify a duration less than 10 minutes"
+    )]
     ExpirationTooShort(i64),
     /// 422: above 2^32 s.
-    #[error("TokenRequest.authentication.k8s.io \"\" is invalid: spec.expirationSeconds: Invalid value: {0}: may not specify a duration larger than 2^32 seconds")]
+    #[error(
+        "TokenRequest.authentication.k8s.io \"\" is invalid: spec.expirationSeconds: Invalid value: {0}: may not specify a duration larger than 2^32 seconds"
+    )]
     ExpirationTooLong(i64),
     /// 400: `boundObjectRef` of a kind other than Pod, Secret, Node (the gvk as Go prints it).
     #[error("cannot bind token to object of type {0}")]
@@ -290,7 +386,9 @@ pub enum TokenRequestError {
         name: String,
     },
     /// 409: `boundObjectRef.uid` differs from the object's.
-    #[error("Operation cannot be fulfilled on {kind} \"{name}\": the UID in the bound object reference ({uid}) does not match the UID in record. The object might have been deleted and then recreated")]
+    #[error(
+        "Operation cannot be fulfilled on {kind} \"{name}\": the UID in the bound object reference ({uid}) does not match the UID in record. The object might have been deleted and then recreated"
+    )]
     BoundUidConflict {
         /// The Kind (the real server puts the Kind where a resource usually goes).
         kind: String,
@@ -300,7 +398,9 @@ pub enum TokenRequestError {
         uid: String,
     },
     /// 400: the pod runs as another ServiceAccount.
-    #[error("cannot bind token for serviceaccount \"{service_account}\" to pod running with different serviceaccount name.")]
+    #[error(
+        "cannot bind token for serviceaccount \"{service_account}\" to pod running with different serviceaccount name."
+    )]
     PodServiceAccountMismatch {
         /// The SA of the URL.
         service_account: String,
@@ -318,8 +418,13 @@ impl TokenRequestError {
     pub fn code(&self) -> u16 {
         match self {
             Self::ServiceAccountNotFound { .. } | Self::BoundObjectNotFound { .. } => 404,
-            Self::NameMismatch { .. } | Self::NamespaceMismatch { .. } | Self::ExpirationTooShort(_) | Self::ExpirationTooLong(_) => 422,
-            Self::UnsupportedBoundKind(_) | Self::PodServiceAccountMismatch { .. } | Self::BadBody(_) => 400,
+            Self::NameMismatch { .. }
+            | Self::NamespaceMismatch { .. }
+            | Self::ExpirationTooShort(_)
+            | Self::ExpirationTooLong(_) => 422,
+            Self::UnsupportedBoundKind(_)
+            | Self::PodServiceAccountMismatch { .. }
+            | Self::BadBody(_) => 400,
             Self::BoundUidConflict { .. } => 409,
             Self::Key(_) => 500,
         }
@@ -333,30 +438,57 @@ impl TokenRequestError {
                    "causes": [{"reason": "FieldValueInvalid", "message": cause, "field": field}]})
         };
         let (reason, details) = match self {
-            Self::ServiceAccountNotFound { name } => ("NotFound", Some(json!({"name": name, "kind": "serviceaccounts"}))),
-            Self::BoundObjectNotFound { resource, name } => ("NotFound", Some(json!({"name": name, "kind": resource}))),
+            Self::ServiceAccountNotFound { name } => (
+                "NotFound",
+                Some(json!({"name": name, "kind": "serviceaccounts"})),
+            ),
+            Self::BoundObjectNotFound { resource, name } => {
+                ("NotFound", Some(json!({"name": name, "kind": resource})))
+            }
             Self::NameMismatch { name } => (
                 "Invalid",
-                Some(invalid(name, "metadata.name", format!("Invalid value: \"{name}\": must match the service account name if specified"))),
+                Some(invalid(
+                    name,
+                    "metadata.name",
+                    format!(
+                        "Invalid value: \"{name}\": must match the service account name if specified"
+                    ),
+                )),
             ),
             Self::NamespaceMismatch { name, namespace } => (
                 "Invalid",
                 Some(invalid(
                     name,
                     "metadata.namespace",
-                    format!("Invalid value: \"{namespace}\": must match the service account namespace if specified"),
+                    format!(
+                        "Invalid value: \"{namespace}\": must match the service account namespace if specified"
+                    ),
                 )),
             ),
             Self::ExpirationTooShort(v) => (
                 "Invalid",
-                Some(invalid("", "spec.expirationSeconds", format!("Invalid value: {v}: may not specify a duration less than 10 minutes"))),
+                Some(invalid(
+                    "",
+                    "spec.expirationSeconds",
+                    format!("Invalid value: {v}: may not specify a duration less than 10 minutes"),
+                )),
             ),
             Self::ExpirationTooLong(v) => (
                 "Invalid",
-                Some(invalid("", "spec.expirationSeconds", format!("Invalid value: {v}: may not specify a duration larger than 2^32 seconds"))),
+                Some(invalid(
+                    "",
+                    "spec.expirationSeconds",
+                    format!(
+                        "Invalid value: {v}: may not specify a duration larger than 2^32 seconds"
+                    ),
+                )),
             ),
-            Self::BoundUidConflict { kind, name, .. } => ("Conflict", Some(json!({"name": name, "kind": kind}))),
-            Self::UnsupportedBoundKind(_) | Self::PodServiceAccountMismatch { .. } | Self::BadBody(_) => ("BadRequest", None),
+            Self::BoundUidConflict { kind, name, .. } => {
+                ("Conflict", Some(json!({"name": name, "kind": kind})))
+            }
+            Self::UnsupportedBoundKind(_)
+            | Self::PodServiceAccountMismatch { .. }
+            | Self::BadBody(_) => ("BadRequest", None),
             Self::Key(_) => ("InternalError", None),
         };
         let mut details = details;
@@ -383,7 +515,10 @@ mod tests {
     const SA_UID: &str = "6f8a2d4e-0000-4000-8000-000000000001";
 
     fn tokens_with(key: SigningKey) -> ServiceAccountTokens {
-        ServiceAccountTokens::new(ServiceAccountKeys::with_key(key), IssuerConfig::new(DEFAULT_ISSUER, "https://127.0.0.1:6443"))
+        ServiceAccountTokens::new(
+            ServiceAccountKeys::with_key(key),
+            IssuerConfig::new(DEFAULT_ISSUER, "https://127.0.0.1:6443"),
+        )
     }
 
     /// Every test shares one key (generation is slow), loaded through the PEM path.
@@ -392,12 +527,17 @@ mod tests {
     }
 
     fn test_pem() -> String {
-        TEST_PEM.get_or_init(|| {
-            use aws_lc_rs::encoding::AsDer;
-            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
-            format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(pair.as_der().unwrap().as_ref()))
-        })
-        .clone()
+        TEST_PEM
+            .get_or_init(|| {
+                use aws_lc_rs::encoding::AsDer;
+                let pair =
+                    aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+                format!(
+                    "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+                    STANDARD.encode(pair.as_der().unwrap().as_ref())
+                )
+            })
+            .clone()
     }
     static TEST_PEM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
@@ -411,7 +551,11 @@ mod tests {
         UNIX_EPOCH + Duration::from_secs(secs as u64)
     }
 
-    fn create(t: &ServiceAccountTokens, s: &MemSource, body: Value) -> Result<Value, TokenRequestError> {
+    fn create(
+        t: &ServiceAccountTokens,
+        s: &MemSource,
+        body: Value,
+    ) -> Result<Value, TokenRequestError> {
         t.create_token("default", "bearertokenauth", &body, at(NOW), s)
     }
 
@@ -437,19 +581,39 @@ mod tests {
         let resp = create(&t, &s, json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "metadata": {}, "spec": {}})).unwrap();
         assert_eq!(resp["kind"], "TokenRequest");
         assert_eq!(resp["apiVersion"], "authentication.k8s.io/v1");
-        assert_eq!(resp["metadata"], json!({"name": "bearertokenauth", "namespace": "default", "creationTimestamp": "2027-01-15T08:00:00Z"}));
+        assert_eq!(
+            resp["metadata"],
+            json!({"name": "bearertokenauth", "namespace": "default", "creationTimestamp": "2027-01-15T08:00:00Z"})
+        );
         assert_eq!(
             resp["spec"],
             json!({"audiences": ["https://kubernetes.default.svc.cluster.local"], "expirationSeconds": 3600, "boundObjectRef": null})
         );
         let keys: Vec<&String> = resp["spec"].as_object().unwrap().keys().collect();
         assert_eq!(keys, ["audiences", "expirationSeconds", "boundObjectRef"]);
-        assert_eq!(resp["status"]["expirationTimestamp"], "2027-01-15T09:00:00Z");
+        assert_eq!(
+            resp["status"]["expirationTimestamp"],
+            "2027-01-15T09:00:00Z"
+        );
         let token = resp["status"]["token"].as_str().unwrap();
         let (header, claims) = decode_unverified(token).unwrap();
-        assert_eq!(header, json!({"alg": "RS256", "kid": t.keys.get().unwrap().kid()}));
-        let raw_header = String::from_utf8(URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap()).unwrap();
-        assert_eq!(raw_header, format!("{{\"alg\":\"RS256\",\"kid\":\"{}\"}}", t.keys.get().unwrap().kid()));
+        assert_eq!(
+            header,
+            json!({"alg": "RS256", "kid": t.keys.get().unwrap().kid()})
+        );
+        let raw_header = String::from_utf8(
+            URL_SAFE_NO_PAD
+                .decode(token.split('.').next().unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            raw_header,
+            format!(
+                "{{\"alg\":\"RS256\",\"kid\":\"{}\"}}",
+                t.keys.get().unwrap().kid()
+            )
+        );
         let jti = claims["jti"].as_str().unwrap().to_string();
         assert_eq!(uuid::Uuid::parse_str(&jti).unwrap().get_version_num(), 4);
         assert_eq!(
@@ -465,8 +629,16 @@ mod tests {
             })
         );
         // Byte order: keys sorted as Go's map marshalling writes them.
-        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap();
-        assert!(raw.starts_with("{\"aud\":[\"https://kubernetes.default.svc.cluster.local\"],\"exp\":"), "{raw}");
+        let raw = String::from_utf8(
+            URL_SAFE_NO_PAD
+                .decode(token.split('.').nth(1).unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            raw.starts_with("{\"aud\":[\"https://kubernetes.default.svc.cluster.local\"],\"exp\":"),
+            "{raw}"
+        );
         assert!(raw.contains("\"kubernetes.io\":{\"namespace\":\"default\",\"serviceaccount\":{\"name\":\"bearertokenauth\",\"uid\":"));
     }
 
@@ -474,9 +646,17 @@ mod tests {
     fn token_request_duration_audience_and_limits() {
         let t = tokens();
         let s = source();
-        let resp = create(&t, &s, json!({"spec": {"audiences": ["foo"], "expirationSeconds": 600}})).unwrap();
+        let resp = create(
+            &t,
+            &s,
+            json!({"spec": {"audiences": ["foo"], "expirationSeconds": 600}}),
+        )
+        .unwrap();
         assert_eq!(resp["spec"]["audiences"], json!(["foo"]));
-        assert_eq!(resp["status"]["expirationTimestamp"], "2027-01-15T08:10:00Z");
+        assert_eq!(
+            resp["status"]["expirationTimestamp"],
+            "2027-01-15T08:10:00Z"
+        );
         let e = create(&t, &s, json!({"spec": {"expirationSeconds": 599}})).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -484,10 +664,21 @@ mod tests {
         );
         assert_eq!(e.code(), 422);
         let st = e.to_status();
-        assert_eq!(st["details"]["causes"][0]["field"], "spec.expirationSeconds");
+        assert_eq!(
+            st["details"]["causes"][0]["field"],
+            "spec.expirationSeconds"
+        );
         assert!(st["details"].get("name").is_none());
-        let e = create(&t, &s, json!({"spec": {"expirationSeconds": (1i64 << 32) + 1}})).unwrap_err();
-        assert!(e.to_string().ends_with("may not specify a duration larger than 2^32 seconds"));
+        let e = create(
+            &t,
+            &s,
+            json!({"spec": {"expirationSeconds": (1i64 << 32) + 1}}),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("may not specify a duration larger than 2^32 seconds")
+        );
         assert!(create(&t, &s, json!({"spec": {"expirationSeconds": 1i64 << 32}})).is_ok());
     }
 
@@ -495,7 +686,9 @@ mod tests {
     fn token_request_missing_sa_and_mismatched_metadata() {
         let t = tokens();
         let s = source();
-        let e = t.create_token("default", "nosuchsa", &json!({}), at(NOW), &s).unwrap_err();
+        let e = t
+            .create_token("default", "nosuchsa", &json!({}), at(NOW), &s)
+            .unwrap_err();
         assert_eq!(e.to_string(), "serviceaccounts \"nosuchsa\" not found");
         assert_eq!(
             e.to_status().to_string(),
@@ -505,35 +698,64 @@ mod tests {
         assert_eq!(e.code(), 422);
         assert!(e.to_string().contains("metadata.name: Invalid value: \"other\": must match the service account name if specified"));
         let e = create(&t, &s, json!({"metadata": {"namespace": "kube-system"}})).unwrap_err();
-        assert!(e.to_string().contains("must match the service account namespace if specified"));
+        assert!(
+            e.to_string()
+                .contains("must match the service account namespace if specified")
+        );
     }
 
     #[test]
     fn token_request_bound_objects() {
         let t = tokens();
         let s = source();
-        s.put("secrets", json!({"metadata": {"name": "s1", "namespace": "default", "uid": "sec-uid"}}));
-        s.put("pods", json!({"metadata": {"name": "p1", "namespace": "default", "uid": "pod-uid"},
-                              "spec": {"serviceAccountName": "bearertokenauth", "nodeName": "n1"}}));
+        s.put(
+            "secrets",
+            json!({"metadata": {"name": "s1", "namespace": "default", "uid": "sec-uid"}}),
+        );
+        s.put(
+            "pods",
+            json!({"metadata": {"name": "p1", "namespace": "default", "uid": "pod-uid"},
+                              "spec": {"serviceAccountName": "bearertokenauth", "nodeName": "n1"}}),
+        );
         s.put("pods", json!({"metadata": {"name": "p2", "namespace": "default", "uid": "pod2"}, "spec": {"serviceAccountName": "other"}}));
-        s.put("nodes", json!({"metadata": {"name": "n1", "uid": "node-uid"}}));
+        s.put(
+            "nodes",
+            json!({"metadata": {"name": "n1", "uid": "node-uid"}}),
+        );
 
         let r = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "Secret", "apiVersion": "v1", "name": "s1", "uid": "sec-uid"}}})).unwrap();
         assert_eq!(r["spec"]["boundObjectRef"]["name"], "s1");
         let (_, c) = decode_unverified(r["status"]["token"].as_str().unwrap()).unwrap();
-        assert_eq!(c["kubernetes.io"]["secret"], json!({"name": "s1", "uid": "sec-uid"}));
+        assert_eq!(
+            c["kubernetes.io"]["secret"],
+            json!({"name": "s1", "uid": "sec-uid"})
+        );
 
-        let r = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": "p1"}}})).unwrap();
+        let r = create(
+            &t,
+            &s,
+            json!({"spec": {"boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": "p1"}}}),
+        )
+        .unwrap();
         let tok = r["status"]["token"].as_str().unwrap();
         let (_, c) = decode_unverified(tok).unwrap();
-        assert_eq!(c["kubernetes.io"]["pod"], json!({"name": "p1", "uid": "pod-uid"}));
-        assert_eq!(c["kubernetes.io"]["node"], json!({"name": "n1", "uid": "node-uid"}));
+        assert_eq!(
+            c["kubernetes.io"]["pod"],
+            json!({"name": "p1", "uid": "pod-uid"})
+        );
+        assert_eq!(
+            c["kubernetes.io"]["node"],
+            json!({"name": "n1", "uid": "node-uid"})
+        );
         let (user, _) = t.authenticate(tok, None, NOW, &s).unwrap();
         assert_eq!(user.extra[extra_keys::POD_NAME], ["p1"]);
         assert_eq!(user.extra[extra_keys::POD_UID], ["pod-uid"]);
         assert_eq!(user.extra[extra_keys::NODE_NAME], ["n1"]);
         assert_eq!(user.extra[extra_keys::NODE_UID], ["node-uid"]);
-        assert_eq!(user.extra[extra_keys::CREDENTIAL_ID], [format!("JTI={}", c["jti"].as_str().unwrap())]);
+        assert_eq!(
+            user.extra[extra_keys::CREDENTIAL_ID],
+            [format!("JTI={}", c["jti"].as_str().unwrap())]
+        );
 
         // The kubelet's 3607 s pod token gets a year and warnafter.
         let r = create(&t, &s, json!({"spec": {"expirationSeconds": 3607, "boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": "p1"}}})).unwrap();
@@ -542,16 +764,30 @@ mod tests {
         assert_eq!(c["kubernetes.io"]["warnafter"], NOW + 3607);
         assert_eq!(r["status"]["expirationTimestamp"], "2027-01-15T09:00:07Z");
 
-        let e = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": "p2"}}})).unwrap_err();
-        assert_eq!(e.to_string(), "cannot bind token for serviceaccount \"bearertokenauth\" to pod running with different serviceaccount name.");
+        let e = create(
+            &t,
+            &s,
+            json!({"spec": {"boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": "p2"}}}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot bind token for serviceaccount \"bearertokenauth\" to pod running with different serviceaccount name."
+        );
         assert_eq!(e.code(), 400);
         let e = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "Secret", "apiVersion": "v1", "name": "gone"}}})).unwrap_err();
-        assert_eq!((e.code(), e.to_string()), (404, "secrets \"gone\" not found".to_string()));
+        assert_eq!(
+            (e.code(), e.to_string()),
+            (404, "secrets \"gone\" not found".to_string())
+        );
         let e = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "Secret", "apiVersion": "v1", "name": "s1", "uid": "old"}}})).unwrap_err();
         assert_eq!(e.code(), 409);
         assert!(e.to_string().starts_with("Operation cannot be fulfilled on Secret \"s1\": the UID in the bound object reference (old) does not match"));
         let e = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "ConfigMap", "apiVersion": "v1", "name": "c"}}})).unwrap_err();
-        assert_eq!(e.to_string(), "cannot bind token to object of type /v1, Kind=ConfigMap");
+        assert_eq!(
+            e.to_string(),
+            "cannot bind token to object of type /v1, Kind=ConfigMap"
+        );
     }
 
     #[test]
@@ -560,12 +796,25 @@ mod tests {
         let s = source();
         let tok = mint_default(&t, &s);
         let (user, v) = t.authenticate(&tok, None, NOW + 10, &s).unwrap();
-        assert_eq!(user.username, "system:serviceaccount:default:bearertokenauth");
+        assert_eq!(
+            user.username,
+            "system:serviceaccount:default:bearertokenauth"
+        );
         assert_eq!(user.uid, SA_UID);
-        assert_eq!(user.groups, ["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"]);
+        assert_eq!(
+            user.groups,
+            [
+                "system:serviceaccounts",
+                "system:serviceaccounts:default",
+                "system:authenticated"
+            ]
+        );
         assert_eq!(user.extra.len(), 1);
         assert!(user.extra[extra_keys::CREDENTIAL_ID][0].starts_with("JTI="));
-        assert_eq!(v.audiences, ["https://kubernetes.default.svc.cluster.local"]);
+        assert_eq!(
+            v.audiences,
+            ["https://kubernetes.default.svc.cluster.local"]
+        );
     }
 
     #[test]
@@ -575,29 +824,62 @@ mod tests {
         let tok = mint_default(&t, &s);
         let mut parts: Vec<String> = tok.split('.').map(str::to_string).collect();
         // Change the payload, keep the signature.
-        let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+        let mut claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
         claims["sub"] = json!("system:serviceaccount:kube-system:admin");
         parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
-        assert_eq!(t.authenticate(&parts.join("."), None, NOW, &s).unwrap_err(), TokenError::InvalidSignature);
+        assert_eq!(
+            t.authenticate(&parts.join("."), None, NOW, &s).unwrap_err(),
+            TokenError::InvalidSignature
+        );
         // Flip a signature byte.
-        let mut sig = URL_SAFE_NO_PAD.decode(tok.split('.').nth(2).unwrap()).unwrap();
+        let mut sig = URL_SAFE_NO_PAD
+            .decode(tok.split('.').nth(2).unwrap())
+            .unwrap();
         sig[10] ^= 1;
-        let forged = format!("{}.{}", tok.rsplit_once('.').unwrap().0, URL_SAFE_NO_PAD.encode(sig));
-        assert_eq!(t.authenticate(&forged, None, NOW, &s).unwrap_err(), TokenError::InvalidSignature);
+        let forged = format!(
+            "{}.{}",
+            tok.rsplit_once('.').unwrap().0,
+            URL_SAFE_NO_PAD.encode(sig)
+        );
+        assert_eq!(
+            t.authenticate(&forged, None, NOW, &s).unwrap_err(),
+            TokenError::InvalidSignature
+        );
         // A token from another server (other key, other kid).
         let other = tokens_with(SigningKey::generate().unwrap());
         let foreign = mint_default(&other, &s);
-        assert_eq!(t.authenticate(&foreign, None, NOW, &s).unwrap_err(), TokenError::NoKeysFound);
+        assert_eq!(
+            t.authenticate(&foreign, None, NOW, &s).unwrap_err(),
+            TokenError::NoKeysFound
+        );
         // Same claims signed by another key under our kid.
         let (_, c) = decode_unverified(&foreign).unwrap();
         let other_key = other.keys.get().unwrap();
         let header = json!({"alg": "RS256", "kid": t.keys.get().unwrap().kid()});
-        let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(c.to_string()));
-        let spoof = format!("{input}.{}", URL_SAFE_NO_PAD.encode(other_key.sign(input.as_bytes()).unwrap()));
-        assert_eq!(t.authenticate(&spoof, None, NOW, &s).unwrap_err(), TokenError::InvalidSignature);
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(c.to_string())
+        );
+        let spoof = format!(
+            "{input}.{}",
+            URL_SAFE_NO_PAD.encode(other_key.sign(input.as_bytes()).unwrap())
+        );
+        assert_eq!(
+            t.authenticate(&spoof, None, NOW, &s).unwrap_err(),
+            TokenError::InvalidSignature
+        );
         // alg=none.
-        let none = format!("{}.{}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#), tok.split('.').nth(1).unwrap());
-        assert_eq!(t.authenticate(&none, None, NOW, &s).unwrap_err(), TokenError::UnsupportedAlgorithm("none".into()));
+        let none = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
+            tok.split('.').nth(1).unwrap()
+        );
+        assert_eq!(
+            t.authenticate(&none, None, NOW, &s).unwrap_err(),
+            TokenError::UnsupportedAlgorithm("none".into())
+        );
     }
 
     #[test]
@@ -606,32 +888,65 @@ mod tests {
         let s = source();
         let tok = mint_default(&t, &s);
         let p: Vec<&str> = tok.split('.').collect();
-        assert_eq!(t.authenticate("abc", None, NOW, &s).unwrap_err(), TokenError::NotAJwt);
-        assert_eq!(t.authenticate("a.b.c.d", None, NOW, &s).unwrap_err(), TokenError::NotAJwt);
-        assert_eq!(t.authenticate("{\"a\":1}.b.c", None, NOW, &s).unwrap_err(), TokenError::NotAJwt);
         assert_eq!(
-            t.authenticate(&format!("{}.{}!.{}", p[0], p[1], p[2]), None, NOW, &s).unwrap_err(),
+            t.authenticate("abc", None, NOW, &s).unwrap_err(),
+            TokenError::NotAJwt
+        );
+        assert_eq!(
+            t.authenticate("a.b.c.d", None, NOW, &s).unwrap_err(),
+            TokenError::NotAJwt
+        );
+        assert_eq!(
+            t.authenticate("{\"a\":1}.b.c", None, NOW, &s).unwrap_err(),
+            TokenError::NotAJwt
+        );
+        assert_eq!(
+            t.authenticate(&format!("{}.{}!.{}", p[0], p[1], p[2]), None, NOW, &s)
+                .unwrap_err(),
             TokenError::MalformedBase64 { segment: "payload" }
         );
         assert_eq!(
-            t.authenticate(&format!("%%.{}.{}", p[1], p[2]), None, NOW, &s).unwrap_err(),
+            t.authenticate(&format!("%%.{}.{}", p[1], p[2]), None, NOW, &s)
+                .unwrap_err(),
             TokenError::MalformedBase64 { segment: "header" }
         );
         assert_eq!(
-            t.authenticate(&format!("{}.{}", URL_SAFE_NO_PAD.encode("not json"), p[1..].join(".")), None, NOW, &s).unwrap_err(),
+            t.authenticate(
+                &format!(
+                    "{}.{}",
+                    URL_SAFE_NO_PAD.encode("not json"),
+                    p[1..].join(".")
+                ),
+                None,
+                NOW,
+                &s
+            )
+            .unwrap_err(),
             TokenError::MalformedHeader
         );
         assert_eq!(
-            t.authenticate(&format!("{}.{}.**", p[0], p[1]), None, NOW, &s).unwrap_err(),
-            TokenError::MalformedBase64 { segment: "signature" }
+            t.authenticate(&format!("{}.{}.**", p[0], p[1]), None, NOW, &s)
+                .unwrap_err(),
+            TokenError::MalformedBase64 {
+                segment: "signature"
+            }
         );
         assert!(matches!(
-            t.authenticate(&format!("{}.{}.{}", p[0], URL_SAFE_NO_PAD.encode("[1]"), p[2]), None, NOW, &s).unwrap_err(),
+            t.authenticate(
+                &format!("{}.{}.{}", p[0], URL_SAFE_NO_PAD.encode("[1]"), p[2]),
+                None,
+                NOW,
+                &s
+            )
+            .unwrap_err(),
             TokenError::MalformedClaims(_)
         ));
         let (_, mut c) = decode_unverified(&tok).unwrap();
         c["exp"] = json!("tomorrow");
-        assert!(matches!(t.authenticate(&resign(&t, &c), None, NOW, &s).unwrap_err(), TokenError::MalformedClaims(_)));
+        assert!(matches!(
+            t.authenticate(&resign(&t, &c), None, NOW, &s).unwrap_err(),
+            TokenError::MalformedClaims(_)
+        ));
         c["iss"] = json!("https://evil.example");
         assert_eq!(
             t.authenticate(&resign(&t, &c), None, NOW, &s).unwrap_err(),
@@ -645,28 +960,46 @@ mod tests {
         let s = source();
         let tok = mint_default(&t, &s); // nbf=iat=NOW, exp=NOW+3600
         assert!(t.authenticate(&tok, None, NOW + 3600 + 60, &s).is_ok());
-        assert_eq!(t.authenticate(&tok, None, NOW + 3600 + 61, &s).unwrap_err(), TokenError::Expired);
+        assert_eq!(
+            t.authenticate(&tok, None, NOW + 3600 + 61, &s).unwrap_err(),
+            TokenError::Expired
+        );
         assert!(t.authenticate(&tok, None, NOW - 60, &s).is_ok());
-        assert_eq!(t.authenticate(&tok, None, NOW - 61, &s).unwrap_err(), TokenError::NotYetValid);
+        assert_eq!(
+            t.authenticate(&tok, None, NOW - 61, &s).unwrap_err(),
+            TokenError::NotYetValid
+        );
         let (_, mut c) = decode_unverified(&tok).unwrap();
         c["nbf"] = json!(NOW - 10);
         c["iat"] = json!(NOW + 3000);
-        assert_eq!(t.authenticate(&resign(&t, &c), None, NOW, &s).unwrap_err(), TokenError::IssuedInTheFuture);
-        assert_eq!(TokenError::Expired.to_string(), "service account token has expired");
+        assert_eq!(
+            t.authenticate(&resign(&t, &c), None, NOW, &s).unwrap_err(),
+            TokenError::IssuedInTheFuture
+        );
+        assert_eq!(
+            TokenError::Expired.to_string(),
+            "service account token has expired"
+        );
     }
 
     #[test]
     fn audience_checks() {
         let t = tokens();
         let s = source();
-        let foo = create(&t, &s, json!({"spec": {"audiences": ["foo"]}})).unwrap()["status"]["token"].as_str().unwrap().to_string();
+        let foo =
+            create(&t, &s, json!({"spec": {"audiences": ["foo"]}})).unwrap()["status"]["token"]
+                .as_str()
+                .unwrap()
+                .to_string();
         let e = t.authenticate(&foo, None, NOW, &s).unwrap_err();
         assert_eq!(
             e.to_string(),
             r#"token audiences ["foo"] is invalid for the target audiences ["https://kubernetes.default.svc.cluster.local"]"#
         );
         // A TokenReview asking for `foo` accepts it.
-        let (_, v) = t.authenticate(&foo, Some(&["foo".to_string(), "bar".to_string()]), NOW, &s).unwrap();
+        let (_, v) = t
+            .authenticate(&foo, Some(&["foo".to_string(), "bar".to_string()]), NOW, &s)
+            .unwrap();
         assert_eq!(v.audiences, ["foo"]);
         // `aud` as a plain string is accepted as go-jose does.
         let (_, mut c) = decode_unverified(&foo).unwrap();
@@ -678,7 +1011,10 @@ mod tests {
     fn deleted_or_recreated_service_account_and_bound_objects() {
         let t = tokens();
         let s = source();
-        s.put("secrets", json!({"metadata": {"name": "s1", "namespace": "default", "uid": "sec-uid"}}));
+        s.put(
+            "secrets",
+            json!({"metadata": {"name": "s1", "namespace": "default", "uid": "sec-uid"}}),
+        );
         let tok = mint_default(&t, &s);
         let bound = create(&t, &s, json!({"spec": {"boundObjectRef": {"kind": "Secret", "apiVersion": "v1", "name": "s1"}}})).unwrap()["status"]["token"]
             .as_str()
@@ -686,31 +1022,59 @@ mod tests {
             .to_string();
         assert!(t.authenticate(&bound, None, NOW, &s).is_ok());
         // Secret recreated with a new UID, then deleted.
-        s.put("secrets", json!({"metadata": {"name": "s1", "namespace": "default", "uid": "sec-uid-2"}}));
-        assert!(matches!(t.authenticate(&bound, None, NOW, &s).unwrap_err(), TokenError::BoundObjectUidMismatch { kind: "secret", .. }));
+        s.put(
+            "secrets",
+            json!({"metadata": {"name": "s1", "namespace": "default", "uid": "sec-uid-2"}}),
+        );
+        assert!(matches!(
+            t.authenticate(&bound, None, NOW, &s).unwrap_err(),
+            TokenError::BoundObjectUidMismatch { kind: "secret", .. }
+        ));
         s.delete("secrets", Some("default"), "s1");
-        assert_eq!(t.authenticate(&bound, None, NOW, &s).unwrap_err(), TokenError::BoundObjectGone { kind: "secret" });
+        assert_eq!(
+            t.authenticate(&bound, None, NOW, &s).unwrap_err(),
+            TokenError::BoundObjectGone { kind: "secret" }
+        );
         // SA being deleted: still valid within the leeway, invalid after.
-        s.put("serviceaccounts", json!({"metadata": {"name": "bearertokenauth", "namespace": "default", "uid": SA_UID,
-            "deletionTimestamp": rfc3339(NOW - 30)}}));
+        s.put(
+            "serviceaccounts",
+            json!({"metadata": {"name": "bearertokenauth", "namespace": "default", "uid": SA_UID,
+            "deletionTimestamp": rfc3339(NOW - 30)}}),
+        );
         assert!(t.authenticate(&tok, None, NOW, &s).is_ok());
-        assert!(matches!(t.authenticate(&tok, None, NOW + 31, &s).unwrap_err(), TokenError::ServiceAccountDeleted { .. }));
+        assert!(matches!(
+            t.authenticate(&tok, None, NOW + 31, &s).unwrap_err(),
+            TokenError::ServiceAccountDeleted { .. }
+        ));
         // Recreated SA with a new UID.
         s.sa("default", "bearertokenauth", "new-uid");
         assert_eq!(
             t.authenticate(&tok, None, NOW, &s).unwrap_err(),
-            TokenError::ServiceAccountUidMismatch { actual: "new-uid".into(), claim: SA_UID.into() }
+            TokenError::ServiceAccountUidMismatch {
+                actual: "new-uid".into(),
+                claim: SA_UID.into()
+            }
         );
         // Deleted SA.
         s.delete("serviceaccounts", Some("default"), "bearertokenauth");
-        assert!(matches!(t.authenticate(&tok, None, NOW, &s).unwrap_err(), TokenError::ServiceAccountNotFound { .. }));
+        assert!(matches!(
+            t.authenticate(&tok, None, NOW, &s).unwrap_err(),
+            TokenError::ServiceAccountNotFound { .. }
+        ));
     }
 
     #[test]
     fn legacy_tokens() {
         let t = tokens();
         let s = source();
-        let tok = t.mint_legacy("default", "bearertokenauth", SA_UID, "bearertokenauth-token-7x2kq").unwrap();
+        let tok = t
+            .mint_legacy(
+                "default",
+                "bearertokenauth",
+                SA_UID,
+                "bearertokenauth-token-7x2kq",
+            )
+            .unwrap();
         let (_, c) = decode_unverified(&tok).unwrap();
         assert_eq!(
             c,
@@ -721,49 +1085,103 @@ mod tests {
                    "kubernetes.io/serviceaccount/service-account.uid": SA_UID,
                    "sub": "system:serviceaccount:default:bearertokenauth"})
         );
-        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(tok.split('.').nth(1).unwrap()).unwrap()).unwrap();
-        assert!(raw.starts_with("{\"iss\":\"kubernetes/serviceaccount\",\"kubernetes.io/serviceaccount/namespace\""));
+        let raw = String::from_utf8(
+            URL_SAFE_NO_PAD
+                .decode(tok.split('.').nth(1).unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(raw.starts_with(
+            "{\"iss\":\"kubernetes/serviceaccount\",\"kubernetes.io/serviceaccount/namespace\""
+        ));
         // No Secret: invalidated.
-        assert_eq!(t.authenticate(&tok, None, NOW, &s).unwrap_err(), TokenError::LegacySecretGone);
+        assert_eq!(
+            t.authenticate(&tok, None, NOW, &s).unwrap_err(),
+            TokenError::LegacySecretGone
+        );
         let secret = json!({"metadata": {"name": "bearertokenauth-token-7x2kq", "namespace": "default", "uid": "x"},
                             "type": "kubernetes.io/service-account-token",
                             "data": {"token": STANDARD.encode(&tok)}});
         s.put("secrets", secret.clone());
         let (user, v) = t.authenticate(&tok, None, NOW, &s).unwrap();
-        assert_eq!(user.username, "system:serviceaccount:default:bearertokenauth");
-        assert!(user.extra.is_empty(), "legacy tokens carry no credential-id");
-        assert_eq!(v.legacy_secret.as_ref().unwrap().auto_generated, false);
+        assert_eq!(
+            user.username,
+            "system:serviceaccount:default:bearertokenauth"
+        );
+        assert!(
+            user.extra.is_empty(),
+            "legacy tokens carry no credential-id"
+        );
+        assert!(!v.legacy_secret.as_ref().unwrap().auto_generated);
         // Legacy tokens are valid at any time (no exp) but only for the API audiences.
-        assert!(t.authenticate(&tok, None, NOW + 10 * 365 * 86400, &s).is_ok());
-        assert!(matches!(t.authenticate(&tok, Some(&["other".into()]), NOW, &s).unwrap_err(), TokenError::InvalidAudience { .. }));
+        assert!(
+            t.authenticate(&tok, None, NOW + 10 * 365 * 86400, &s)
+                .is_ok()
+        );
+        assert!(matches!(
+            t.authenticate(&tok, Some(&["other".into()]), NOW, &s)
+                .unwrap_err(),
+            TokenError::InvalidAudience { .. }
+        ));
         // Listed in sa.secrets: auto-generated.
-        s.put("serviceaccounts", json!({"metadata": {"name": "bearertokenauth", "namespace": "default", "uid": SA_UID},
-                                       "secrets": [{"name": "bearertokenauth-token-7x2kq"}]}));
-        assert!(t.authenticate(&tok, None, NOW, &s).unwrap().1.legacy_secret.unwrap().auto_generated);
+        s.put(
+            "serviceaccounts",
+            json!({"metadata": {"name": "bearertokenauth", "namespace": "default", "uid": SA_UID},
+                                       "secrets": [{"name": "bearertokenauth-token-7x2kq"}]}),
+        );
+        assert!(
+            t.authenticate(&tok, None, NOW, &s)
+                .unwrap()
+                .1
+                .legacy_secret
+                .unwrap()
+                .auto_generated
+        );
         // Secret holds another token.
         let mut other = secret.clone();
         other["data"]["token"] = json!(STANDARD.encode("something-else"));
         s.put("secrets", other);
-        assert_eq!(t.authenticate(&tok, None, NOW, &s).unwrap_err(), TokenError::LegacyTokenMismatch);
+        assert_eq!(
+            t.authenticate(&tok, None, NOW, &s).unwrap_err(),
+            TokenError::LegacyTokenMismatch
+        );
         // Marked invalid by the cleaner.
         let mut marked = secret.clone();
-        marked["metadata"]["labels"] = json!({"kubernetes.io/legacy-token-invalid-since": "2027-01-01"});
+        marked["metadata"]["labels"] =
+            json!({"kubernetes.io/legacy-token-invalid-since": "2027-01-01"});
         s.put("secrets", marked);
-        assert!(matches!(t.authenticate(&tok, None, NOW, &s).unwrap_err(), TokenError::LegacyTokenMarkedInvalid { .. }));
+        assert!(matches!(
+            t.authenticate(&tok, None, NOW, &s).unwrap_err(),
+            TokenError::LegacyTokenMarkedInvalid { .. }
+        ));
         s.put("secrets", secret);
         // SA recreated.
         s.sa("default", "bearertokenauth", "new");
-        assert!(matches!(t.authenticate(&tok, None, NOW, &s).unwrap_err(), TokenError::ServiceAccountUidMismatch { .. }));
+        assert!(matches!(
+            t.authenticate(&tok, None, NOW, &s).unwrap_err(),
+            TokenError::ServiceAccountUidMismatch { .. }
+        ));
         // Deleted secret.
         s.sa("default", "bearertokenauth", SA_UID);
         s.delete("secrets", Some("default"), "bearertokenauth-token-7x2kq");
-        assert_eq!(t.authenticate(&tok, None, NOW, &s).unwrap_err(), TokenError::LegacySecretGone);
+        assert_eq!(
+            t.authenticate(&tok, None, NOW, &s).unwrap_err(),
+            TokenError::LegacySecretGone
+        );
         // Inconsistent sub.
         let mut c2 = c.clone();
         c2["sub"] = json!("system:serviceaccount:default:other");
-        assert_eq!(t.authenticate(&resign(&t, &c2), None, NOW, &s).unwrap_err(), TokenError::SubjectInvalid);
-        c2.as_object_mut().unwrap().remove("kubernetes.io/serviceaccount/secret.name");
-        assert_eq!(t.authenticate(&resign(&t, &c2), None, NOW, &s).unwrap_err(), TokenError::MissingClaim("secretName"));
+        assert_eq!(
+            t.authenticate(&resign(&t, &c2), None, NOW, &s).unwrap_err(),
+            TokenError::SubjectInvalid
+        );
+        c2.as_object_mut()
+            .unwrap()
+            .remove("kubernetes.io/serviceaccount/secret.name");
+        assert_eq!(
+            t.authenticate(&resign(&t, &c2), None, NOW, &s).unwrap_err(),
+            TokenError::MissingClaim("secretName")
+        );
     }
 
     #[test]
@@ -784,22 +1202,30 @@ mod tests {
         let t = tokens();
         let s = source();
         let now = SystemTime::now();
-        let resp = t.create_token("default", "bearertokenauth", &json!({"spec": {}}), now, &s).unwrap();
+        let resp = t
+            .create_token("default", "bearertokenauth", &json!({"spec": {}}), now, &s)
+            .unwrap();
         let token = resp["status"]["token"].as_str().unwrap();
         // Only the JWKS document, serialised and parsed back, is given to jsonwebtoken.
         let jwks_text = t.jwks().unwrap().to_string();
         let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&jwks_text).unwrap();
         let header = jsonwebtoken::decode_header(token).unwrap();
-        let jwk = set.find(header.kid.as_deref().unwrap()).expect("kid in JWKS");
+        let jwk = set
+            .find(header.kid.as_deref().unwrap())
+            .expect("kid in JWKS");
         let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
         let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
         validation.set_audience(&[DEFAULT_ISSUER]);
         validation.set_issuer(&[DEFAULT_ISSUER]);
         let data = jsonwebtoken::decode::<Value>(token, &key, &validation).unwrap();
-        assert_eq!(data.claims["sub"], "system:serviceaccount:default:bearertokenauth");
+        assert_eq!(
+            data.claims["sub"],
+            "system:serviceaccount:default:bearertokenauth"
+        );
         // And it rejects a tampered one.
         let mut parts: Vec<&str> = token.split('.').collect();
-        let forged_payload = URL_SAFE_NO_PAD.encode(data.claims.to_string().replace("bearertokenauth", "admin"));
+        let forged_payload =
+            URL_SAFE_NO_PAD.encode(data.claims.to_string().replace("bearertokenauth", "admin"));
         parts[1] = &forged_payload;
         assert!(jsonwebtoken::decode::<Value>(parts.join("."), &key, &validation).is_err());
     }

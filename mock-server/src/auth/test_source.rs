@@ -18,19 +18,23 @@ impl MemSource {
 
     /// Insert or replace `obj` (namespace from `metadata.namespace`).
     pub(crate) fn put(&self, resource: &str, obj: Value) -> &Self {
-        let ns = obj.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_string);
+        let ns = obj
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let name = obj["metadata"]["name"].as_str().unwrap().to_string();
         let mut v = self.objects.lock().unwrap();
-        v.retain(|(r, n, o)| !(r == resource && *n == ns && o["metadata"]["name"] == name.as_str()));
+        v.retain(|(r, n, o)| {
+            !(r == resource && *n == ns && o["metadata"]["name"] == name.as_str())
+        });
         v.push((resource.to_string(), ns, obj));
         self
     }
 
     pub(crate) fn delete(&self, resource: &str, ns: Option<&str>, name: &str) {
-        self.objects
-            .lock()
-            .unwrap()
-            .retain(|(r, n, o)| !(r == resource && n.as_deref() == ns && o["metadata"]["name"] == name));
+        self.objects.lock().unwrap().retain(|(r, n, o)| {
+            !(r == resource && n.as_deref() == ns && o["metadata"]["name"] == name)
+        });
     }
 
     pub(crate) fn sa(&self, ns: &str, name: &str, uid: &str) -> &Self {
@@ -44,7 +48,9 @@ impl ObjectSource for MemSource {
             .lock()
             .unwrap()
             .iter()
-            .find(|(r, n, o)| r == resource && n.as_deref() == namespace && o["metadata"]["name"] == name)
+            .find(|(r, n, o)| {
+                r == resource && n.as_deref() == namespace && o["metadata"]["name"] == name
+            })
             .map(|(_, _, o)| o.clone())
     }
 

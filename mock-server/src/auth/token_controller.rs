@@ -53,7 +53,10 @@ fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn meta_str<'a>(obj: &'a Value, key: &str) -> &'a str {
-    obj.get("metadata").and_then(|m| m.get(key)).and_then(Value::as_str).unwrap_or("")
+    obj.get("metadata")
+        .and_then(|m| m.get(key))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// Whether `secret` is a token Secret of `sa` (`IsServiceAccountToken`: type, name annotation,
@@ -93,8 +96,17 @@ pub fn reconcile_token_secret(
         Some(sa) if is_token_secret_of(secret, &sa) => sa,
         _ => return Ok(TokenSecretAction::Delete),
     };
-    let data = secret.get("data").and_then(Value::as_object).cloned().unwrap_or_default();
-    let field = |k: &str| data.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let data = secret
+        .get("data")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let field = |k: &str| {
+        data.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let ca_b64 = STANDARD.encode(ca_pem);
     let needs_ca = !ca_pem.is_empty() && field("ca.crt") != ca_b64;
     let needs_ns = field("namespace").is_empty();
@@ -112,7 +124,12 @@ pub fn reconcile_token_secret(
     }
     if needs_token {
         // An existing token is never overwritten.
-        let token = tokens.mint_legacy(namespace, sa_name, meta_str(&sa, "uid"), meta_str(secret, "name"))?;
+        let token = tokens.mint_legacy(
+            namespace,
+            sa_name,
+            meta_str(&sa, "uid"),
+            meta_str(secret, "name"),
+        )?;
         new_data.insert("token".into(), json!(STANDARD.encode(token)));
     }
     updated["data"] = super::jwt::sorted(&Value::Object(new_data));
@@ -133,7 +150,11 @@ pub fn reconcile_token_secret(
 /// Legacy mode (1.23): the token Secret the controller creates for a new ServiceAccount,
 /// complete with `ca.crt`, `namespace` and `token`. Create it, then PUT the SA with
 /// [`add_secret_reference`].
-pub fn legacy_token_secret(sa: &Value, tokens: &ServiceAccountTokens, ca_pem: &str) -> Result<Value, KeyError> {
+pub fn legacy_token_secret(
+    sa: &Value,
+    tokens: &ServiceAccountTokens,
+    ca_pem: &str,
+) -> Result<Value, KeyError> {
     let namespace = meta_str(sa, "namespace");
     let sa_name = meta_str(sa, "name");
     let sa_uid = meta_str(sa, "uid");
@@ -164,7 +185,10 @@ pub fn add_secret_reference(sa: &Value, secret_name: &str) -> Value {
     let already = sa
         .get("secrets")
         .and_then(Value::as_array)
-        .is_some_and(|a| a.iter().any(|r| r.get("name").and_then(Value::as_str) == Some(secret_name)));
+        .is_some_and(|a| {
+            a.iter()
+                .any(|r| r.get("name").and_then(Value::as_str) == Some(secret_name))
+        });
     if !already {
         if !sa.get("secrets").is_some_and(Value::is_array) {
             sa["secrets"] = json!([]);
@@ -179,12 +203,18 @@ pub fn add_secret_reference(sa: &Value, secret_name: &str) -> Value {
 /// On Secret deletion: the ServiceAccount without the reference, or `None` if it had none.
 pub fn remove_secret_reference(sa: &Value, secret_name: &str) -> Option<Value> {
     let refs = sa.get("secrets")?.as_array()?;
-    if !refs.iter().any(|r| r.get("name").and_then(Value::as_str) == Some(secret_name)) {
+    if !refs
+        .iter()
+        .any(|r| r.get("name").and_then(Value::as_str) == Some(secret_name))
+    {
         return None;
     }
     let mut sa = sa.clone();
-    let kept: Vec<Value> =
-        refs.iter().filter(|r| r.get("name").and_then(Value::as_str) != Some(secret_name)).cloned().collect();
+    let kept: Vec<Value> = refs
+        .iter()
+        .filter(|r| r.get("name").and_then(Value::as_str) != Some(secret_name))
+        .cloned()
+        .collect();
     sa["secrets"] = Value::Array(kept);
     Some(sa)
 }
@@ -212,7 +242,10 @@ mod tests {
         let pem = KEY.get_or_init(|| {
             use aws_lc_rs::encoding::AsDer;
             let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
-            format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(pair.as_der().unwrap().as_ref()))
+            format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+                STANDARD.encode(pair.as_der().unwrap().as_ref())
+            )
         });
         ServiceAccountTokens::new(
             ServiceAccountKeys::with_key(SigningKey::from_pem(pem, "t").unwrap()),
@@ -233,7 +266,11 @@ mod tests {
         let s = random_suffix(2000);
         assert!(s.bytes().all(|b| NAME_SUFFIX_ALPHABET.contains(&b)));
         // Every character of the alphabet shows up in a long sample, and no vowel or 0/1/3 does.
-        assert!(NAME_SUFFIX_ALPHABET.iter().all(|c| s.as_bytes().contains(c)));
+        assert!(
+            NAME_SUFFIX_ALPHABET
+                .iter()
+                .all(|c| s.as_bytes().contains(c))
+        );
         let name = generate_name("bearertokenauth-token-");
         assert_eq!(name.len(), "bearertokenauth-token-".len() + 5);
         assert!(name.starts_with("bearertokenauth-token-"));
@@ -245,9 +282,15 @@ mod tests {
         let t = tokens();
         let secret = legacy_token_secret(&sa(), &t, CA).unwrap();
         let name = secret["metadata"]["name"].as_str().unwrap();
-        assert!(name.starts_with("bearertokenauth-token-") && name.len() == 27, "{name}");
+        assert!(
+            name.starts_with("bearertokenauth-token-") && name.len() == 27,
+            "{name}"
+        );
         assert_eq!(secret["type"], SERVICE_ACCOUNT_TOKEN_TYPE);
-        assert_eq!(secret["metadata"]["annotations"], json!({SA_NAME_ANNOTATION: "bearertokenauth", SA_UID_ANNOTATION: "sa-uid"}));
+        assert_eq!(
+            secret["metadata"]["annotations"],
+            json!({SA_NAME_ANNOTATION: "bearertokenauth", SA_UID_ANNOTATION: "sa-uid"})
+        );
         let keys: Vec<&String> = secret["data"].as_object().unwrap().keys().collect();
         assert_eq!(keys, ["ca.crt", "namespace", "token"]);
         assert_eq!(decode(&secret["data"]["ca.crt"]), CA);
@@ -258,15 +301,27 @@ mod tests {
         // The token authenticates against a store holding the SA (listing the Secret) and the Secret.
         let with_ref = add_secret_reference(&sa(), name);
         assert_eq!(with_ref["secrets"], json!([{"name": name}]));
-        assert_eq!(add_secret_reference(&with_ref, name)["secrets"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            add_secret_reference(&with_ref, name)["secrets"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
         let s = MemSource::new();
         s.put("serviceaccounts", with_ref.clone());
         s.put("secrets", secret.clone());
         let (user, v) = t.authenticate(&token, None, 0, &s).unwrap();
-        assert_eq!(user.username, "system:serviceaccount:default:bearertokenauth");
+        assert_eq!(
+            user.username,
+            "system:serviceaccount:default:bearertokenauth"
+        );
         assert!(v.legacy_secret.unwrap().auto_generated);
         // Removing the Secret removes the reference.
-        assert_eq!(remove_secret_reference(&with_ref, name).unwrap()["secrets"], json!([]));
+        assert_eq!(
+            remove_secret_reference(&with_ref, name).unwrap()["secrets"],
+            json!([])
+        );
         assert!(remove_secret_reference(&sa(), name).is_none());
     }
 
@@ -277,19 +332,42 @@ mod tests {
         s.put("serviceaccounts", sa());
         let secret = json!({"kind": "Secret", "apiVersion": "v1", "type": SERVICE_ACCOUNT_TOKEN_TYPE,
             "metadata": {"name": "bearertokenauth-token", "namespace": "default", "annotations": {SA_NAME_ANNOTATION: "bearertokenauth"}}});
-        let TokenSecretAction::Update(filled) = reconcile_token_secret(&secret, &t, CA, &s).unwrap() else { panic!("expected update") };
-        assert_eq!(filled["metadata"]["annotations"][SA_UID_ANNOTATION], "sa-uid");
+        let TokenSecretAction::Update(filled) =
+            reconcile_token_secret(&secret, &t, CA, &s).unwrap()
+        else {
+            panic!("expected update")
+        };
+        assert_eq!(
+            filled["metadata"]["annotations"][SA_UID_ANNOTATION],
+            "sa-uid"
+        );
         assert_eq!(decode(&filled["data"]["namespace"]), "default");
         assert_eq!(decode(&filled["data"]["ca.crt"]), CA);
         let token = decode(&filled["data"]["token"]);
         s.put("secrets", filled.clone());
         assert!(t.authenticate(&token, None, 0, &s).is_ok());
         // Already complete: nothing to do; an existing token is never replaced.
-        assert_eq!(reconcile_token_secret(&filled, &t, CA, &s).unwrap(), TokenSecretAction::Nothing);
-        let TokenSecretAction::Update(reca) = reconcile_token_secret(&filled, &t, "other CA", &s).unwrap() else { panic!() };
+        assert_eq!(
+            reconcile_token_secret(&filled, &t, CA, &s).unwrap(),
+            TokenSecretAction::Nothing
+        );
+        let TokenSecretAction::Update(reca) =
+            reconcile_token_secret(&filled, &t, "other CA", &s).unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(decode(&reca["data"]["token"]), token);
         // Opaque secrets are ignored.
-        assert_eq!(reconcile_token_secret(&json!({"type": "Opaque", "metadata": {"name": "x"}}), &t, CA, &s).unwrap(), TokenSecretAction::Nothing);
+        assert_eq!(
+            reconcile_token_secret(
+                &json!({"type": "Opaque", "metadata": {"name": "x"}}),
+                &t,
+                CA,
+                &s
+            )
+            .unwrap(),
+            TokenSecretAction::Nothing
+        );
     }
 
     #[test]
@@ -298,12 +376,21 @@ mod tests {
         let s = MemSource::new();
         let secret = json!({"type": SERVICE_ACCOUNT_TOKEN_TYPE,
             "metadata": {"name": "x-token", "namespace": "default", "annotations": {SA_NAME_ANNOTATION: "bearertokenauth", SA_UID_ANNOTATION: "sa-uid"}}});
-        assert_eq!(reconcile_token_secret(&secret, &t, CA, &s).unwrap(), TokenSecretAction::Delete);
+        assert_eq!(
+            reconcile_token_secret(&secret, &t, CA, &s).unwrap(),
+            TokenSecretAction::Delete
+        );
         s.put("serviceaccounts", json!({"metadata": {"name": "bearertokenauth", "namespace": "default", "uid": "other"}}));
-        assert_eq!(reconcile_token_secret(&secret, &t, CA, &s).unwrap(), TokenSecretAction::Delete);
+        assert_eq!(
+            reconcile_token_secret(&secret, &t, CA, &s).unwrap(),
+            TokenSecretAction::Delete
+        );
         // SA deletion: its token secrets (by name + uid annotation) go.
         let unrelated = json!({"type": "Opaque", "metadata": {"name": "o", "annotations": {SA_NAME_ANNOTATION: "bearertokenauth"}}});
         let other_uid = json!({"type": SERVICE_ACCOUNT_TOKEN_TYPE, "metadata": {"name": "old", "annotations": {SA_NAME_ANNOTATION: "bearertokenauth", SA_UID_ANNOTATION: "old-uid"}}});
-        assert_eq!(token_secrets_to_delete(&sa(), &[secret, unrelated, other_uid]), ["x-token"]);
+        assert_eq!(
+            token_secrets_to_delete(&sa(), &[secret, unrelated, other_uid]),
+            ["x-token"]
+        );
     }
 }

@@ -30,7 +30,9 @@ pub enum TokenFileError {
         kind: CsvErrorKind,
     },
     /// A record with fewer than 3 fields.
-    #[error("token file '{path}' must have at least 3 columns (token, user name, user uid), found {found} (line {line})")]
+    #[error(
+        "token file '{path}' must have at least 3 columns (token, user name, user uid), found {found} (line {line})"
+    )]
     TooFewColumns {
         /// The file.
         path: String,
@@ -60,28 +62,39 @@ pub struct TokenFile {
 
 impl std::fmt::Debug for TokenFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenFile").field("tokens", &self.tokens.len()).finish()
+        f.debug_struct("TokenFile")
+            .field("tokens", &self.tokens.len())
+            .finish()
     }
 }
 
 impl TokenFile {
     /// Read and parse `path`.
     pub fn load(path: &Path) -> Result<Self, TokenFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| TokenFileError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| TokenFileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::parse(&text, &path.display().to_string())
     }
 
     /// Parse CSV text; `path` is only used in error messages.
     pub fn parse(text: &str, path: &str) -> Result<Self, TokenFileError> {
         let mut tokens = HashMap::new();
-        for (line, record) in parse_csv(text).map_err(|(line, column, kind)| TokenFileError::Syntax {
-            path: path.to_string(),
-            line,
-            column,
-            kind,
-        })? {
+        for (line, record) in
+            parse_csv(text).map_err(|(line, column, kind)| TokenFileError::Syntax {
+                path: path.to_string(),
+                line,
+                column,
+                kind,
+            })?
+        {
             if record.len() < 3 {
-                return Err(TokenFileError::TooFewColumns { path: path.to_string(), found: record.len(), line });
+                return Err(TokenFileError::TooFewColumns {
+                    path: path.to_string(),
+                    found: record.len(),
+                    line,
+                });
             }
             // An empty token is skipped with a warning, a duplicate overrides the earlier one (tokenfile.go).
             if record[0].is_empty() {
@@ -98,7 +111,12 @@ impl TokenFile {
             };
             tokens.insert(
                 record[0].clone(),
-                UserInfo { username: record[1].clone(), uid: record[2].clone(), groups, extra: Default::default() },
+                UserInfo {
+                    username: record[1].clone(),
+                    uid: record[2].clone(),
+                    groups,
+                    extra: Default::default(),
+                },
             );
         }
         Ok(TokenFile { tokens })
@@ -166,7 +184,11 @@ fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
                             value.push('\n');
                             i += 1;
                             if i >= lines.len() || (i == lines.len() - 1 && lines[i].is_empty()) {
-                                return Err((i.min(lines.len()), line.len() + 1, CsvErrorKind::Quote));
+                                return Err((
+                                    i.min(lines.len()),
+                                    line.len() + 1,
+                                    CsvErrorKind::Quote,
+                                ));
                             }
                             line = lines[i];
                             pos = 0;
@@ -211,7 +233,10 @@ mod tests {
         assert_eq!(a.username, "alice");
         assert_eq!(a.uid, "1001");
         assert_eq!(a.groups, ["dev", "ops", "system:authenticated"]);
-        assert_eq!(f.authenticate("xyz").unwrap().groups, ["system:authenticated"]);
+        assert_eq!(
+            f.authenticate("xyz").unwrap().groups,
+            ["system:authenticated"]
+        );
         assert_eq!(f.authenticate("q,\"t").unwrap().username, "carol");
         assert!(f.authenticate("nope").is_none());
         assert!(f.authenticate("").is_none());
@@ -219,7 +244,11 @@ mod tests {
 
     #[test]
     fn crlf_multiline_quotes_empty_and_duplicate_tokens() {
-        let f = TokenFile::parse(",skipped,1\r\ntok,first,1\r\ntok,second,2,\"a\nb\"\r\n", "t.csv").unwrap();
+        let f = TokenFile::parse(
+            ",skipped,1\r\ntok,first,1\r\ntok,second,2,\"a\nb\"\r\n",
+            "t.csv",
+        )
+        .unwrap();
         assert_eq!(f.len(), 1);
         let u = f.authenticate("tok").unwrap();
         assert_eq!(u.username, "second");
@@ -229,7 +258,10 @@ mod tests {
     #[test]
     fn empty_group_column_is_kept_like_strings_split() {
         let f = TokenFile::parse("t,u,1,\n", "t.csv").unwrap();
-        assert_eq!(f.authenticate("t").unwrap().groups, ["", "system:authenticated"]);
+        assert_eq!(
+            f.authenticate("t").unwrap().groups,
+            ["", "system:authenticated"]
+        );
     }
 
     #[test]
@@ -246,11 +278,33 @@ mod tests {
             "token file '/etc/tokens.csv' must have at least 3 columns (token, user name, user uid), found 2 (line 2)"
         );
         let e = TokenFile::parse("a,b,c\nx,y\"z,1\n", "f").unwrap_err();
-        assert_eq!(e.to_string(), "token file 'f': parse error on line 2, column 4: bare \" in non-quoted field");
+        assert_eq!(
+            e.to_string(),
+            "token file 'f': parse error on line 2, column 4: bare \" in non-quoted field"
+        );
         let e = TokenFile::parse("\"a\"b,c,d\n", "f").unwrap_err();
-        assert!(matches!(e, TokenFileError::Syntax { line: 1, kind: CsvErrorKind::Quote, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                TokenFileError::Syntax {
+                    line: 1,
+                    kind: CsvErrorKind::Quote,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = TokenFile::parse("\"unterminated,c,d\n", "f").unwrap_err();
-        assert!(matches!(e, TokenFileError::Syntax { kind: CsvErrorKind::Quote, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                TokenFileError::Syntax {
+                    kind: CsvErrorKind::Quote,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = TokenFile::load(Path::new("/nonexistent/tokens.csv")).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/tokens.csv"));
     }

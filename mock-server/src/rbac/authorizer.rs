@@ -50,10 +50,20 @@ impl RbacAuthorizer {
     pub fn evaluate(&self, attrs: &RequestAttributes) -> Evaluation {
         let (rules, errors) = rules_for(&*self.source, &attrs.user, &attrs.namespace);
         if let Some(r) = rules.iter().find(|r| rule_allows(attrs, &r.rule)) {
-            return Evaluation { allowed: true, reason: format!("RBAC: allowed by {}", r.source) };
+            return Evaluation {
+                allowed: true,
+                reason: format!("RBAC: allowed by {}", r.source),
+            };
         }
-        let reason = if errors.is_empty() { String::new() } else { format!("RBAC: {}", aggregate(&errors)) };
-        Evaluation { allowed: false, reason }
+        let reason = if errors.is_empty() {
+            String::new()
+        } else {
+            format!("RBAC: {}", aggregate(&errors))
+        };
+        Evaluation {
+            allowed: false,
+            reason,
+        }
     }
 
     /// The `status` of a SelfSubjectRulesReview for `user` in `namespace`: one entry per rule of
@@ -84,7 +94,8 @@ impl RbacAuthorizer {
                 resource_rules.push(Value::Object(m));
             }
             if !r.non_resource_urls.is_empty() {
-                non_resource_rules.push(json!({"verbs": r.verbs, "nonResourceURLs": r.non_resource_urls}));
+                non_resource_rules
+                    .push(json!({"verbs": r.verbs, "nonResourceURLs": r.non_resource_urls}));
             }
         }
         let mut status = json!({
@@ -114,6 +125,10 @@ impl Authorizer for RbacAuthorizer {
             return Decision::Allow;
         }
         let e = self.evaluate(attrs);
-        if e.allowed { Decision::Allow } else { Decision::Deny { reason: e.reason } }
+        if e.allowed {
+            Decision::Allow
+        } else {
+            Decision::Deny { reason: e.reason }
+        }
     }
 }

@@ -29,24 +29,50 @@ struct Def {
 
 fn definitions() -> Vec<Def> {
     vec![
-        Def { name: "admin", extra_labels: &[], aggregate_from: Some(AGG_ADMIN), rules: vec![] },
+        Def {
+            name: "admin",
+            extra_labels: &[],
+            aggregate_from: Some(AGG_ADMIN),
+            rules: vec![],
+        },
         Def {
             name: "cluster-admin",
             extra_labels: &[],
             aggregate_from: None,
-            rules: vec![r(&["*"], &["*"], &["*"]), PolicyRule::non_resource(&["*"], &["*"])],
+            rules: vec![
+                r(&["*"], &["*"], &["*"]),
+                PolicyRule::non_resource(&["*"], &["*"]),
+            ],
         },
-        Def { name: "edit", extra_labels: &[AGG_ADMIN], aggregate_from: Some(AGG_EDIT), rules: vec![] },
+        Def {
+            name: "edit",
+            extra_labels: &[AGG_ADMIN],
+            aggregate_from: Some(AGG_EDIT),
+            rules: vec![],
+        },
         Def {
             name: "system:aggregate-to-admin",
             extra_labels: &[AGG_ADMIN],
             aggregate_from: None,
             rules: vec![
-                r(&["authorization.k8s.io"], &["localsubjectaccessreviews"], &["create"]),
+                r(
+                    &["authorization.k8s.io"],
+                    &["localsubjectaccessreviews"],
+                    &["create"],
+                ),
                 r(
                     &["rbac.authorization.k8s.io"],
                     &["rolebindings", "roles"],
-                    &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+                    &[
+                        "create",
+                        "delete",
+                        "deletecollection",
+                        "get",
+                        "list",
+                        "patch",
+                        "update",
+                        "watch",
+                    ],
                 ),
             ],
         },
@@ -55,9 +81,30 @@ fn definitions() -> Vec<Def> {
             extra_labels: &[AGG_EDIT],
             aggregate_from: None,
             rules: vec![
-                r(&[""], &["pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services/proxy"], RO),
+                r(
+                    &[""],
+                    &[
+                        "pods/attach",
+                        "pods/exec",
+                        "pods/portforward",
+                        "pods/proxy",
+                        "secrets",
+                        "services/proxy",
+                    ],
+                    RO,
+                ),
                 r(&[""], &["serviceaccounts"], &["impersonate"]),
-                r(&[""], &["pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"], RW),
+                r(
+                    &[""],
+                    &[
+                        "pods",
+                        "pods/attach",
+                        "pods/exec",
+                        "pods/portforward",
+                        "pods/proxy",
+                    ],
+                    RW,
+                ),
                 r(&[""], &["pods/eviction"], &["create"]),
                 r(
                     &[""],
@@ -107,11 +154,24 @@ fn definitions() -> Vec<Def> {
                     RW,
                 ),
                 r(&["policy"], &["poddisruptionbudgets"], RW),
-                r(&["networking.k8s.io"], &["ingresses", "networkpolicies"], RW),
+                r(
+                    &["networking.k8s.io"],
+                    &["ingresses", "networkpolicies"],
+                    RW,
+                ),
                 r(
                     &["coordination.k8s.io"],
                     &["leases"],
-                    &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+                    &[
+                        "create",
+                        "delete",
+                        "deletecollection",
+                        "get",
+                        "list",
+                        "patch",
+                        "update",
+                        "watch",
+                    ],
                 ),
             ],
         },
@@ -171,8 +231,19 @@ fn definitions() -> Vec<Def> {
                     ],
                     RO,
                 ),
-                r(&["autoscaling"], &["horizontalpodautoscalers", "horizontalpodautoscalers/status"], RO),
-                r(&["batch"], &["cronjobs", "cronjobs/status", "jobs", "jobs/status"], RO),
+                r(
+                    &["autoscaling"],
+                    &[
+                        "horizontalpodautoscalers",
+                        "horizontalpodautoscalers/status",
+                    ],
+                    RO,
+                ),
+                r(
+                    &["batch"],
+                    &["cronjobs", "cronjobs/status", "jobs", "jobs/status"],
+                    RO,
+                ),
                 r(
                     &["extensions"],
                     &[
@@ -191,8 +262,16 @@ fn definitions() -> Vec<Def> {
                     ],
                     RO,
                 ),
-                r(&["policy"], &["poddisruptionbudgets", "poddisruptionbudgets/status"], RO),
-                r(&["networking.k8s.io"], &["ingresses", "ingresses/status", "networkpolicies"], RO),
+                r(
+                    &["policy"],
+                    &["poddisruptionbudgets", "poddisruptionbudgets/status"],
+                    RO,
+                ),
+                r(
+                    &["networking.k8s.io"],
+                    &["ingresses", "ingresses/status", "networkpolicies"],
+                    RO,
+                ),
             ],
         },
         Def {
@@ -201,7 +280,11 @@ fn definitions() -> Vec<Def> {
             aggregate_from: None,
             rules: vec![
                 r(&["authentication.k8s.io"], &["tokenreviews"], &["create"]),
-                r(&["authorization.k8s.io"], &["subjectaccessreviews"], &["create"]),
+                r(
+                    &["authorization.k8s.io"],
+                    &["subjectaccessreviews"],
+                    &["create"],
+                ),
             ],
         },
         Def {
@@ -209,8 +292,16 @@ fn definitions() -> Vec<Def> {
             extra_labels: &[],
             aggregate_from: None,
             rules: vec![
-                r(&["authorization.k8s.io"], &["selfsubjectaccessreviews", "selfsubjectrulesreviews"], &["create"]),
-                r(&["authentication.k8s.io"], &["selfsubjectreviews"], &["create"]),
+                r(
+                    &["authorization.k8s.io"],
+                    &["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+                    &["create"],
+                ),
+                r(
+                    &["authentication.k8s.io"],
+                    &["selfsubjectreviews"],
+                    &["create"],
+                ),
             ],
         },
         Def {
@@ -219,8 +310,17 @@ fn definitions() -> Vec<Def> {
             aggregate_from: None,
             rules: vec![PolicyRule::non_resource(
                 &[
-                    "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz",
-                    "/version", "/version/",
+                    "/api",
+                    "/api/*",
+                    "/apis",
+                    "/apis/*",
+                    "/healthz",
+                    "/livez",
+                    "/openapi",
+                    "/openapi/*",
+                    "/readyz",
+                    "/version",
+                    "/version/",
                 ],
                 &["get"],
             )],
@@ -229,7 +329,10 @@ fn definitions() -> Vec<Def> {
             name: "system:public-info-viewer",
             extra_labels: &[],
             aggregate_from: None,
-            rules: vec![PolicyRule::non_resource(&["/healthz", "/livez", "/readyz", "/version", "/version/"], &["get"])],
+            rules: vec![PolicyRule::non_resource(
+                &["/healthz", "/livez", "/readyz", "/version", "/version/"],
+                &["get"],
+            )],
         },
         Def {
             name: "system:service-account-issuer-discovery",
@@ -260,12 +363,18 @@ fn definitions() -> Vec<Def> {
 fn aggregate(defs: &mut [Def]) {
     // view feeds edit feeds admin: iterate to a fixed point.
     for _ in 0..defs.len() {
-        let snapshot: Vec<(&'static str, &'static [&'static str], Vec<PolicyRule>)> =
-            defs.iter().map(|d| (d.name, d.extra_labels, d.rules.clone())).collect();
+        let snapshot: Vec<(&'static str, &'static [&'static str], Vec<PolicyRule>)> = defs
+            .iter()
+            .map(|d| (d.name, d.extra_labels, d.rules.clone()))
+            .collect();
         for d in defs.iter_mut() {
-            let Some(label) = d.aggregate_from else { continue };
-            let mut sources: Vec<_> =
-                snapshot.iter().filter(|(n, labels, _)| *n != d.name && labels.contains(&label)).collect();
+            let Some(label) = d.aggregate_from else {
+                continue;
+            };
+            let mut sources: Vec<_> = snapshot
+                .iter()
+                .filter(|(n, labels, _)| *n != d.name && labels.contains(&label))
+                .collect();
             sources.sort_by_key(|(n, _, _)| *n);
             let mut rules: Vec<PolicyRule> = Vec::new();
             for (_, _, rs) in sources {
@@ -322,7 +431,13 @@ pub fn cluster_role_bindings() -> Vec<Value> {
         binding("cluster-admin", &["system:masters"]),
         binding("system:basic-user", &["system:authenticated"]),
         binding("system:discovery", &["system:authenticated"]),
-        binding("system:public-info-viewer", &["system:authenticated", "system:unauthenticated"]),
-        binding("system:service-account-issuer-discovery", &["system:serviceaccounts"]),
+        binding(
+            "system:public-info-viewer",
+            &["system:authenticated", "system:unauthenticated"],
+        ),
+        binding(
+            "system:service-account-issuer-discovery",
+            &["system:serviceaccounts"],
+        ),
     ]
 }

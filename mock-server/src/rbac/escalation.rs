@@ -58,7 +58,14 @@ impl EscalationError {
     }
 }
 
-fn authorized(authz: &RbacAuthorizer, user: &UserInfo, verb: &str, resource: &str, namespace: &str, name: &str) -> bool {
+fn authorized(
+    authz: &RbacAuthorizer,
+    user: &UserInfo,
+    verb: &str,
+    resource: &str,
+    namespace: &str,
+    name: &str,
+) -> bool {
     authz.allows(&RequestAttributes {
         user: user.clone(),
         verb: verb.into(),
@@ -74,14 +81,22 @@ fn authorized(authz: &RbacAuthorizer, user: &UserInfo, verb: &str, resource: &st
 
 /// `ConfirmNoEscalation`: `Ok` if the user's own rules in `namespace` cover `rules`, else the
 /// refusal text (missing rules compacted, one per line, sorted; resolution errors appended).
-pub fn confirm_no_escalation(authz: &RbacAuthorizer, user: &UserInfo, namespace: &str, rules: &[PolicyRule]) -> Result<(), String> {
+pub fn confirm_no_escalation(
+    authz: &RbacAuthorizer,
+    user: &UserInfo,
+    namespace: &str,
+    rules: &[PolicyRule],
+) -> Result<(), String> {
     let (owner, errors) = rules_for(authz.source(), user, namespace);
     let owner: Vec<PolicyRule> = owner.into_iter().map(|r| r.rule).collect();
     let (ok, missing) = covers(&owner, rules);
     if ok {
         return Ok(());
     }
-    let mut lines: Vec<String> = compact_rules(&missing).iter().map(PolicyRule::compact_string).collect();
+    let mut lines: Vec<String> = compact_rules(&missing)
+        .iter()
+        .map(PolicyRule::compact_string)
+        .collect();
     lines.sort();
     lines.dedup();
     let mut msg = format!(
@@ -97,36 +112,76 @@ pub fn confirm_no_escalation(authz: &RbacAuthorizer, user: &UserInfo, namespace:
 }
 
 /// Check creating/updating a Role (`namespace` set) or ClusterRole (`namespace` empty).
-pub fn check_role_write(authz: &RbacAuthorizer, user: &UserInfo, namespace: &str, role: &Value) -> Result<(), EscalationError> {
-    let resource = if namespace.is_empty() { "clusterroles" } else { "roles" };
-    let name = role.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
-    if user.in_group(SYSTEM_MASTERS) || authorized(authz, user, "escalate", resource, namespace, name) {
+pub fn check_role_write(
+    authz: &RbacAuthorizer,
+    user: &UserInfo,
+    namespace: &str,
+    role: &Value,
+) -> Result<(), EscalationError> {
+    let resource = if namespace.is_empty() {
+        "clusterroles"
+    } else {
+        "roles"
+    };
+    let name = role
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if user.in_group(SYSTEM_MASTERS)
+        || authorized(authz, user, "escalate", resource, namespace, name)
+    {
         return Ok(());
     }
-    confirm_no_escalation(authz, user, namespace, &PolicyRule::list_from(role)).map_err(|detail| EscalationError::Forbidden {
-        resource: resource.into(),
-        name: name.into(),
-        detail,
+    confirm_no_escalation(authz, user, namespace, &PolicyRule::list_from(role)).map_err(|detail| {
+        EscalationError::Forbidden {
+            resource: resource.into(),
+            name: name.into(),
+            detail,
+        }
     })
 }
 
 /// Check creating/updating a RoleBinding (`namespace` set) or ClusterRoleBinding (`namespace` empty).
-pub fn check_binding_write(authz: &RbacAuthorizer, user: &UserInfo, namespace: &str, binding: &Value) -> Result<(), EscalationError> {
-    let resource = if namespace.is_empty() { "clusterrolebindings" } else { "rolebindings" };
-    let name = binding.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+pub fn check_binding_write(
+    authz: &RbacAuthorizer,
+    user: &UserInfo,
+    namespace: &str,
+    binding: &Value,
+) -> Result<(), EscalationError> {
+    let resource = if namespace.is_empty() {
+        "clusterrolebindings"
+    } else {
+        "rolebindings"
+    };
+    let name = binding
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let role_ref = binding.get("roleRef").cloned().unwrap_or(Value::Null);
     let ref_kind = role_ref.get("kind").and_then(Value::as_str).unwrap_or("");
     let ref_name = role_ref.get("name").and_then(Value::as_str).unwrap_or("");
-    let ref_resource = if ref_kind == "Role" { "roles" } else { "clusterroles" };
+    let ref_resource = if ref_kind == "Role" {
+        "roles"
+    } else {
+        "clusterroles"
+    };
     // Neither shortcut checks that the referenced role exists.
-    if user.in_group(SYSTEM_MASTERS) || authorized(authz, user, "bind", ref_resource, namespace, ref_name) {
+    if user.in_group(SYSTEM_MASTERS)
+        || authorized(authz, user, "bind", ref_resource, namespace, ref_name)
+    {
         return Ok(());
     }
-    let rules = role_reference_rules(authz.source(), &role_ref, namespace)
-        .map_err(|_| EscalationError::RoleNotFound { resource: ref_resource.into(), name: ref_name.into() })?;
-    confirm_no_escalation(authz, user, namespace, &rules).map_err(|detail| EscalationError::Forbidden {
-        resource: resource.into(),
-        name: name.into(),
-        detail,
+    let rules = role_reference_rules(authz.source(), &role_ref, namespace).map_err(|_| {
+        EscalationError::RoleNotFound {
+            resource: ref_resource.into(),
+            name: ref_name.into(),
+        }
+    })?;
+    confirm_no_escalation(authz, user, namespace, &rules).map_err(|detail| {
+        EscalationError::Forbidden {
+            resource: resource.into(),
+            name: name.into(),
+            detail,
+        }
     })
 }

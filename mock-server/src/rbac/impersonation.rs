@@ -34,7 +34,7 @@ pub enum ImpersonationError {
     #[error("impersonation of {} {:?} forbidden", attrs.resource, attrs.name)]
     Forbidden {
         /// The denied check.
-        attrs: RequestAttributes,
+        attrs: Box<RequestAttributes>,
         /// The authorizer's reason.
         reason: String,
     },
@@ -46,13 +46,23 @@ pub enum ImpersonationError {
 fn check(authz: &dyn Authorizer, attrs: RequestAttributes) -> Result<(), ImpersonationError> {
     match authz.authorize(&attrs) {
         Decision::Allow => Ok(()),
-        Decision::Deny { reason } => Err(ImpersonationError::Forbidden { attrs, reason }),
-        Decision::NoOpinion => Err(ImpersonationError::Forbidden { attrs, reason: String::new() }),
+        Decision::Deny { reason } => Err(ImpersonationError::Forbidden {
+            attrs: Box::new(attrs),
+            reason,
+        }),
+        Decision::NoOpinion => Err(ImpersonationError::Forbidden {
+            attrs: Box::new(attrs),
+            reason: String::new(),
+        }),
     }
 }
 
 /// Authorize `req` for `requester` and return the impersonated user, or `Ok(None)` without headers.
-pub fn impersonate(authz: &dyn Authorizer, requester: &UserInfo, req: &ImpersonationRequest) -> Result<Option<UserInfo>, ImpersonationError> {
+pub fn impersonate(
+    authz: &dyn Authorizer,
+    requester: &UserInfo,
+    req: &ImpersonationRequest,
+) -> Result<Option<UserInfo>, ImpersonationError> {
     if req.is_empty() {
         return Ok(None);
     }
@@ -105,8 +115,16 @@ pub fn impersonate(authz: &dyn Authorizer, requester: &UserInfo, req: &Impersona
         if !groups.iter().any(|g| g == "system:unauthenticated") {
             groups.push("system:unauthenticated".into());
         }
-    } else if !groups.iter().any(|g| g == "system:authenticated" || g == "system:unauthenticated") {
+    } else if !groups
+        .iter()
+        .any(|g| g == "system:authenticated" || g == "system:unauthenticated")
+    {
         groups.push("system:authenticated".into());
     }
-    Ok(Some(UserInfo { username, uid: req.uid.clone().unwrap_or_default(), groups, extra: req.extra.clone() }))
+    Ok(Some(UserInfo {
+        username,
+        uid: req.uid.clone().unwrap_or_default(),
+        groups,
+        extra: req.extra.clone(),
+    }))
 }

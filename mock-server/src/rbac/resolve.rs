@@ -54,26 +54,48 @@ pub struct SourcedRule {
 
 /// All rules of `user` in `namespace` (cluster-wide only if empty), in visiting order, and the
 /// role-resolution errors (e.g. `role.rbac.authorization.k8s.io "missing" not found`).
-pub fn rules_for(source: &dyn ObjectSource, user: &UserInfo, namespace: &str) -> (Vec<SourcedRule>, Vec<String>) {
+pub fn rules_for(
+    source: &dyn ObjectSource,
+    user: &UserInfo,
+    namespace: &str,
+) -> (Vec<SourcedRule>, Vec<String>) {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
     let mut visit = |binding: &Value, binding_ns: &str, kind: &str| {
-        let subjects = binding.get("subjects").and_then(Value::as_array).cloned().unwrap_or_default();
-        let Some(subject) = subjects.iter().find(|sub| subject_applies(user, sub, binding_ns)) else {
+        let subjects = binding
+            .get("subjects")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let Some(subject) = subjects
+            .iter()
+            .find(|sub| subject_applies(user, sub, binding_ns))
+        else {
             return;
         };
-        match role_reference_rules(source, binding.get("roleRef").unwrap_or(&Value::Null), binding_ns) {
+        match role_reference_rules(
+            source,
+            binding.get("roleRef").unwrap_or(&Value::Null),
+            binding_ns,
+        ) {
             Err(e) => errors.push(e),
             Ok(rs) => {
                 let name = s(binding, "/metadata/name");
-                let shown = if kind == "RoleBinding" { format!("{name}/{binding_ns}") } else { name.to_string() };
+                let shown = if kind == "RoleBinding" {
+                    format!("{name}/{binding_ns}")
+                } else {
+                    name.to_string()
+                };
                 let desc = format!(
                     "{kind} \"{shown}\" of {} \"{}\" to {}",
                     s(binding, "/roleRef/kind"),
                     s(binding, "/roleRef/name"),
                     describe_subject(subject, binding_ns)
                 );
-                rules.extend(rs.into_iter().map(|rule| SourcedRule { source: desc.clone(), rule }));
+                rules.extend(rs.into_iter().map(|rule| SourcedRule {
+                    source: desc.clone(),
+                    rule,
+                }));
             }
         }
     };
@@ -90,7 +112,11 @@ pub fn rules_for(source: &dyn ObjectSource, user: &UserInfo, namespace: &str) ->
 
 /// `GetRoleReferenceRules`: a Role in the binding's namespace or a ClusterRole; the lister's
 /// NotFound text uses the singular resource.
-pub fn role_reference_rules(source: &dyn ObjectSource, role_ref: &Value, binding_ns: &str) -> Result<Vec<PolicyRule>, String> {
+pub fn role_reference_rules(
+    source: &dyn ObjectSource,
+    role_ref: &Value,
+    binding_ns: &str,
+) -> Result<Vec<PolicyRule>, String> {
     let name = s(role_ref, "/name");
     match s(role_ref, "/kind") {
         "Role" => source
@@ -116,6 +142,12 @@ pub fn aggregate(errors: &[String]) -> String {
     match seen.len() {
         0 => String::new(),
         1 => seen[0].clone(),
-        _ => format!("[{}]", seen.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
+        _ => format!(
+            "[{}]",
+            seen.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }

@@ -23,7 +23,11 @@ pub struct PolicyRule {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource_names: Vec<String>,
     /// Non-resource URLs, a trailing `*` is a prefix match.
-    #[serde(default, rename = "nonResourceURLs", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        rename = "nonResourceURLs",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub non_resource_urls: Vec<String>,
 }
 
@@ -31,18 +35,29 @@ impl PolicyRule {
     /// A resource rule.
     pub fn resource(groups: &[&str], resources: &[&str], verbs: &[&str]) -> Self {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect();
-        PolicyRule { verbs: v(verbs), api_groups: v(groups), resources: v(resources), ..Default::default() }
+        PolicyRule {
+            verbs: v(verbs),
+            api_groups: v(groups),
+            resources: v(resources),
+            ..Default::default()
+        }
     }
 
     /// A non-resource rule.
     pub fn non_resource(urls: &[&str], verbs: &[&str]) -> Self {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect();
-        PolicyRule { verbs: v(verbs), non_resource_urls: v(urls), ..Default::default() }
+        PolicyRule {
+            verbs: v(verbs),
+            non_resource_urls: v(urls),
+            ..Default::default()
+        }
     }
 
     /// The rules of a Role/ClusterRole JSON object (`rules` may be null or absent).
     pub fn list_from(obj: &Value) -> Vec<PolicyRule> {
-        obj.get("rules").and_then(|r| serde_json::from_value(r.clone()).ok()).unwrap_or_default()
+        obj.get("rules")
+            .and_then(|r| serde_json::from_value(r.clone()).ok())
+            .unwrap_or_default()
     }
 
     /// The rule as JSON in the API's field order (`verbs, apiGroups, resources, resourceNames, nonResourceURLs`).
@@ -60,10 +75,16 @@ impl PolicyRule {
             parts.push(format!("Resources:{}", go_quote_slice(&self.resources)));
         }
         if !self.non_resource_urls.is_empty() {
-            parts.push(format!("NonResourceURLs:{}", go_quote_slice(&self.non_resource_urls)));
+            parts.push(format!(
+                "NonResourceURLs:{}",
+                go_quote_slice(&self.non_resource_urls)
+            ));
         }
         if !self.resource_names.is_empty() {
-            parts.push(format!("ResourceNames:{}", go_quote_slice(&self.resource_names)));
+            parts.push(format!(
+                "ResourceNames:{}",
+                go_quote_slice(&self.resource_names)
+            ));
         }
         if !self.verbs.is_empty() {
             parts.push(format!("Verbs:{}", go_quote_slice(&self.verbs)));
@@ -81,7 +102,9 @@ pub fn go_quote(s: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -91,7 +114,10 @@ pub fn go_quote(s: &str) -> String {
 
 /// Go's `%q` of a `[]string`: `["a" "b"]`.
 pub fn go_quote_slice(v: &[String]) -> String {
-    format!("[{}]", v.iter().map(|s| go_quote(s)).collect::<Vec<_>>().join(" "))
+    format!(
+        "[{}]",
+        v.iter().map(|s| go_quote(s)).collect::<Vec<_>>().join(" ")
+    )
 }
 
 /// `VerbMatches`.
@@ -110,7 +136,10 @@ pub fn resource_matches(rule: &PolicyRule, combined: &str, subresource: &str) ->
     rule.resources.iter().any(|r| {
         r == "*"
             || r == combined
-            || (!subresource.is_empty() && r.len() == subresource.len() + 2 && r.starts_with("*/") && r.ends_with(subresource))
+            || (!subresource.is_empty()
+                && r.len() == subresource.len() + 2
+                && r.starts_with("*/")
+                && r.ends_with(subresource))
     })
 }
 
@@ -159,7 +188,10 @@ pub fn breakdown(rule: &PolicyRule) -> Vec<PolicyRule> {
                     out.push(atom);
                 } else {
                     for n in &rule.resource_names {
-                        out.push(PolicyRule { resource_names: vec![n.clone()], ..atom.clone() });
+                        out.push(PolicyRule {
+                            resource_names: vec![n.clone()],
+                            ..atom.clone()
+                        });
                     }
                 }
             }
@@ -183,16 +215,24 @@ fn resources_cover_all(owner: &[String], wanted: &[String]) -> bool {
     }
     wanted.iter().all(|path| {
         owner.contains(path)
-            || path.split_once('/').is_some_and(|(_, sub)| owner.contains(&format!("*/{sub}")))
+            || path
+                .split_once('/')
+                .is_some_and(|(_, sub)| owner.contains(&format!("*/{sub}")))
     })
 }
 
 /// `ruleCovers`: whether `owner` grants everything the atom `sub` does.
 pub fn rule_covers(owner: &PolicyRule, sub: &PolicyRule) -> bool {
     let verbs = owner.verbs.iter().any(|v| v == "*") || has_all(&owner.verbs, &sub.verbs);
-    let groups = owner.api_groups.iter().any(|g| g == "*") || has_all(&owner.api_groups, &sub.api_groups);
+    let groups =
+        owner.api_groups.iter().any(|g| g == "*") || has_all(&owner.api_groups, &sub.api_groups);
     let resources = resources_cover_all(&owner.resources, &sub.resources);
-    let urls = sub.non_resource_urls.iter().all(|u| owner.non_resource_urls.iter().any(|o| url_covered_for_covers(o, u)));
+    let urls = sub.non_resource_urls.iter().all(|u| {
+        owner
+            .non_resource_urls
+            .iter()
+            .any(|o| url_covered_for_covers(o, u))
+    });
     let names = if sub.resource_names.is_empty() {
         owner.resource_names.is_empty()
     } else {
@@ -203,7 +243,8 @@ pub fn rule_covers(owner: &PolicyRule, sub: &PolicyRule) -> bool {
 
 // nonResourceURLCovers has no bare-`*` special case beyond the prefix rule ("*" trims to "").
 fn url_covered_for_covers(owner: &str, requested: &str) -> bool {
-    owner == requested || (owner.ends_with('*') && requested.starts_with(owner.trim_end_matches('*')))
+    owner == requested
+        || (owner.ends_with('*') && requested.starts_with(owner.trim_end_matches('*')))
 }
 
 /// `Covers`: whether `owner` covers all of `servant`, and the uncovered atoms.
@@ -229,10 +270,11 @@ pub fn compact_rules(rules: &[PolicyRule]) -> Vec<PolicyRule> {
             out.push(r.clone());
             continue;
         }
-        match simple
-            .iter_mut()
-            .find(|s| s.api_groups == r.api_groups && s.resources == r.resources && s.resource_names == r.resource_names)
-        {
+        match simple.iter_mut().find(|s| {
+            s.api_groups == r.api_groups
+                && s.resources == r.resources
+                && s.resource_names == r.resource_names
+        }) {
             Some(s) => s.verbs.extend(r.verbs.iter().cloned()),
             None => simple.push(r.clone()),
         }
