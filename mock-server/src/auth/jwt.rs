@@ -196,7 +196,7 @@ pub enum TokenError {
     #[error("invalid signature, no keys found")]
     NoKeysFound,
     /// The signature does not verify.
-    #[error("square/go-jose: error in cryptographic primitive")]
+    #[error("go-jose/go-jose: error in cryptographic primitive")]
     InvalidSignature,
     /// No token audience is among the accepted ones.
     #[error("token audiences {token:?} is invalid for the target audiences {target:?}")]

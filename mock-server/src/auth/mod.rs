@@ -52,11 +52,12 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
 /// ([`unauthorized_status`]); the variant is for the server log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthenticationError {
-    /// No authenticator recognised the token at all.
+    /// No authenticator recognised the token at all (logged as `invalid bearer token`).
     #[error("invalid bearer token")]
     UnknownToken,
-    /// A service-account token was recognised and rejected.
-    #[error("invalid bearer token, {0}")]
+    /// A service-account token was recognised and rejected; worded as kube-apiserver logs it
+    /// (`Unable to authenticate the request" err="[invalid bearer token, ...]"`).
+    #[error("[invalid bearer token, {0}]")]
     ServiceAccount(#[from] jwt::TokenError),
 }
 

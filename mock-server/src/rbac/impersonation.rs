@@ -38,9 +38,19 @@ pub enum ImpersonationError {
         /// The authorizer's reason.
         reason: String,
     },
-    /// Groups, extra or uid without `Impersonate-User`.
+    /// Groups, extra or uid without `Impersonate-User` (the real filter answers 500 InternalError).
     #[error("requested {0} without impersonating a user")]
     MissingUser(String),
+}
+
+impl ImpersonationError {
+    /// The HTTP status code.
+    pub fn code(&self) -> u16 {
+        match self {
+            Self::Forbidden { .. } => 403,
+            Self::MissingUser(_) => 500,
+        }
+    }
 }
 
 fn check(authz: &dyn Authorizer, attrs: RequestAttributes) -> Result<(), ImpersonationError> {
