@@ -313,6 +313,45 @@ mod tests {
         assert_eq!(keys.get().unwrap().kid(), k.kid());
     }
 
+    /// The PKCS#1 `RSAPrivateKey` inside a PKCS#8 `PrivateKeyInfo` (its last field, an OCTET STRING).
+    fn pkcs1_from_pkcs8(der: &[u8]) -> Vec<u8> {
+        // Returns (header length, content length) of the DER element at `d`.
+        fn tl(d: &[u8]) -> (usize, usize) {
+            if d[1] < 0x80 {
+                (2, d[1] as usize)
+            } else {
+                let n = (d[1] & 0x7f) as usize;
+                (
+                    2 + n,
+                    d[2..2 + n].iter().fold(0, |a, b| (a << 8) | *b as usize),
+                )
+            }
+        }
+        let (h, _) = tl(der);
+        let mut rest = &der[h..];
+        loop {
+            let (h, l) = tl(rest);
+            if rest[0] == 0x04 {
+                return rest[h..h + l].to_vec();
+            }
+            rest = &rest[h + l..];
+        }
+    }
+
+    #[test]
+    fn pem_pkcs1_rsa_private_key_loads() {
+        let k = test_key();
+        let pkcs1 = pkcs1_from_pkcs8(k.pair.as_der().unwrap().as_ref());
+        let pem = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+            STANDARD.encode(&pkcs1)
+        );
+        let loaded = SigningKey::from_pem(&pem, "kind sa.key").unwrap();
+        assert_eq!(loaded.kid(), k.kid());
+        let sig = loaded.sign(b"m").unwrap();
+        assert!(k.verify(b"m", &sig));
+    }
+
     #[test]
     fn pem_errors_are_typed() {
         assert!(matches!(

@@ -80,6 +80,41 @@ pub fn user_for_token(t: &ValidatedToken) -> UserInfo {
     user
 }
 
+/// Label the API server keeps on legacy token Secrets (`LegacyServiceAccountTokenTracking`, GA 1.28).
+pub const LEGACY_TOKEN_LAST_USED_LABEL: &str = "kubernetes.io/legacy-token-last-used";
+
+/// After a legacy token authenticated: the merge patch the API server sends to its Secret
+/// (`legacy.go`), or `None` when the label already says today or tomorrow (UTC).
+pub fn legacy_token_last_used_patch(secret: &Value, now: SystemTime) -> Option<Value> {
+    let day = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string()[..10].to_string();
+    let today = day(now);
+    let tomorrow = day(now + Duration::from_secs(86_400));
+    let last_used = secret
+        .pointer("/metadata/labels")
+        .and_then(|l| l.get(LEGACY_TOKEN_LAST_USED_LABEL))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if last_used == today || last_used == tomorrow {
+        return None;
+    }
+    let meta = |k: &str| {
+        secret
+            .pointer(&format!("/metadata/{k}"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    Some(json!({
+        "kind": "Secret",
+        "apiVersion": "v1",
+        "metadata": {
+            "name": meta("name"),
+            "namespace": meta("namespace"),
+            "uid": meta("uid"),
+            "labels": {LEGACY_TOKEN_LAST_USED_LABEL: today},
+        },
+    }))
+}
+
 /// The server's service-account token machinery: signing key plus issuer configuration.
 #[derive(Debug)]
 pub struct ServiceAccountTokens {
@@ -1182,6 +1217,23 @@ mod tests {
             t.authenticate(&resign(&t, &c2), None, NOW, &s).unwrap_err(),
             TokenError::MissingClaim("secretName")
         );
+    }
+
+    #[test]
+    fn legacy_last_used_label_patch() {
+        let secret = json!({"metadata": {"name": "s", "namespace": "default", "uid": "u"}});
+        let p = legacy_token_last_used_patch(&secret, at(NOW)).unwrap();
+        assert_eq!(
+            p.to_string(),
+            r#"{"kind":"Secret","apiVersion":"v1","metadata":{"name":"s","namespace":"default","uid":"u","labels":{"kubernetes.io/legacy-token-last-used":"2027-01-15"}}}"#
+        );
+        let mut labelled = secret.clone();
+        labelled["metadata"]["labels"] = json!({LEGACY_TOKEN_LAST_USED_LABEL: "2027-01-15"});
+        assert_eq!(legacy_token_last_used_patch(&labelled, at(NOW)), None);
+        labelled["metadata"]["labels"][LEGACY_TOKEN_LAST_USED_LABEL] = json!("2027-01-16");
+        assert_eq!(legacy_token_last_used_patch(&labelled, at(NOW)), None);
+        labelled["metadata"]["labels"][LEGACY_TOKEN_LAST_USED_LABEL] = json!("2027-01-14");
+        assert!(legacy_token_last_used_patch(&labelled, at(NOW)).is_some());
     }
 
     #[test]
