@@ -15,6 +15,7 @@
 //! authorized by a replaceable [`Authorizer`]; every exchange lands in the [`Journal`].
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod authentication;
 pub mod authorization;
 pub mod discovery;
@@ -26,7 +27,9 @@ pub mod kubeconfig;
 pub mod objects;
 pub mod protobuf;
 pub mod query;
+pub mod rbac;
 pub mod registry;
+pub mod reviews;
 pub mod request_info;
 pub mod selectors;
 mod server;
