@@ -3,5 +3,6 @@
 //! kubectl started against the `mock-apiserver` binary. Shared helpers live in `util`.
 
 mod api;
+mod auth;
 mod kubectl;
 mod util;
