@@ -307,6 +307,11 @@ impl MockServerBuilder {
             legacy_token_secrets: self.legacy_token_secrets,
             authz_cache_delay: self.authz_cache_delay,
         };
+        if identity.legacy_token_secrets {
+            // Legacy mode signs tokens for every ServiceAccount at once: make the key now, so
+            // the token controller is as quick as a real one from the first request on.
+            identity.keys.get()?;
+        }
         wiring::seed_bootstrap_policy(&store);
         Ok(Prepared {
             listen: self.listen,

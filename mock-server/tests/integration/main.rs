@@ -5,4 +5,5 @@
 mod api;
 mod auth;
 mod kubectl;
+mod kubectl_auth;
 mod util;
