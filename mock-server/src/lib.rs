@@ -31,8 +31,8 @@ pub mod protobuf;
 pub mod query;
 pub mod rbac;
 pub mod registry;
-pub mod reviews;
 pub mod request_info;
+pub mod reviews;
 pub mod selectors;
 mod server;
 pub mod status;
@@ -44,8 +44,8 @@ pub mod wiring;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::watch;
 

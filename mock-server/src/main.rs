@@ -78,10 +78,7 @@ async fn run(args: Args) -> ExitCode {
     if let Some(path) = &args.service_account_key_file {
         builder = builder.service_account_key_file(path);
     }
-    let server = match builder
-        .start()
-        .await
-    {
+    let server = match builder.start().await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("mock-apiserver: {e}");

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::auth::jwt::{AUTO_GENERATED_LEGACY_TOKEN_WARNING, TokenError};
 use crate::auth::serviceaccount::legacy_token_last_used_patch;
 use crate::auth::{AuthenticationError, BearerAuthenticator};
-use crate::authentication::{AuthnOutcome, AuthnRequest, Authenticator};
+use crate::authentication::{Authenticator, AuthnOutcome, AuthnRequest};
 use crate::hooks::{ImpersonationRequest as ImpersonationHook, Impersonator};
 use crate::identity::UserInfo;
 use crate::rbac::impersonation::{ImpersonationError, ImpersonationRequest, impersonate};
@@ -125,7 +125,11 @@ pub fn impersonation_headers(headers: &HeaderMap) -> ImpersonationRequest {
     ImpersonationRequest {
         user: headers.get("impersonate-user").map(text),
         uid: headers.get("impersonate-uid").map(text),
-        groups: headers.get_all("impersonate-group").iter().map(text).collect(),
+        groups: headers
+            .get_all("impersonate-group")
+            .iter()
+            .map(text)
+            .collect(),
         extra,
     }
 }

@@ -10,7 +10,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::auth::BearerAuthenticator;
 use crate::auth::token_controller::{
-    SERVICE_ACCOUNT_TOKEN_TYPE, SA_NAME_ANNOTATION, TokenSecretAction, add_secret_reference,
+    SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, TokenSecretAction, add_secret_reference,
     is_token_secret_of, legacy_token_secret, reconcile_token_secret, remove_secret_reference,
     token_secrets_to_delete,
 };
@@ -168,17 +168,14 @@ impl TokenController {
         if has_token {
             return;
         }
-        let secret = match legacy_token_secret(
-            sa,
-            &self.bearer.service_accounts,
-            self.store.ca_pem(),
-        ) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "token controller cannot sign");
-                return;
-            }
-        };
+        let secret =
+            match legacy_token_secret(sa, &self.bearer.service_accounts, self.store.ca_pem()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "token controller cannot sign");
+                    return;
+                }
+            };
         let created = match self
             .store
             .create(secrets, ns, secret, &WriteOptions::default())

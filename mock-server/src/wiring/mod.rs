@@ -118,7 +118,10 @@ pub fn wire(
         shutdown.clone(),
     ));
     Wired {
-        authenticator: Arc::new(authn::TokenAuthenticator::new(bearer.clone(), store.clone())),
+        authenticator: Arc::new(authn::TokenAuthenticator::new(
+            bearer.clone(),
+            store.clone(),
+        )),
         impersonator: Arc::new(authn::RbacImpersonator),
         admission: Arc::new(admission::EscalationAdmission::new(rbac.clone())),
         virtuals: routes::virtual_resources(&bearer, &rbac),
@@ -162,7 +165,10 @@ pub fn status_from_json(v: &Value) -> Status {
         message: s(v, "message"),
         reason: s(v, "reason"),
         details,
-        code: v.get("code").and_then(Value::as_u64).map_or(500, |c| c as u16),
+        code: v
+            .get("code")
+            .and_then(Value::as_u64)
+            .map_or(500, |c| c as u16),
     }
 }
 
@@ -188,7 +194,9 @@ mod tests {
             422,
             "Invalid",
             "m",
-            Some(serde_json::json!({"group": "g", "kind": "K", "causes": [{"reason": "FieldValueInvalid", "message": "c", "field": "spec"}]})),
+            Some(
+                serde_json::json!({"group": "g", "kind": "K", "causes": [{"reason": "FieldValueInvalid", "message": "c", "field": "spec"}]}),
+            ),
         );
         let mut expected = serde_json::to_vec(&v).unwrap();
         expected.push(b'\n');

@@ -44,10 +44,7 @@ async fn call(
     token: Option<&str>,
     body: Option<Value>,
 ) -> Answer {
-    let mut r = c.request(
-        method.parse().unwrap(),
-        format!("{}{}", server.url(), path),
-    );
+    let mut r = c.request(method.parse().unwrap(), format!("{}{}", server.url(), path));
     if let Some(t) = token {
         r = r.bearer_auth(t);
     }
@@ -95,7 +92,9 @@ async fn token_request(server: &MockServer, name: &str, spec: Value) -> Answer {
         server,
         "POST",
         &format!("/api/v1/namespaces/default/serviceaccounts/{name}/token"),
-        Some(json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec})),
+        Some(
+            json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}),
+        ),
     )
     .await
 }
@@ -192,11 +191,18 @@ async fn tutorial_flow_with_a_token_request_token() {
     .await;
     assert_eq!(a.status, 201, "{}", a.text);
     let user = &a.json()["status"]["userInfo"];
-    assert_eq!(user["username"], "system:serviceaccount:default:bearertokenauth");
+    assert_eq!(
+        user["username"],
+        "system:serviceaccount:default:bearertokenauth"
+    );
     assert_eq!(user["uid"], sa["metadata"]["uid"]);
     assert_eq!(
         user["groups"],
-        json!(["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"])
+        json!([
+            "system:serviceaccounts",
+            "system:serviceaccounts:default",
+            "system:authenticated"
+        ])
     );
     let jti = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token.split('.').nth(1).unwrap())
@@ -274,7 +280,12 @@ async fn expired_and_wrong_audience_tokens_are_401() {
 async fn token_request_rules() {
     let server = MockServer::start().await.unwrap();
     create_sa(&server, SA).await;
-    let a = token_request(&server, SA, json!({"expirationSeconds": 7200, "audiences": ["vault"]})).await;
+    let a = token_request(
+        &server,
+        SA,
+        json!({"expirationSeconds": 7200, "audiences": ["vault"]}),
+    )
+    .await;
     assert_eq!(a.status, 201, "{}", a.text);
     let v = a.json();
     assert_eq!(v["spec"]["audiences"], json!(["vault"]));
@@ -292,7 +303,10 @@ async fn token_request_rules() {
     let a = token_request(&server, "nosuchsa", json!({})).await;
     assert_eq!(
         (a.status, a.text.as_str()),
-        (404, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"serviceaccounts \\\"nosuchsa\\\" not found\",\"reason\":\"NotFound\",\"details\":{\"name\":\"nosuchsa\",\"kind\":\"serviceaccounts\"},\"code\":404}\n")
+        (
+            404,
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"serviceaccounts \\\"nosuchsa\\\" not found\",\"reason\":\"NotFound\",\"details\":{\"name\":\"nosuchsa\",\"kind\":\"serviceaccounts\"},\"code\":404}\n"
+        )
     );
 }
 
@@ -309,19 +323,47 @@ async fn bootstrap_policy_for_anonymous_and_authenticated_users() {
     let a = call(&server, &anon, "GET", "/api", None, None).await;
     assert_eq!(
         (a.status, a.text.as_str()),
-        (403, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"forbidden: User \\\"system:anonymous\\\" cannot get path \\\"/api\\\"\",\"reason\":\"Forbidden\",\"details\":{},\"code\":403}\n")
+        (
+            403,
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"forbidden: User \\\"system:anonymous\\\" cannot get path \\\"/api\\\"\",\"reason\":\"Forbidden\",\"details\":{},\"code\":403}\n"
+        )
     );
     create_sa(&server, SA).await;
     let token = new_token(&server, SA).await;
-    for path in ["/api", "/apis", "/api/v1", "/apis/rbac.authorization.k8s.io/v1"] {
+    for path in [
+        "/api",
+        "/apis",
+        "/api/v1",
+        "/apis/rbac.authorization.k8s.io/v1",
+    ] {
         let a = with_token(&server, "GET", path, &token, None).await;
         assert_eq!(a.status, 200, "{path}: {}", a.text);
     }
     // The admin (system:masters) may do anything, through RBAC's cluster-admin too.
-    let a = as_admin(&server, "GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles/cluster-admin", None).await;
+    let a = as_admin(
+        &server,
+        "GET",
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles/cluster-admin",
+        None,
+    )
+    .await;
     assert_eq!(a.status, 200, "{}", a.text);
-    for name in ["admin", "edit", "view", "system:basic-user", "system:discovery", "system:public-info-viewer", "system:service-account-issuer-discovery"] {
-        let a = as_admin(&server, "GET", &format!("/apis/rbac.authorization.k8s.io/v1/clusterroles/{name}"), None).await;
+    for name in [
+        "admin",
+        "edit",
+        "view",
+        "system:basic-user",
+        "system:discovery",
+        "system:public-info-viewer",
+        "system:service-account-issuer-discovery",
+    ] {
+        let a = as_admin(
+            &server,
+            "GET",
+            &format!("/apis/rbac.authorization.k8s.io/v1/clusterroles/{name}"),
+            None,
+        )
+        .await;
         assert_eq!(a.status, 200, "{name}: {}", a.text);
     }
 }
@@ -349,10 +391,24 @@ async fn static_token_file_users() {
         a.json()["status"]["userInfo"],
         json!({"username": "jane", "uid": "1001", "groups": ["dev", "ops", "system:authenticated"]})
     );
-    let a = with_token(&server, "GET", "/api/v1/namespaces/default/pods", "s3cr3t", None).await;
+    let a = with_token(
+        &server,
+        "GET",
+        "/api/v1/namespaces/default/pods",
+        "s3cr3t",
+        None,
+    )
+    .await;
     assert_eq!(a.status, 403);
     assert_eq!(a.text, forbidden_list_pods("jane"));
-    let a = with_token(&server, "GET", "/api/v1/namespaces/default/pods", "wrong", None).await;
+    let a = with_token(
+        &server,
+        "GET",
+        "/api/v1/namespaces/default/pods",
+        "wrong",
+        None,
+    )
+    .await;
     assert_eq!((a.status, a.text.as_str()), (401, UNAUTHORIZED));
     // A bad file fails start-up with an error naming it.
     std::fs::write(&file, "onlytoken\n").unwrap();
@@ -370,37 +426,66 @@ async fn issuer_discovery_verifies_tokens_with_an_independent_jwt_library() {
     create_sa(&server, SA).await;
     let token = new_token(&server, SA).await;
     // system:service-account-issuer-discovery is bound to system:serviceaccounts.
-    let a = with_token(&server, "GET", "/.well-known/openid-configuration", &token, None).await;
+    let a = with_token(
+        &server,
+        "GET",
+        "/.well-known/openid-configuration",
+        &token,
+        None,
+    )
+    .await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(a.headers["content-type"], "application/json");
     assert_eq!(a.headers["cache-control"], "public, max-age=3600");
     let config = a.json();
     assert_eq!(config["issuer"], DEFAULT_ISSUER);
-    assert_eq!(config["jwks_uri"], format!("{}/openid/v1/jwks", server.url()));
-    assert_eq!(config["id_token_signing_alg_values_supported"], json!(["RS256"]));
+    assert_eq!(
+        config["jwks_uri"],
+        format!("{}/openid/v1/jwks", server.url())
+    );
+    assert_eq!(
+        config["id_token_signing_alg_values_supported"],
+        json!(["RS256"])
+    );
     let a = with_token(&server, "GET", "/openid/v1/jwks", &token, None).await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(a.headers["content-type"], "application/jwk-set+json");
     // Anonymous users are not bound to the discovery role.
-    let a = call(&server, &anonymous(&server), "GET", "/openid/v1/jwks", None, None).await;
+    let a = call(
+        &server,
+        &anonymous(&server),
+        "GET",
+        "/openid/v1/jwks",
+        None,
+        None,
+    )
+    .await;
     assert_eq!(a.status, 403, "{}", a.text);
 
-    let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&a_jwks(&server, &token).await).unwrap();
+    let set: jsonwebtoken::jwk::JwkSet =
+        serde_json::from_str(&a_jwks(&server, &token).await).unwrap();
     let header = jsonwebtoken::decode_header(&token).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
-    let jwk = set.find(header.kid.as_deref().unwrap()).expect("kid in JWKS");
+    let jwk = set
+        .find(header.kid.as_deref().unwrap())
+        .expect("kid in JWKS");
     let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.set_audience(&[DEFAULT_ISSUER]);
     validation.set_issuer(&[DEFAULT_ISSUER]);
     let data = jsonwebtoken::decode::<Value>(&token, &key, &validation).unwrap();
-    assert_eq!(data.claims["sub"], "system:serviceaccount:default:bearertokenauth");
+    assert_eq!(
+        data.claims["sub"],
+        "system:serviceaccount:default:bearertokenauth"
+    );
     assert_eq!(data.claims["kubernetes.io"]["namespace"], "default");
     assert!(jsonwebtoken::decode::<Value>(tamper(&token), &key, &validation).is_err());
 }
 
 async fn a_jwks(server: &MockServer, token: &str) -> String {
-    with_token(server, "GET", "/openid/v1/jwks", token, None).await.text
+    with_token(server, "GET", "/openid/v1/jwks", token, None)
+        .await
+        .text
 }
 
 #[tokio::test]
@@ -417,7 +502,10 @@ async fn legacy_mode_fills_the_token_secret_asynchronously() {
         sa["secrets"][0]["name"].as_str().map(str::to_string)
     })
     .await;
-    assert!(secret_name.starts_with("bearertokenauth-token-"), "{secret_name}");
+    assert!(
+        secret_name.starts_with("bearertokenauth-token-"),
+        "{secret_name}"
+    );
     assert_eq!(secret_name.len(), "bearertokenauth-token-".len() + 5);
     let secret = as_admin(
         &server,
@@ -434,33 +522,81 @@ async fn legacy_mode_fills_the_token_secret_asynchronously() {
         json!({"kubernetes.io/service-account.name": SA, "kubernetes.io/service-account.uid": sa["metadata"]["uid"]})
     );
     let b64 = base64::engine::general_purpose::STANDARD;
-    assert_eq!(b64.decode(secret["data"]["namespace"].as_str().unwrap()).unwrap(), b"default");
     assert_eq!(
-        b64.decode(secret["data"]["ca.crt"].as_str().unwrap()).unwrap(),
+        b64.decode(secret["data"]["namespace"].as_str().unwrap())
+            .unwrap(),
+        b"default"
+    );
+    assert_eq!(
+        b64.decode(secret["data"]["ca.crt"].as_str().unwrap())
+            .unwrap(),
         server.ca_pem().as_bytes()
     );
-    let token = String::from_utf8(b64.decode(secret["data"]["token"].as_str().unwrap()).unwrap()).unwrap();
-    let a = with_token(&server, "GET", "/api/v1/namespaces/default/pods", &token, None).await;
+    let token = String::from_utf8(
+        b64.decode(secret["data"]["token"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let a = with_token(
+        &server,
+        "GET",
+        "/api/v1/namespaces/default/pods",
+        &token,
+        None,
+    )
+    .await;
     assert_eq!(a.status, 403);
-    assert_eq!(a.text, forbidden_list_pods("system:serviceaccount:default:bearertokenauth"));
+    assert_eq!(
+        a.text,
+        forbidden_list_pods("system:serviceaccount:default:bearertokenauth")
+    );
     // Auto-generated legacy tokens draw the real server's warning.
     assert_eq!(
         a.headers["warning"],
         "299 - \"Use tokens from the TokenRequest API or manually created secret-based tokens instead of auto-generated secret-based tokens.\""
     );
     grant_pods(&server, SA).await;
-    let a = with_token(&server, "GET", "/api/v1/namespaces/default/pods", &token, None).await;
+    let a = with_token(
+        &server,
+        "GET",
+        "/api/v1/namespaces/default/pods",
+        &token,
+        None,
+    )
+    .await;
     assert_eq!(a.status, 200, "{}", a.text);
     // The last-used label is kept, as LegacyServiceAccountTokenTracking does.
-    let secret = as_admin(&server, "GET", &format!("/api/v1/namespaces/default/secrets/{secret_name}"), None).await.json();
+    let secret = as_admin(
+        &server,
+        "GET",
+        &format!("/api/v1/namespaces/default/secrets/{secret_name}"),
+        None,
+    )
+    .await
+    .json();
     assert_eq!(
-        secret["metadata"]["labels"]["kubernetes.io/legacy-token-last-used"].as_str().map(str::len),
+        secret["metadata"]["labels"]["kubernetes.io/legacy-token-last-used"]
+            .as_str()
+            .map(str::len),
         Some(10)
     );
     // Deleting the Secret drops the reference (and the token stops working); the controller
     // then makes a new one, as 1.23 did.
-    as_admin(&server, "DELETE", &format!("/api/v1/namespaces/default/secrets/{secret_name}"), None).await;
-    let a = with_token(&server, "GET", "/api/v1/namespaces/default/pods", &token, None).await;
+    as_admin(
+        &server,
+        "DELETE",
+        &format!("/api/v1/namespaces/default/secrets/{secret_name}"),
+        None,
+    )
+    .await;
+    let a = with_token(
+        &server,
+        "GET",
+        "/api/v1/namespaces/default/pods",
+        &token,
+        None,
+    )
+    .await;
     assert_eq!((a.status, a.text.as_str()), (401, UNAUTHORIZED));
     let replacement = poll("a replacement token secret", || async {
         let sa = as_admin(&server, "GET", &sa_path, None).await.json();
@@ -504,11 +640,20 @@ async fn token_controller_fills_and_deletes_token_secrets() {
     )
     .await;
     assert_eq!(a.status, 201, "{}", a.text);
-    assert_eq!(a.json()["status"]["userInfo"]["username"], "system:serviceaccount:default:bearertokenauth");
+    assert_eq!(
+        a.json()["status"]["userInfo"]["username"],
+        "system:serviceaccount:default:bearertokenauth"
+    );
     // Not listed in the SA's secrets: no auto-generated warning.
     assert!(a.headers.get("warning").is_none());
     // Deleting the ServiceAccount deletes its token Secret.
-    as_admin(&server, "DELETE", &format!("/api/v1/namespaces/default/serviceaccounts/{SA}"), None).await;
+    as_admin(
+        &server,
+        "DELETE",
+        &format!("/api/v1/namespaces/default/serviceaccounts/{SA}"),
+        None,
+    )
+    .await;
     poll("the token secret to be deleted", || async {
         (as_admin(&server, "GET", path, None).await.status == 404).then_some(())
     })
@@ -564,14 +709,27 @@ async fn escalation_is_refused_with_the_real_message() {
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
         "subjects": [{"kind": "ServiceAccount", "name": "privesc", "namespace": "default"}],
     });
-    let a = with_token(&server, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", &token, Some(binding.clone())).await;
+    let a = with_token(
+        &server,
+        "POST",
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+        &token,
+        Some(binding.clone()),
+    )
+    .await;
     assert_eq!(a.status, 403, "{}", a.text);
     assert!(
         a.json()["message"].as_str().unwrap().starts_with("rolebindings.rbac.authorization.k8s.io \"delete-pod\" is forbidden: user \"system:serviceaccount:default:privesc\""),
         "{}",
         a.text
     );
-    let a = as_admin(&server, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", Some(binding)).await;
+    let a = as_admin(
+        &server,
+        "POST",
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+        Some(binding),
+    )
+    .await;
     assert_eq!(a.status, 201, "{}", a.text);
     // Holding the rules is enough: with edit bound, the SA may now create the pod role.
     let a = with_token(
@@ -596,8 +754,14 @@ async fn impersonation_needs_the_impersonate_verb() {
     let c = admin(&server);
     let send = |c: &reqwest::Client, token: Option<&str>| {
         let mut r = c
-            .post(format!("{}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", server.url()))
-            .header("Impersonate-User", "system:serviceaccount:default:bearertokenauth")
+            .post(format!(
+                "{}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                server.url()
+            ))
+            .header(
+                "Impersonate-User",
+                "system:serviceaccount:default:bearertokenauth",
+            )
             .json(&ssar);
         if let Some(t) = token {
             r = r.bearer_auth(t);
@@ -675,17 +839,33 @@ async fn reviews_over_https() {
     );
     // TokenReview needs `create tokenreviews`: the SA lacks it, the admin has it.
     let review = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token}});
-    let a = with_token(&server, "POST", "/apis/authentication.k8s.io/v1/tokenreviews", &token, Some(review.clone())).await;
+    let a = with_token(
+        &server,
+        "POST",
+        "/apis/authentication.k8s.io/v1/tokenreviews",
+        &token,
+        Some(review.clone()),
+    )
+    .await;
     assert_eq!(a.status, 403, "{}", a.text);
     assert_eq!(
         a.json()["message"],
         "tokenreviews.authentication.k8s.io is forbidden: User \"system:serviceaccount:default:bearertokenauth\" cannot create resource \"tokenreviews\" in API group \"authentication.k8s.io\" at the cluster scope"
     );
-    let a = as_admin(&server, "POST", "/apis/authentication.k8s.io/v1/tokenreviews", Some(review)).await;
+    let a = as_admin(
+        &server,
+        "POST",
+        "/apis/authentication.k8s.io/v1/tokenreviews",
+        Some(review),
+    )
+    .await;
     assert_eq!(a.status, 201, "{}", a.text);
     let status = a.json()["status"].clone();
     assert_eq!(status["authenticated"], true);
-    assert_eq!(status["user"]["username"], "system:serviceaccount:default:bearertokenauth");
+    assert_eq!(
+        status["user"]["username"],
+        "system:serviceaccount:default:bearertokenauth"
+    );
     assert_eq!(status["audiences"], json!([DEFAULT_ISSUER]));
     let a = as_admin(
         &server,
@@ -697,7 +877,13 @@ async fn reviews_over_https() {
     assert_eq!(a.status, 201, "{}", a.text);
     let status = a.json()["status"].clone();
     assert_eq!(status["authenticated"], Value::Null);
-    assert!(status["error"].as_str().unwrap().starts_with("[invalid bearer token, "), "{status}");
+    assert!(
+        status["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("[invalid bearer token, "),
+        "{status}"
+    );
 }
 
 #[tokio::test]
@@ -719,5 +905,8 @@ async fn authz_cache_delay_postpones_rbac_changes() {
     })
     .await;
     let waited = granted.elapsed();
-    assert!(waited >= Duration::from_millis(650), "took effect after {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(650),
+        "took effect after {waited:?}"
+    );
 }

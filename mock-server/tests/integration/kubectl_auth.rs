@@ -108,7 +108,10 @@ fn expected_head(token: &str) -> String {
 fn check_legacy_token(token: &str) {
     let claims = claims_of(token);
     assert_eq!(claims["iss"], "kubernetes/serviceaccount");
-    assert_eq!(claims["sub"], "system:serviceaccount:default:bearertokenauth");
+    assert_eq!(
+        claims["sub"],
+        "system:serviceaccount:default:bearertokenauth"
+    );
     let secret = claims["kubernetes.io/serviceaccount/secret.name"]
         .as_str()
         .unwrap();
@@ -144,7 +147,10 @@ fn tutorial_step9_script_in_legacy_mode() {
     let stderr = format!("{LEGACY_WARNING}{NO_PODS}");
     expect(run, 0, &(expected_head(&token) + &tail), &stderr);
     let config = std::fs::read_to_string(home.path().join("config")).unwrap();
-    assert!(config.contains("current-context: bearertokenauth"), "{config}");
+    assert!(
+        config.contains("current-context: bearertokenauth"),
+        "{config}"
+    );
 }
 
 #[test]
@@ -156,7 +162,9 @@ fn tutorial_step9_script_before_the_binding_is_forbidden() {
     // The script without its Role/RoleBinding step (Step 5 of the article), then back to the
     // admin context as Step 6 does.
     let start_cut = SCRIPT.find("# Create a role and rolebinding").unwrap();
-    let end_cut = SCRIPT.find("# Validate the access using bearer token").unwrap();
+    let end_cut = SCRIPT
+        .find("# Validate the access using bearer token")
+        .unwrap();
     let script = format!(
         "{}{}\nkubectl config use-context kubernetes-admin@kubernetes\nkubectl get pods\n",
         &SCRIPT[..start_cut],
@@ -257,11 +265,21 @@ fn token_request_tokens_with_kubectl() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(header["kid"], SigningKey::from_pem_file(&key).unwrap().kid());
+    assert_eq!(
+        header["kid"],
+        SigningKey::from_pem_file(&key).unwrap().kid()
+    );
     let claims = claims_of(&token);
     assert_eq!(claims["iss"], DEFAULT_ISSUER);
-    let uid = kubectl(&server, &["get", "sa", SA, "-o", "jsonpath={.metadata.uid}"]).stdout;
-    assert_eq!(claims["kubernetes.io"]["serviceaccount"]["uid"], uid.as_str());
+    let uid = kubectl(
+        &server,
+        &["get", "sa", SA, "-o", "jsonpath={.metadata.uid}"],
+    )
+    .stdout;
+    assert_eq!(
+        claims["kubernetes.io"]["serviceaccount"]["uid"],
+        uid.as_str()
+    );
 
     // A context whose user has no credentials of its own, so `--token` is the only one (the
     // admin's client certificate would otherwise win, as on a real server).
@@ -274,7 +292,13 @@ fn token_request_tokens_with_kubectl() {
     expect(
         kubectl(
             &server,
-            &["config", "set-context", "tok", "--cluster=kubernetes", "--user=nobody"],
+            &[
+                "config",
+                "set-context",
+                "tok",
+                "--cluster=kubernetes",
+                "--user=nobody",
+            ],
         ),
         0,
         "Context \"tok\" created.\n",
@@ -368,7 +392,11 @@ fn token_request_tokens_with_kubectl() {
         );
         let run = kubectl(&server, &["--context=tok", &bad, "get", "pods"]);
         assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
-        let (discovery, last) = run.stderr.trim_end().rsplit_once('\n').expect("several lines");
+        let (discovery, last) = run
+            .stderr
+            .trim_end()
+            .rsplit_once('\n')
+            .expect("several lines");
         assert_eq!(
             last,
             "error: You must be logged in to the server (the server has asked for the client to provide credentials)"
