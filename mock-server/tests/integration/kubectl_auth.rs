@@ -409,3 +409,95 @@ fn token_request_tokens_with_kubectl() {
         }
     }
 }
+
+#[test]
+fn binary_identity_flags() {
+    // --help documents every identity flag.
+    let help = Command::new(env!("CARGO_BIN_EXE_mock-apiserver"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for flag in [
+        "--token-auth-file <PATH>",
+        "--service-account-key-file <PATH>",
+        "--legacy-token-secrets",
+        "--authz-cache-delay <DURATION>",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help:\n{help}");
+    }
+    // A bad duration is refused naming the flag.
+    let bad = Command::new(env!("CARGO_BIN_EXE_mock-apiserver"))
+        .args(["--listen", "127.0.0.1:0", "--authz-cache-delay", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--authz-cache-delay"), "{err}");
+    // A missing token file fails start-up, naming the file.
+    let missing = Command::new(env!("CARGO_BIN_EXE_mock-apiserver"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--token-auth-file",
+            "/nonexistent/tokens.csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(missing.stdout.is_empty());
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("/nonexistent/tokens.csv"), "{err}");
+
+    if !kubectl_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens.csv");
+    std::fs::write(&tokens, "s3cr3t,jane,1001,\"dev,ops\"\n").unwrap();
+    let server = start(&[
+        "--token-auth-file",
+        tokens.to_str().unwrap(),
+        "--authz-cache-delay",
+        "300ms",
+    ]);
+    kubectl(
+        &server,
+        &["config", "set-credentials", "jane", "--token=s3cr3t"],
+    );
+    kubectl(
+        &server,
+        &[
+            "config",
+            "set-context",
+            "jane",
+            "--cluster=kubernetes",
+            "--user=jane",
+        ],
+    );
+    let run = kubectl(&server, &["--context=jane", "auth", "whoami"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:#?}");
+    let rows: Vec<String> = run
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "ATTRIBUTE VALUE",
+            "Username jane",
+            "UID 1001",
+            "Groups [dev ops system:authenticated]"
+        ]
+    );
+    expect(
+        kubectl(
+            &server,
+            &["--context=jane", "auth", "can-i", "list", "pods"],
+        ),
+        1,
+        "no\n",
+        "",
+    );
+}
