@@ -149,10 +149,20 @@ impl TokenController {
     }
 
     /// Legacy mode: create the SA's token Secret unless it references one that exists.
-    fn ensure_legacy_secret(&self, sa: &Value) {
+    fn ensure_legacy_secret(&self, event_sa: &Value) {
         let (Some(secrets), Some(sas)) = (def("secrets"), def("serviceaccounts")) else {
             return;
         };
+        // Events may be stale (our own reference may already be there): decide on the
+        // current object, so one ServiceAccount never gets two Secrets.
+        let Some(current) = self.store.get_object(
+            "serviceaccounts",
+            Some(meta(event_sa, "namespace")),
+            meta(event_sa, "name"),
+        ) else {
+            return;
+        };
+        let sa = &current;
         if !meta(sa, "deletionTimestamp").is_empty() {
             return;
         }
@@ -235,5 +245,98 @@ pub async fn run(
                 Err(broadcast::error::RecvError::Closed) => return,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::jwt::{DEFAULT_ISSUER, IssuerConfig};
+    use crate::auth::keys::ServiceAccountKeys;
+    use crate::auth::serviceaccount::ServiceAccountTokens;
+    use serde_json::json;
+
+    fn controller(legacy: bool) -> (TokenController, Arc<Store>) {
+        let store = Arc::new(Store::new("CA PEM"));
+        let bearer = Arc::new(BearerAuthenticator {
+            token_file: None,
+            service_accounts: ServiceAccountTokens::new(
+                ServiceAccountKeys::lazy(),
+                IssuerConfig::new(DEFAULT_ISSUER, "https://127.0.0.1:6443"),
+            ),
+        });
+        (TokenController::new(store.clone(), bearer, legacy), store)
+    }
+
+    fn event(event_type: EventType, resource: &'static str, object: &Value) -> WatchEvent {
+        WatchEvent {
+            event_type,
+            resource,
+            namespace: "default".into(),
+            object: object.clone(),
+            resource_version: 0,
+        }
+    }
+
+    fn token_secrets(store: &Store) -> Vec<Value> {
+        store
+            .list_objects("secrets", Some("default"))
+            .into_iter()
+            .filter(|s| s["type"] == SERVICE_ACCOUNT_TOKEN_TYPE)
+            .collect()
+    }
+
+    #[test]
+    fn legacy_mode_makes_one_secret_per_service_account_even_for_stale_events() {
+        let (c, store) = controller(true);
+        let sa = store
+            .create(
+                def("serviceaccounts").unwrap(),
+                "default",
+                json!({"metadata": {"name": "a"}}),
+                &WriteOptions::default(),
+            )
+            .unwrap();
+        c.handle(&event(EventType::Added, "serviceaccounts", &sa));
+        // The same (now stale) ADDED object again, as after a lagged watch.
+        c.handle(&event(EventType::Added, "serviceaccounts", &sa));
+        let secrets = token_secrets(&store);
+        assert_eq!(secrets.len(), 1, "{secrets:?}");
+        let name = meta(&secrets[0], "name");
+        assert!(name.starts_with("a-token-"), "{name}");
+        let current = store
+            .get_object("serviceaccounts", Some("default"), "a")
+            .unwrap();
+        assert_eq!(current["secrets"], json!([{"name": name}]));
+        // Deleting the ServiceAccount deletes its Secret.
+        c.handle(&event(EventType::Deleted, "serviceaccounts", &current));
+        assert!(token_secrets(&store).is_empty());
+    }
+
+    #[test]
+    fn default_mode_fills_annotated_secrets_and_creates_none() {
+        let (c, store) = controller(false);
+        let sa = store
+            .create(
+                def("serviceaccounts").unwrap(),
+                "default",
+                json!({"metadata": {"name": "a"}}),
+                &WriteOptions::default(),
+            )
+            .unwrap();
+        c.handle(&event(EventType::Added, "serviceaccounts", &sa));
+        assert!(token_secrets(&store).is_empty());
+        let secret = store
+            .create(
+                def("secrets").unwrap(),
+                "default",
+                json!({"metadata": {"name": "t", "annotations": {SA_NAME_ANNOTATION: "a"}}, "type": SERVICE_ACCOUNT_TOKEN_TYPE}),
+                &WriteOptions::default(),
+            )
+            .unwrap();
+        c.handle(&event(EventType::Added, "secrets", &secret));
+        let filled = store.get_object("secrets", Some("default"), "t").unwrap();
+        assert!(filled["data"]["token"].is_string(), "{filled}");
+        assert_eq!(filled["data"]["namespace"], "ZGVmYXVsdA==");
     }
 }
