@@ -199,7 +199,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// Appends an authenticator after the built-in client-certificate one.
+    /// Appends an authenticator after the built-in client-certificate one (and before the
+    /// built-in bearer-token one: static token file, service-account tokens).
     pub fn authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
         self.authenticators.push(authenticator);
         self
