@@ -22,6 +22,7 @@ use crate::authorization::{Authorizer, Decision};
 use crate::discovery;
 use crate::hooks::{
     ImpersonationRequest, Impersonator, NonResourceHandler, VirtualRequest, VirtualResource,
+    WriteAdmission,
 };
 use crate::identity::UserInfo;
 use crate::journal::{self, Journal, JournalEntry};
@@ -51,6 +52,7 @@ pub(crate) struct State {
     pub virtuals: Vec<(String, String, Arc<dyn VirtualResource>)>,
     pub non_resource: Vec<(String, Arc<dyn NonResourceHandler>)>,
     pub impersonator: Option<Arc<dyn Impersonator>>,
+    pub admission: Vec<Arc<dyn WriteAdmission>>,
     pub server_address: String,
 }
 
@@ -516,6 +518,7 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
                 return Err(Status::method_not_allowed());
             }
             let (body, warnings) = decode_object(ctx, def)?;
+            admit(ctx, def, ns, &body)?;
             let obj = store.create(def, ns, body, &write_options(ctx, "CreateOptions")?)?;
             let mut r = Reply::json(201, &obj);
             r.warnings = warnings;
@@ -526,6 +529,7 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
                 return Err(Status::method_not_allowed());
             }
             let (body, warnings) = decode_object(ctx, def)?;
+            admit(ctx, def, ns, &body)?;
             let (obj, created) = store.update(
                 def,
                 ns,
@@ -700,31 +704,38 @@ fn patch(
         .map_err(|e| Status::bad_request(format!("error decoding patch: {e}")))?;
     ctx.decoded = Some(patch.clone());
     let opts = write_options(ctx, "PatchOptions")?;
-    let obj = ctx.state.store.patch(
-        def,
-        ns,
-        name,
-        |current| {
-            let mut doc = current.clone();
-            if kind == "application/merge-patch+json" {
-                json_patch::merge(&mut doc, &patch);
-            } else {
-                let ops: json_patch::Patch = serde_json::from_value(patch.clone())
-                    .map_err(|e| Status::bad_request(format!("error decoding patch: {e}")))?;
-                json_patch::patch(&mut doc, &ops).map_err(|e| {
-                    Status::unknown_error(
-                        422,
-                        format!(
-                            "the server rejected our request due to an error in our request: {e}"
-                        ),
-                    )
-                })?;
-            }
-            Ok(doc)
-        },
-        &opts,
-    )?;
+    let apply = |current: &Value| -> Result<Value, Status> {
+        let mut doc = current.clone();
+        if kind == "application/merge-patch+json" {
+            json_patch::merge(&mut doc, &patch);
+        } else {
+            let ops: json_patch::Patch = serde_json::from_value(patch.clone())
+                .map_err(|e| Status::bad_request(format!("error decoding patch: {e}")))?;
+            json_patch::patch(&mut doc, &ops).map_err(|e| {
+                Status::unknown_error(
+                    422,
+                    format!("the server rejected our request due to an error in our request: {e}"),
+                )
+            })?;
+        }
+        Ok(doc)
+    };
+    if !ctx.state.admission.is_empty() {
+        // Admission reads the store, so it runs on a preview of the result, outside the
+        // store's write lock that `Store::patch` holds while applying.
+        let preview = apply(&ctx.state.store.get(def, ns, name)?)?;
+        admit(ctx, def, ns, &preview)?;
+    }
+    let obj = ctx.state.store.patch(def, ns, name, apply, &opts)?;
     Ok(Reply::json(200, &obj))
+}
+
+/// Runs the write admission hooks (RBAC escalation prevention) on an object about to be written.
+fn admit(ctx: &Ctx<'_>, def: &ResourceDef, ns: &str, object: &Value) -> Result<(), Status> {
+    for a in &ctx.state.admission {
+        a.admit(ctx.user, def.plural, ns, object)?;
+    }
+    Ok(())
 }
 
 fn list_options(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<ListOptions, Status> {

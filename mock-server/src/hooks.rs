@@ -73,3 +73,17 @@ pub trait Impersonator: Send + Sync {
     /// Decides about one request.
     fn impersonate(&self, req: &ImpersonationRequest<'_>) -> Result<Option<UserInfo>, Status>;
 }
+
+/// Checks a create, update or patch of a stored object before it is written, after
+/// authorization (kube's storage-level checks such as RBAC escalation prevention).
+pub trait WriteAdmission: Send + Sync {
+    /// `resource` is the plural, `namespace` the URL namespace ("" for cluster scope) and
+    /// `object` the object as it would be written. An `Err` Status is the answer.
+    fn admit(
+        &self,
+        user: &UserInfo,
+        resource: &str,
+        namespace: &str,
+        object: &Value,
+    ) -> Result<(), Status>;
+}

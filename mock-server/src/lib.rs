@@ -11,10 +11,13 @@
 //!
 //! Every start makes a fresh CA (ECDSA P-256, so start-up takes milliseconds), a serving leaf
 //! for the kubeadm SANs and an admin client certificate (`kubernetes-admin` in
-//! `system:masters`). Requests are authenticated by an ordered [`AuthenticatorChain`] and
-//! authorized by a replaceable [`Authorizer`]; every exchange lands in the [`Journal`].
+//! `system:masters`). Requests are authenticated by an ordered [`AuthenticatorChain`] (client
+//! certificates, the static token file, service-account tokens) and authorized by RBAC with a
+//! fresh cluster's bootstrap policy (replaceable [`Authorizer`]); every exchange lands in the
+//! [`Journal`]. The identity stack is assembled in [`wiring`].
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod authentication;
 pub mod authorization;
 pub mod discovery;
@@ -26,8 +29,10 @@ pub mod kubeconfig;
 pub mod objects;
 pub mod protobuf;
 pub mod query;
+pub mod rbac;
 pub mod registry;
 pub mod request_info;
+pub mod reviews;
 pub mod selectors;
 mod server;
 pub mod status;
@@ -35,10 +40,12 @@ pub mod store;
 pub mod table;
 pub mod tls;
 pub mod validation;
+pub mod wiring;
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -46,7 +53,7 @@ pub use authentication::{Authenticator, AuthenticatorChain, AuthnOutcome, AuthnR
 pub use authorization::{Authorizer, Decision, MastersAuthorizer};
 pub use hooks::{
     ImpersonationRequest, Impersonator, NonResourceHandler, RawResponse, VirtualRequest,
-    VirtualResource,
+    VirtualResource, WriteAdmission,
 };
 pub use identity::{RequestAttributes, UserInfo};
 pub use journal::{Journal, JournalEntry};
@@ -75,6 +82,12 @@ pub enum MockError {
     /// The `--server-version` value is not `vMAJOR.MINOR.PATCH`.
     #[error("server version {0:?} is not of the form vMAJOR.MINOR.PATCH (e.g. v1.32.4)")]
     BadServerVersion(String),
+    /// `--token-auth-file` could not be read or parsed.
+    #[error(transparent)]
+    TokenFile(#[from] auth::token_file::TokenFileError),
+    /// `--service-account-key-file` could not be read or holds no usable key.
+    #[error(transparent)]
+    ServiceAccountKey(#[from] auth::keys::KeyError),
     /// The background runtime of a blocking start could not be created.
     #[error("starting the server's runtime failed: {0}")]
     Runtime(std::io::Error),
@@ -84,13 +97,18 @@ pub enum MockError {
 pub struct MockServerBuilder {
     listen: SocketAddr,
     server_version: String,
-    authorizer: Arc<dyn Authorizer>,
+    authorizer: Option<Arc<dyn Authorizer>>,
     authenticators: AuthenticatorChain,
     virtuals: Vec<(String, String, Arc<dyn VirtualResource>)>,
     non_resource: Vec<(String, Arc<dyn NonResourceHandler>)>,
     impersonator: Option<Arc<dyn Impersonator>>,
+    admission: Vec<Arc<dyn WriteAdmission>>,
     pki: Result<Arc<tls::Pki>, tls::TlsError>,
     store: Option<Arc<Store>>,
+    token_auth_file: Option<PathBuf>,
+    service_account_key_file: Option<PathBuf>,
+    legacy_token_secrets: bool,
+    authz_cache_delay: Duration,
 }
 
 impl std::fmt::Debug for MockServerBuilder {
@@ -109,13 +127,18 @@ impl Default for MockServerBuilder {
         MockServerBuilder {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             server_version: discovery::DEFAULT_SERVER_VERSION.into(),
-            authorizer: Arc::new(MastersAuthorizer),
+            authorizer: None,
             authenticators: AuthenticatorChain::default(),
             virtuals: Vec::new(),
             non_resource: Vec::new(),
             impersonator: None,
+            admission: Vec::new(),
             pki,
             store,
+            token_auth_file: None,
+            service_account_key_file: None,
+            legacy_token_secrets: false,
+            authz_cache_delay: Duration::ZERO,
         }
     }
 }
@@ -133,13 +156,51 @@ impl MockServerBuilder {
         self
     }
 
-    /// Replaces the authorizer (default: [`MastersAuthorizer`]).
+    /// Replaces the authorizer (default: RBAC over the store, with the bootstrap policy and
+    /// `system:masters` allowed everything; [`MastersAuthorizer`] is the simplest alternative).
+    /// The reviews still evaluate RBAC.
     pub fn authorizer(mut self, authorizer: Arc<dyn Authorizer>) -> Self {
-        self.authorizer = authorizer;
+        self.authorizer = Some(authorizer);
         self
     }
 
-    /// Appends an authenticator after the built-in client-certificate one.
+    /// `--token-auth-file`: static bearer tokens in kube-apiserver's CSV format
+    /// (`token,user,uid,"group1,group2"`), read at start.
+    pub fn token_auth_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.token_auth_file = Some(path.into());
+        self
+    }
+
+    /// `--service-account-key-file`: the RSA key (PEM) that signs service-account tokens.
+    /// Without it a key is generated on first use.
+    pub fn service_account_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.service_account_key_file = Some(path.into());
+        self
+    }
+
+    /// `--legacy-token-secrets`: behave like Kubernetes 1.23, where creating a ServiceAccount
+    /// makes the token controller create a `NAME-token-xxxxx` Secret and list it in `secrets`.
+    pub fn legacy_token_secrets(mut self, on: bool) -> Self {
+        self.legacy_token_secrets = on;
+        self
+    }
+
+    /// `--authz-cache-delay`: RBAC changes take effect for authorization only after `delay`
+    /// (default zero: on the next request), to emulate a real cluster's cache lag.
+    pub fn authz_cache_delay(mut self, delay: Duration) -> Self {
+        self.authz_cache_delay = delay;
+        self
+    }
+
+    /// Adds a check that runs before every create, update and patch of a stored object
+    /// (after the built-in RBAC escalation check).
+    pub fn admission(mut self, admission: Arc<dyn WriteAdmission>) -> Self {
+        self.admission.push(admission);
+        self
+    }
+
+    /// Appends an authenticator after the built-in client-certificate one (and before the
+    /// built-in bearer-token one: static token file, service-account tokens).
     pub fn authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
         self.authenticators.push(authenticator);
         self
@@ -234,6 +295,25 @@ impl MockServerBuilder {
         };
         let admin = pki.issue_client_cert(ADMIN_USER, &[ADMIN_GROUP])?;
         let config = pki.server_config()?;
+        let identity = wiring::IdentityConfig {
+            token_file: self
+                .token_auth_file
+                .as_deref()
+                .map(auth::token_file::TokenFile::load)
+                .transpose()?,
+            keys: match &self.service_account_key_file {
+                Some(path) => auth::keys::ServiceAccountKeys::from_pem_file(path)?,
+                None => auth::keys::ServiceAccountKeys::lazy(),
+            },
+            legacy_token_secrets: self.legacy_token_secrets,
+            authz_cache_delay: self.authz_cache_delay,
+        };
+        if identity.legacy_token_secrets {
+            // Legacy mode signs tokens for every ServiceAccount at once: make the key now, so
+            // the token controller is as quick as a real one from the first request on.
+            identity.keys.get()?;
+        }
+        wiring::seed_bootstrap_policy(&store);
         Ok(Prepared {
             listen: self.listen,
             pki,
@@ -246,6 +326,8 @@ impl MockServerBuilder {
             virtuals: self.virtuals,
             non_resource: self.non_resource,
             impersonator: self.impersonator,
+            admission: self.admission,
+            identity,
         })
     }
 }
@@ -268,11 +350,13 @@ struct Prepared {
     config: rustls::ServerConfig,
     store: Arc<Store>,
     version: serde_json::Value,
-    authz: Arc<dyn Authorizer>,
+    authz: Option<Arc<dyn Authorizer>>,
     authn: AuthenticatorChain,
     virtuals: Vec<(String, String, Arc<dyn VirtualResource>)>,
     non_resource: Vec<(String, Arc<dyn NonResourceHandler>)>,
     impersonator: Option<Arc<dyn Impersonator>>,
+    admission: Vec<Arc<dyn WriteAdmission>>,
+    identity: wiring::IdentityConfig,
 }
 
 impl Prepared {
@@ -286,18 +370,30 @@ impl Prepared {
         let addr = listener.local_addr().unwrap_or(self.listen);
         let url = server_url(addr);
         let journal = Journal::default();
+        let (shutdown, rx) = watch::channel(false);
+        let wired = wiring::wire(self.identity, &url, &self.store, &handle, &rx);
+        let mut authn = self.authn;
+        authn.push(wired.authenticator);
+        let mut virtuals = self.virtuals;
+        virtuals.extend(wired.virtuals);
+        let mut non_resource = self.non_resource;
+        non_resource.extend(wired.non_resource);
+        let mut admission: Vec<Arc<dyn WriteAdmission>> = vec![wired.admission];
+        admission.extend(self.admission);
         let state = Arc::new(handler::State {
             store: self.store.clone(),
-            authn: self.authn,
-            authz: self.authz,
+            authn,
+            authz: self
+                .authz
+                .unwrap_or_else(|| wired.rbac.clone() as Arc<dyn Authorizer>),
             journal: journal.clone(),
             version: self.version,
-            virtuals: self.virtuals,
-            non_resource: self.non_resource,
-            impersonator: self.impersonator,
+            virtuals,
+            non_resource,
+            impersonator: Some(self.impersonator.unwrap_or(wired.impersonator)),
+            admission,
             server_address: addr.to_string(),
         });
-        let (shutdown, rx) = watch::channel(false);
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(self.config));
         handle.spawn(server::serve(listener, acceptor, state, rx));
         tracing::debug!(%url, "mock-apiserver listening");
@@ -308,6 +404,7 @@ impl Prepared {
             admin: self.admin,
             store: self.store,
             journal,
+            bearer: wired.bearer,
             shutdown,
             runtime,
         }
@@ -322,6 +419,7 @@ pub struct MockServer {
     admin: tls::ClientCert,
     store: Arc<Store>,
     journal: Journal,
+    bearer: Arc<auth::BearerAuthenticator>,
     shutdown: watch::Sender<bool>,
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -409,6 +507,12 @@ impl MockServer {
     /// The object store (read and write objects directly from tests).
     pub fn store(&self) -> Arc<Store> {
         self.store.clone()
+    }
+
+    /// The service-account token machinery (signing key, issuer), e.g. to mint a token with
+    /// chosen claims in a test.
+    pub fn service_account_tokens(&self) -> &auth::serviceaccount::ServiceAccountTokens {
+        &self.bearer.service_accounts
     }
 
     /// Stops accepting and closes every connection.

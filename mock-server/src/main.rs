@@ -22,6 +22,25 @@ struct Args {
     /// The gitVersion /version reports (the kubectl dispatcher picks its binary by it).
     #[arg(long, value_name = "vX.Y.Z", default_value = mock_apiserver::discovery::DEFAULT_SERVER_VERSION)]
     server_version: String,
+    /// Static bearer tokens, kube-apiserver's CSV format: token,user,uid,"group1,group2".
+    #[arg(long, value_name = "PATH")]
+    token_auth_file: Option<PathBuf>,
+    /// RSA private key (PEM, PKCS#1 or PKCS#8) that signs service-account tokens; without it a
+    /// key is generated on first use.
+    #[arg(long, value_name = "PATH")]
+    service_account_key_file: Option<PathBuf>,
+    /// Behave like Kubernetes 1.23: every ServiceAccount gets an auto-created NAME-token-xxxxx
+    /// Secret holding a token, listed in its `secrets`.
+    #[arg(long)]
+    legacy_token_secrets: bool,
+    /// RBAC changes take effect for authorization only after this delay (e.g. 500ms, 2s), to
+    /// emulate a real cluster's authorization cache lag.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0s")]
+    authz_cache_delay: std::time::Duration,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 500ms, 2s, 1m)"))
 }
 
 fn main() -> ExitCode {
@@ -48,12 +67,18 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> ExitCode {
-    let server = match mock_apiserver::MockServer::builder()
+    let mut builder = mock_apiserver::MockServer::builder()
         .listen(args.listen)
         .server_version(&args.server_version)
-        .start()
-        .await
-    {
+        .legacy_token_secrets(args.legacy_token_secrets)
+        .authz_cache_delay(args.authz_cache_delay);
+    if let Some(path) = &args.token_auth_file {
+        builder = builder.token_auth_file(path);
+    }
+    if let Some(path) = &args.service_account_key_file {
+        builder = builder.service_account_key_file(path);
+    }
+    let server = match builder.start().await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("mock-apiserver: {e}");

@@ -419,10 +419,10 @@ async fn replaced_authorizer_and_virtual_resources_are_used() {
         (v["status"]["ns"].as_str(), v["status"]["name"].as_str()),
         (Some("default"), Some("default"))
     );
-    // Not registered: tokenreviews is in discovery but has no handler here.
+    // Not registered: subjectaccessreviews is in discovery but has no handler.
     let r = c
         .post(format!(
-            "{}/apis/authentication.k8s.io/v1/tokenreviews",
+            "{}/apis/authorization.k8s.io/v1/subjectaccessreviews",
             server.url()
         ))
         .json(&json!({}))
@@ -595,7 +595,13 @@ async fn non_resource_routes_impersonation_and_store_events_hooks() {
     .send()
     .await
     .unwrap();
-    let ev = events.recv().await.unwrap();
+    // Start-up seeds the bootstrap RBAC policy first; skip to our write.
+    let ev = loop {
+        let ev = events.recv().await.unwrap();
+        if ev.resource == "configmaps" && ev.namespace == "default" {
+            break ev;
+        }
+    };
     assert_eq!(ev.resource, "configmaps");
     assert_eq!(ev.object["metadata"]["name"], "evt");
 }

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// The `mock-apiserver` binary, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
-    kubeconfig: PathBuf,
-    dir: tempfile::TempDir,
+    pub(crate) url: String,
+    pub(crate) kubeconfig: PathBuf,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -24,13 +24,13 @@ impl Drop for Server {
 
 /// What one kubectl run produced.
 #[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
-fn kubectl_available() -> bool {
+pub(crate) fn kubectl_available() -> bool {
     let found = Command::new("kubectl")
         .args(["version", "--client"])
         .stdout(Stdio::null())
@@ -48,7 +48,7 @@ fn kubectl_available() -> bool {
     found
 }
 
-fn start(extra: &[&str]) -> Server {
+pub(crate) fn start(extra: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("admin.conf");
     let mut child = Command::new(env!("CARGO_BIN_EXE_mock-apiserver"))
@@ -76,7 +76,7 @@ fn start(extra: &[&str]) -> Server {
     }
 }
 
-fn kubectl(server: &Server, args: &[&str]) -> Run {
+pub(crate) fn kubectl(server: &Server, args: &[&str]) -> Run {
     let cache = tempfile::tempdir().unwrap();
     let out = Command::new("kubectl")
         .arg("--kubeconfig")
@@ -96,7 +96,7 @@ fn kubectl(server: &Server, args: &[&str]) -> Run {
 }
 
 #[track_caller]
-fn expect(run: Run, code: i32, stdout: &str, stderr: &str) {
+pub(crate) fn expect(run: Run, code: i32, stdout: &str, stderr: &str) {
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
         (code, stdout, stderr),
@@ -109,7 +109,7 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-const ROLE: &[&str] = &[
+pub(crate) const ROLE: &[&str] = &[
     "create",
     "role",
     "bearertokenauth",
@@ -120,7 +120,7 @@ const ROLE: &[&str] = &[
     "--verb=delete",
     "--resource=pods",
 ];
-const ROLEBINDING: &[&str] = &[
+pub(crate) const ROLEBINDING: &[&str] = &[
     "create",
     "rolebinding",
     "bearertoken-binding-bearertokenauth",

@@ -3,5 +3,7 @@
 //! kubectl started against the `mock-apiserver` binary. Shared helpers live in `util`.
 
 mod api;
+mod auth;
 mod kubectl;
+mod kubectl_auth;
 mod util;

@@ -1,0 +1,205 @@
+//! Wires the identity modules ([`crate::auth`], [`crate::rbac`], [`crate::reviews`]) into the
+//! server the way kube-apiserver assembles them: the bearer-token authenticators after the
+//! client-certificate one, RBAC (with the bootstrap policy) as the authorizer, the
+//! impersonation filter, escalation checks on RBAC writes, the TokenRequest and review
+//! endpoints, the issuer discovery documents, and the token controller beside the server.
+
+pub mod admission;
+pub mod authn;
+pub mod controller;
+pub mod delayed;
+pub mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::auth::BearerAuthenticator;
+use crate::auth::jwt::{DEFAULT_ISSUER, IssuerConfig};
+use crate::auth::keys::ServiceAccountKeys;
+use crate::auth::serviceaccount::ServiceAccountTokens;
+use crate::auth::token_file::TokenFile;
+use crate::authentication::Authenticator;
+use crate::hooks::{Impersonator, NonResourceHandler, VirtualResource, WriteAdmission};
+use crate::objects::ObjectSource;
+use crate::rbac::RbacAuthorizer;
+use crate::registry;
+use crate::status::{Status, StatusCause, StatusDetails};
+use crate::store::{Store, WriteOptions};
+
+/// The identity settings of one server, resolved at start-up (files already read).
+#[derive(Debug)]
+pub struct IdentityConfig {
+    /// `--token-auth-file`, parsed.
+    pub token_file: Option<TokenFile>,
+    /// The service-account signing key (lazy, or from `--service-account-key-file`).
+    pub keys: ServiceAccountKeys,
+    /// `--legacy-token-secrets`: every ServiceAccount gets a `NAME-token-xxxxx` Secret (1.23).
+    pub legacy_token_secrets: bool,
+    /// `--authz-cache-delay`: RBAC changes become visible to authorization only this long after
+    /// they are written (zero: on the next request).
+    pub authz_cache_delay: Duration,
+}
+
+/// Everything [`wire`] produced, for the server's state.
+pub struct Wired {
+    /// The bearer-token authenticator (token file, then service-account JWTs).
+    pub authenticator: Arc<dyn Authenticator>,
+    /// The RBAC authorizer (also what the reviews evaluate).
+    pub rbac: Arc<RbacAuthorizer>,
+    /// The `Impersonate-*` filter.
+    pub impersonator: Arc<dyn Impersonator>,
+    /// Escalation prevention on RBAC writes.
+    pub admission: Arc<dyn WriteAdmission>,
+    /// `(group, resource path, handler)` for TokenRequest and the reviews.
+    pub virtuals: Vec<(String, String, Arc<dyn VirtualResource>)>,
+    /// The issuer discovery documents.
+    pub non_resource: Vec<(String, Arc<dyn NonResourceHandler>)>,
+    /// Token machinery shared by the authenticator, TokenRequest, TokenReview and the controller.
+    pub bearer: Arc<BearerAuthenticator>,
+}
+
+/// Seeds the bootstrap ClusterRoles and ClusterRoleBindings a fresh cluster has (existing
+/// objects of the same name are kept).
+pub fn seed_bootstrap_policy(store: &Store) {
+    let seeds = [
+        ("clusterroles", crate::rbac::bootstrap::cluster_roles()),
+        (
+            "clusterrolebindings",
+            crate::rbac::bootstrap::cluster_role_bindings(),
+        ),
+    ];
+    for (plural, objects) in seeds {
+        let Some(def) = registry::find_plural(plural) else {
+            continue;
+        };
+        for obj in objects {
+            if let Err(e) = store.create(def, "", obj, &WriteOptions::default())
+                && e.code() != 409
+            {
+                tracing::error!(resource = plural, error = %e.message, "seeding bootstrap policy failed");
+            }
+        }
+    }
+}
+
+/// Builds the identity stack for a server reachable at `url`, and spawns the token controller
+/// (and, with a cache delay, the RBAC cache) on `handle` until `shutdown` turns true.
+pub fn wire(
+    cfg: IdentityConfig,
+    url: &str,
+    store: &Arc<Store>,
+    handle: &tokio::runtime::Handle,
+    shutdown: &watch::Receiver<bool>,
+) -> Wired {
+    let bearer = Arc::new(BearerAuthenticator {
+        token_file: cfg.token_file,
+        service_accounts: ServiceAccountTokens::new(
+            cfg.keys,
+            IssuerConfig::new(DEFAULT_ISSUER, url),
+        ),
+    });
+    let rbac_source: Arc<dyn ObjectSource> = if cfg.authz_cache_delay.is_zero() {
+        store.clone()
+    } else {
+        let (source, rx) = delayed::DelayedRbacSource::new(store.clone(), cfg.authz_cache_delay);
+        handle.spawn(source.clone().run(rx, shutdown.clone()));
+        source
+    };
+    let rbac = Arc::new(RbacAuthorizer::new(rbac_source));
+    let rx = store.subscribe();
+    handle.spawn(controller::run(
+        store.clone(),
+        bearer.clone(),
+        cfg.legacy_token_secrets,
+        rx,
+        shutdown.clone(),
+    ));
+    Wired {
+        authenticator: Arc::new(authn::TokenAuthenticator::new(
+            bearer.clone(),
+            store.clone(),
+        )),
+        impersonator: Arc::new(authn::RbacImpersonator),
+        admission: Arc::new(admission::EscalationAdmission::new(rbac.clone())),
+        virtuals: routes::virtual_resources(&bearer, &rbac),
+        non_resource: routes::discovery_routes(&bearer),
+        rbac,
+        bearer,
+    }
+}
+
+/// A Status built by the identity modules (as JSON in kube's field order) as the server's
+/// [`Status`] type.
+pub fn status_from_json(v: &Value) -> Status {
+    let s = |o: &Value, k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let details = v.get("details").filter(|d| d.is_object()).map(|d| {
+        Box::new(StatusDetails {
+            name: s(d, "name"),
+            group: s(d, "group"),
+            kind: s(d, "kind"),
+            uid: s(d, "uid"),
+            causes: d
+                .get("causes")
+                .and_then(Value::as_array)
+                .map(|cs| {
+                    cs.iter()
+                        .map(|c| StatusCause {
+                            reason: s(c, "reason"),
+                            message: s(c, "message"),
+                            field: s(c, "field"),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            retry_after_seconds: d
+                .get("retryAfterSeconds")
+                .and_then(Value::as_u64)
+                .map_or(0, |n| n as u32),
+        })
+    });
+    Status {
+        status: s(v, "status"),
+        message: s(v, "message"),
+        reason: s(v, "reason"),
+        details,
+        code: v
+            .get("code")
+            .and_then(Value::as_u64)
+            .map_or(500, |c| c as u16),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_status_json_round_trips_byte_for_byte() {
+        let e = crate::rbac::escalation::EscalationError::RoleNotFound {
+            resource: "roles".into(),
+            name: "x".into(),
+        };
+        let v = e.to_status();
+        let s = status_from_json(&v);
+        let mut expected = serde_json::to_vec(&v).unwrap();
+        expected.push(b'\n');
+        assert_eq!(
+            String::from_utf8(s.to_json()).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+        let v = crate::auth::status_json(
+            422,
+            "Invalid",
+            "m",
+            Some(
+                serde_json::json!({"group": "g", "kind": "K", "causes": [{"reason": "FieldValueInvalid", "message": "c", "field": "spec"}]}),
+            ),
+        );
+        let mut expected = serde_json::to_vec(&v).unwrap();
+        expected.push(b'\n');
+        assert_eq!(status_from_json(&v).to_json(), expected);
+    }
+}

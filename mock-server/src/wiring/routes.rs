@@ -1,0 +1,167 @@
+//! The identity endpoints: TokenRequest, the four reviews, and the service-account issuer
+//! discovery documents.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use super::authn::unix_now;
+use super::status_from_json;
+use crate::auth::BearerAuthenticator;
+use crate::auth::jwt::{DISCOVERY_CACHE_CONTROL, JWKS_CONTENT_TYPE};
+use crate::hooks::{NonResourceHandler, RawResponse, VirtualRequest, VirtualResource};
+use crate::rbac::RbacAuthorizer;
+use crate::reviews;
+use crate::status::Status;
+use crate::store::now_rfc3339;
+
+/// `POST .../serviceaccounts/NAME/token`.
+struct TokenRequestRoute(Arc<BearerAuthenticator>);
+
+impl VirtualResource for TokenRequestRoute {
+    fn create(&self, req: VirtualRequest<'_>) -> Result<Value, Status> {
+        self.0
+            .service_accounts
+            .create_token(
+                req.namespace,
+                req.name,
+                &req.body,
+                SystemTime::now(),
+                req.objects,
+            )
+            .map_err(|e| status_from_json(&e.to_status()))
+    }
+}
+
+/// Which review a [`ReviewRoute`] serves.
+#[derive(Clone, Copy)]
+enum Review {
+    SelfSubjectAccess,
+    SelfSubjectRules,
+    SelfSubject,
+    Token,
+}
+
+struct ReviewRoute {
+    review: Review,
+    rbac: Arc<RbacAuthorizer>,
+    bearer: Arc<BearerAuthenticator>,
+}
+
+impl VirtualResource for ReviewRoute {
+    fn create(&self, req: VirtualRequest<'_>) -> Result<Value, Status> {
+        let result = match self.review {
+            Review::SelfSubjectAccess => {
+                reviews::self_subject_access_review(&self.rbac, req.user, &req.body)
+            }
+            Review::SelfSubjectRules => {
+                reviews::self_subject_rules_review(&self.rbac, req.user, &req.body)
+            }
+            Review::SelfSubject => Ok(reviews::self_subject_review(req.user, &now_rfc3339())),
+            Review::Token => {
+                reviews::token_review(&self.bearer, &req.body, unix_now(), req.objects)
+            }
+        };
+        result.map_err(|e| status_from_json(&e.to_status()))
+    }
+}
+
+/// TokenRequest and the reviews, as `(group, resource path, handler)`.
+pub fn virtual_resources(
+    bearer: &Arc<BearerAuthenticator>,
+    rbac: &Arc<RbacAuthorizer>,
+) -> Vec<(String, String, Arc<dyn VirtualResource>)> {
+    let review = |review| -> Arc<dyn VirtualResource> {
+        Arc::new(ReviewRoute {
+            review,
+            rbac: rbac.clone(),
+            bearer: bearer.clone(),
+        })
+    };
+    vec![
+        (
+            String::new(),
+            "serviceaccounts/token".into(),
+            Arc::new(TokenRequestRoute(bearer.clone())),
+        ),
+        (
+            "authorization.k8s.io".into(),
+            "selfsubjectaccessreviews".into(),
+            review(Review::SelfSubjectAccess),
+        ),
+        (
+            "authorization.k8s.io".into(),
+            "selfsubjectrulesreviews".into(),
+            review(Review::SelfSubjectRules),
+        ),
+        (
+            "authentication.k8s.io".into(),
+            "selfsubjectreviews".into(),
+            review(Review::SelfSubject),
+        ),
+        (
+            "authentication.k8s.io".into(),
+            "tokenreviews".into(),
+            review(Review::Token),
+        ),
+    ]
+}
+
+/// Which discovery document a [`DiscoveryRoute`] serves.
+#[derive(Clone, Copy)]
+enum Document {
+    OpenIdConfiguration,
+    Jwks,
+}
+
+struct DiscoveryRoute {
+    document: Document,
+    bearer: Arc<BearerAuthenticator>,
+}
+
+impl NonResourceHandler for DiscoveryRoute {
+    fn get(&self, _path: &str, _query: &str) -> RawResponse {
+        let sa = &self.bearer.service_accounts;
+        let (content_type, doc) = match self.document {
+            Document::OpenIdConfiguration => ("application/json", Ok(sa.openid_configuration())),
+            Document::Jwks => (JWKS_CONTENT_TYPE, sa.jwks()),
+        };
+        match doc {
+            Ok(doc) => RawResponse {
+                status: 200,
+                content_type: content_type.into(),
+                headers: vec![("cache-control".into(), DISCOVERY_CACHE_CONTROL.into())],
+                body: serde_json::to_vec(&doc).unwrap_or_default(),
+            },
+            Err(e) => {
+                let s = Status::internal_error(&e.to_string());
+                RawResponse {
+                    status: s.code(),
+                    content_type: "application/json".into(),
+                    headers: Vec::new(),
+                    body: s.to_json(),
+                }
+            }
+        }
+    }
+}
+
+/// `/.well-known/openid-configuration` and `/openid/v1/jwks`.
+pub fn discovery_routes(
+    bearer: &Arc<BearerAuthenticator>,
+) -> Vec<(String, Arc<dyn NonResourceHandler>)> {
+    let route = |document| -> Arc<dyn NonResourceHandler> {
+        Arc::new(DiscoveryRoute {
+            document,
+            bearer: bearer.clone(),
+        })
+    };
+    vec![
+        (
+            "/.well-known/openid-configuration".into(),
+            route(Document::OpenIdConfiguration),
+        ),
+        ("/openid/v1/jwks".into(), route(Document::Jwks)),
+    ]
+}
