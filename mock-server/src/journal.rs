@@ -86,16 +86,35 @@ pub fn redact_header(name: &str, value: &str) -> String {
     }
 }
 
-/// Redacts credentials inside a decoded request body (a TokenReview's `spec.token`).
+/// Redacts credentials inside a decoded request body: a TokenReview's `spec.token`, and the
+/// values (not the keys) of a Secret's `data` and `stringData`. `data` values stay valid base64
+/// (of `<redacted>`), so journal bodies can still be checked against the OpenAPI schema.
 pub fn redact_body(mut body: Value) -> Value {
-    if body.get("kind").and_then(Value::as_str) == Some("TokenReview")
-        && let Some(Value::Object(spec)) = body.get_mut("spec")
-        && spec.contains_key("token")
-    {
-        spec.insert("token".into(), Value::String("<redacted>".into()));
+    match body.get("kind").and_then(Value::as_str) {
+        Some("TokenReview") => {
+            if let Some(Value::Object(spec)) = body.get_mut("spec")
+                && spec.contains_key("token")
+            {
+                spec.insert("token".into(), Value::String(REDACTED.into()));
+            }
+        }
+        Some("Secret") => {
+            for (field, placeholder) in [("data", REDACTED_BASE64), ("stringData", REDACTED)] {
+                if let Some(Value::Object(values)) = body.get_mut(field) {
+                    for v in values.values_mut() {
+                        *v = Value::String(placeholder.into());
+                    }
+                }
+            }
+        }
+        _ => {}
     }
     body
 }
+
+const REDACTED: &str = "<redacted>";
+/// base64 of `<redacted>`.
+const REDACTED_BASE64: &str = "PHJlZGFjdGVkPg==";
 
 /// A shared, cloneable handle to the journal (the last [`JOURNAL_CAPACITY`] requests).
 #[derive(Clone, Debug, Default)]
@@ -158,6 +177,11 @@ mod tests {
         let b = redact_body(json!({"kind": "TokenReview", "spec": {"token": "sekret"}}));
         assert_eq!(b["spec"]["token"], "<redacted>");
         assert!(!b.to_string().contains("sekret"));
+        let s = redact_body(json!({"kind": "Secret",
+            "data": {"token": "c2VrcmV0"}, "stringData": {"password": "sekret"}}));
+        assert_eq!(s["data"]["token"], REDACTED_BASE64);
+        assert_eq!(s["stringData"]["password"], REDACTED);
+        assert!(!s.to_string().contains("c2VrcmV0") && !s.to_string().contains("sekret"));
     }
 
     #[test]
