@@ -1,23 +1,21 @@
 //! go-yaml v2's map key order (its `keyList.Less`).
 
-use serde_json::Value;
 use std::cmp::Ordering;
 
-/// Sorts map entries with go-yaml's `Less`. That relation is not a total order for some
-/// mixes of digits and leading zeros (Go then depends on its random map iteration), so
-/// this uses a plain merge sort that cannot panic on an inconsistent comparison.
-pub(super) fn sort_keys<'a>(
-    mut entries: Vec<(&'a String, &'a Value)>,
-) -> Vec<(&'a String, &'a Value)> {
+/// Sorts map entries by their key text with go-yaml's `Less`. That relation is not a total
+/// order for some mixes of digits and leading zeros (Go then depends on its random map
+/// iteration), so this uses a plain merge sort that cannot panic on an inconsistent
+/// comparison (`slice::sort_by` may).
+pub(super) fn sort_keys<T>(mut entries: Vec<T>, text: fn(&T) -> &str) -> Vec<T> {
     if entries.len() <= 1 {
         return entries;
     }
     let right = entries.split_off(entries.len() / 2);
-    let (left, right) = (sort_keys(entries), sort_keys(right));
+    let (left, right) = (sort_keys(entries, text), sort_keys(right, text));
     let mut out = Vec::with_capacity(left.len() + right.len());
     let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
     while let (Some(a), Some(b)) = (l.peek(), r.peek()) {
-        if key_order(b.0, a.0) == Ordering::Less {
+        if natural_cmp(text(b), text(a)) == Ordering::Less {
             out.extend(r.next());
         } else {
             out.extend(l.next());
@@ -28,8 +26,9 @@ pub(super) fn sort_keys<'a>(
     out
 }
 
-/// go-yaml v2's map key order: letters after non-letters, digit runs compared as numbers.
-fn key_order(a: &str, b: &str) -> Ordering {
+/// go-yaml v2's `keyList.Less` as an ordering: letters sort after non-letters and runs of
+/// digits compare by numeric value (wrapping like Go's `int`), so `a9` < `a10`.
+pub(super) fn natural_cmp(a: &str, b: &str) -> Ordering {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
     let less = |x: &[char], y: &[char]| -> bool {
@@ -88,5 +87,39 @@ fn key_order(a: &str, b: &str) -> Ordering {
         Ordering::Greater
     } else {
         Ordering::Equal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_order_matches_go_yaml() {
+        let mut keys = vec![
+            "users",
+            "a10",
+            "current-context",
+            "a9",
+            "contexts",
+            "a_b",
+            "aB",
+            "apiVersion",
+        ];
+        keys.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            keys,
+            [
+                "a_b",
+                "a9",
+                "a10",
+                "aB",
+                "apiVersion",
+                "contexts",
+                "current-context",
+                "users"
+            ]
+        );
+        assert_eq!(natural_cmp("token", "tokenFile"), Ordering::Less);
     }
 }
