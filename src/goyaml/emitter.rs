@@ -169,16 +169,20 @@ impl Emitter {
         self.increase_indent(true, false);
         let allow_breaks = !simple_key;
         match style {
-            Style::Plain => self.write_plain(value, allow_breaks),
-            Style::Single => self.write_single(value, allow_breaks),
+            Style::Plain => self.write_unescaped(value, allow_breaks, false),
+            Style::Single => self.write_unescaped(value, allow_breaks, true),
             Style::Double => self.write_double(value, allow_breaks),
             Style::Literal => self.write_literal(value),
         }
         self.indent = saved;
     }
 
-    fn write_plain(&mut self, value: &str, allow_breaks: bool) {
-        if !self.whitespace {
+    /// libyaml's `write_plain_scalar` and `write_single_quoted_scalar`, which differ only in
+    /// the quotes, in doubling `'`, and in single quotes never folding at either end.
+    fn write_unescaped(&mut self, value: &str, allow_breaks: bool, quoted: bool) {
+        if quoted {
+            self.write_indicator("'", true, false, false);
+        } else if !self.whitespace {
             self.put(' ');
         }
         let chars: Vec<char> = value.chars().collect();
@@ -186,9 +190,11 @@ impl Emitter {
         let mut breaks = false;
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
+                let inner = !quoted || (i > 0 && i + 1 < chars.len());
                 if allow_breaks
                     && !spaces
                     && self.column > BEST_WIDTH
+                    && inner
                     && chars.get(i + 1) != Some(&' ')
                 {
                     self.write_indent();
@@ -207,47 +213,7 @@ impl Emitter {
                 if breaks {
                     self.write_indent();
                 }
-                self.put(c);
-                self.indention = false;
-                spaces = false;
-                breaks = false;
-            }
-        }
-        self.whitespace = false;
-        self.indention = false;
-    }
-
-    fn write_single(&mut self, value: &str, allow_breaks: bool) {
-        self.write_indicator("'", true, false, false);
-        let chars: Vec<char> = value.chars().collect();
-        let mut spaces = false;
-        let mut breaks = false;
-        for (i, &c) in chars.iter().enumerate() {
-            if c == ' ' {
-                if allow_breaks
-                    && !spaces
-                    && self.column > BEST_WIDTH
-                    && i > 0
-                    && i + 1 < chars.len()
-                    && chars[i + 1] != ' '
-                {
-                    self.write_indent();
-                } else {
-                    self.put(c);
-                }
-                spaces = true;
-            } else if is_break(c) {
-                if !breaks && c == '\n' {
-                    self.put_break();
-                }
-                self.write_break(c);
-                self.indention = true;
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent();
-                }
-                if c == '\'' {
+                if quoted && c == '\'' {
                     self.put('\'');
                 }
                 self.put(c);
@@ -256,7 +222,9 @@ impl Emitter {
                 breaks = false;
             }
         }
-        self.write_indicator("'", false, false, false);
+        if quoted {
+            self.write_indicator("'", false, false, false);
+        }
         self.whitespace = false;
         self.indention = false;
     }

@@ -44,8 +44,7 @@ pub(super) fn natural_cmp(a: &str, b: &str) -> Ordering {
             if xl || yl {
                 return yl;
             }
-            let mut xn: i64 = 0;
-            let mut yn: i64 = 0;
+            let (mut xn, mut yn) = (0i64, 0i64);
             if x[i] == '0' || y[i] == '0' {
                 let mut j = i;
                 while j > 0 && x[j - 1].is_ascii_digit() {
@@ -57,20 +56,8 @@ pub(super) fn natural_cmp(a: &str, b: &str) -> Ordering {
                     }
                 }
             }
-            let mut xi = i;
-            while xi < x.len() && x[xi].is_ascii_digit() {
-                xn = xn
-                    .wrapping_mul(10)
-                    .wrapping_add(i64::from(x[xi] as u8 - b'0'));
-                xi += 1;
-            }
-            let mut yi = i;
-            while yi < y.len() && y[yi].is_ascii_digit() {
-                yn = yn
-                    .wrapping_mul(10)
-                    .wrapping_add(i64::from(y[yi] as u8 - b'0'));
-                yi += 1;
-            }
+            let (xn, xi) = digit_run(x, i, xn);
+            let (yn, yi) = digit_run(y, i, yn);
             if xn != yn {
                 return xn < yn;
             }
@@ -88,6 +75,16 @@ pub(super) fn natural_cmp(a: &str, b: &str) -> Ordering {
     } else {
         Ordering::Equal
     }
+}
+
+/// The value of the digit run at `s[i..]`, continuing from `n`, and where it ends; wraps
+/// like Go's `int` so that absurdly long runs compare as Go compares them.
+fn digit_run(s: &[char], mut i: usize, mut n: i64) -> (i64, usize) {
+    while let Some(d) = s.get(i).and_then(|c| c.to_digit(10)) {
+        n = n.wrapping_mul(10).wrapping_add(i64::from(d));
+        i += 1;
+    }
+    (n, i)
 }
 
 #[cfg(test)]

@@ -66,34 +66,20 @@ pub(super) fn analyze(value: &str) -> Analysis {
         if !is_printable(c) {
             special = true;
         }
+        let (first, last) = (i == 0, i + 1 == n);
         if c == ' ' {
-            if i == 0 {
-                leading_space = true;
-            }
-            if i + 1 == n {
-                trailing_space = true;
-            }
-            if previous_break {
-                break_space = true;
-            }
-            previous_space = true;
-            previous_break = false;
+            leading_space |= first;
+            trailing_space |= last;
+            break_space |= previous_break;
+            (previous_space, previous_break) = (true, false);
         } else if is_break(c) {
             line_breaks = true;
-            if i == 0 {
-                leading_break = true;
-            }
-            if i + 1 == n {
-                trailing_break = true;
-            }
-            if previous_space {
-                space_break = true;
-            }
-            previous_space = false;
-            previous_break = true;
+            leading_break |= first;
+            trailing_break |= last;
+            space_break |= previous_space;
+            (previous_space, previous_break) = (false, true);
         } else {
-            previous_space = false;
-            previous_break = false;
+            (previous_space, previous_break) = (false, false);
         }
         preceded_by_ws = matches!(c, ' ' | '\t' | '\0') || is_break(c);
     }
