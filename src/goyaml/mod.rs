@@ -36,9 +36,10 @@ pub(crate) fn json_to_yaml(value: &serde_json::Value) -> Result<String, YamlErro
     Ok(emitter::emit(&node::from_json(value)?))
 }
 
-/// go-yaml's `Marshal` of a generic YAML value. Strings and keys are written as they
-/// are (kubectl's JSON round trip would fold NEL and refuse control characters; rawkube
-/// writes them quoted instead), non-string keys in flow style and tags as `!tag value`.
+/// go-yaml's `Marshal` of a generic YAML value, as kubectl writes a kubeconfig file. NEL
+/// folds as in [`json_to_yaml`]; unlike kubectl, which refuses to write control characters,
+/// this writes them escaped, non-string keys in flow style and tags as `!tag value`, so
+/// that whatever rawkube loaded it can write back.
 pub(crate) fn marshal(value: &serde_yaml::Value) -> String {
     emitter::emit(&node::from_yaml(value))
 }
@@ -231,5 +232,12 @@ mod tests {
             emit("a: 2.0\nb: '\u{1F600}'\n"),
             to_yaml(&json!({"a": 2.0, "b": "\u{1F600}"}))
         );
+        // NEL folds as kubectl's JSON round trip folds it; control characters, which kubectl
+        // refuses, are escaped so the file still reads back.
+        assert_eq!(
+            emit("a: \"x\\N\\Ny\"\nb: \"x\\Ny\"\n"),
+            "a: |-\n  x\n  y\nb: x y\n"
+        );
+        assert_eq!(emit("a: \"x\\x7Fy\"\n"), "a: \"x\\x7Fy\"\n");
     }
 }

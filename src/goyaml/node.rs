@@ -64,21 +64,22 @@ pub(super) fn from_json(v: &serde_json::Value) -> Result<Node<'_>, YamlError> {
     })
 }
 
-/// A YAML value as it stands (kubeconfig files: rawkube writes them directly, where
-/// kubectl would first go through JSON).
+/// A YAML value (kubeconfig files), with what kubectl's JSON round trip does to strings
+/// (NEL folded) but not its refusal of control characters: they are written escaped.
+/// Tags and non-string keys, which JSON cannot hold, are kept.
 pub(super) fn from_yaml(v: &serde_yaml::Value) -> Node<'_> {
     use serde_yaml::Value as Y;
     match v {
         Y::Null => Node::Null,
         Y::Bool(b) => Node::Bool(*b),
         Y::Number(n) => Node::Number(yaml_number_text(n)),
-        Y::String(s) => Node::String(Cow::Borrowed(s)),
+        Y::String(s) => Node::String(fold_nel(s)),
         Y::Sequence(items) => Node::Sequence(items.iter().map(from_yaml).collect()),
         Y::Mapping(m) => mapping(
             m.iter()
                 .map(|(k, v)| {
                     let key = match k {
-                        Y::String(s) => Key::String(Cow::Borrowed(s)),
+                        Y::String(s) => Key::String(fold_nel(s)),
                         other => Key::Verbatim(flow_text(other)),
                     };
                     (key, from_yaml(v))
