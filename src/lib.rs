@@ -42,6 +42,7 @@ pub mod api;
 pub mod client;
 pub mod config;
 pub mod error;
+mod goyaml;
 pub mod jwt;
 pub mod kubeconfig;
 pub mod output;

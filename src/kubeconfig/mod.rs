@@ -19,7 +19,6 @@
 pub mod contexts_table;
 pub mod edit;
 pub mod error;
-mod goyaml;
 pub mod incluster;
 pub mod load;
 pub mod model;

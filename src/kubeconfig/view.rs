@@ -176,10 +176,6 @@ fn shorten(c: &mut Config) {
 /// Fails only when a preserved unknown field cannot be JSON (a YAML mapping
 /// with a non-scalar key), which kubectl would not load either.
 pub fn to_json(c: &Config) -> Result<String, KubeconfigError> {
-    use serde::Serialize;
-    let mut buf = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
     let mut c = c.clone();
     if c.api_version.is_empty() {
         c.api_version = "v1".into();
@@ -187,27 +183,13 @@ pub fn to_json(c: &Config) -> Result<String, KubeconfigError> {
     if c.kind.is_empty() {
         c.kind = "Config".into();
     }
-    c.serialize(&mut ser)
-        .map_err(|e| KubeconfigError::Invalid {
-            file: "<view>".into(),
-            field: "(unknown fields)".into(),
-            reason: format!("cannot be shown as JSON: {e}"),
-        })?;
-    let text = String::from_utf8_lossy(&buf);
-    // These characters only occur inside JSON strings, so a plain replace is exact.
-    let mut out = String::with_capacity(text.len() + 1);
-    for ch in text.chars() {
-        match ch {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out.push('\n');
-    Ok(out)
+    let value = serde_json::to_value(&c).map_err(|e| KubeconfigError::Invalid {
+        file: "<view>".into(),
+        field: "(unknown fields)".into(),
+        reason: format!("cannot be shown as JSON: {e}"),
+    })?;
+    // kubectl prints its typed Config struct: fields in declaration order.
+    Ok(crate::output::to_json(&value, crate::output::Model::Typed))
 }
 
 #[cfg(test)]
@@ -345,6 +327,16 @@ users:
         assert!(to_json(&c).is_err());
         // The YAML writer still preserves it.
         assert!(render(&c).contains("x-odd"));
+    }
+
+    #[test]
+    fn json_numbers_are_written_as_go_writes_them() {
+        let c: Config = serde_yaml::from_str("x-n: [1.0e+21, 0.000001, 2.5]\n").unwrap();
+        let json = to_json(&c).unwrap();
+        assert!(
+            json.contains("1e+21,") && json.contains("0.000001,") && json.contains("2.5\n"),
+            "{json}"
+        );
     }
 
     #[test]

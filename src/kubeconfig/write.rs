@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::error::KubeconfigError;
-use super::goyaml;
 use super::model::Config;
 
 /// The YAML kubectl would write for `config`.
@@ -40,7 +39,7 @@ pub fn render(config: &Config) -> String {
     c.users.sort_by(|a, b| a.name.cmp(&b.name));
     c.contexts.sort_by(|a, b| a.name.cmp(&b.name));
     match serde_yaml::to_value(&c) {
-        Ok(v) => goyaml::to_string(&v),
+        Ok(v) => crate::goyaml::marshal(&v),
         // The model holds only strings, bools and YAML values, which always serialize.
         Err(e) => unreachable!("kubeconfig model failed to serialize: {e}"),
     }

@@ -10,12 +10,11 @@ mod format;
 pub(crate) mod gofmt;
 pub mod jsonpath;
 mod name;
-mod yaml;
 
+pub use crate::goyaml::YamlError;
 pub use format::{FormatError, OutputFormat};
 pub use jsonpath::{JsonPath, JsonPathError};
 pub use name::NameError;
-pub use yaml::YamlError;
 
 use serde_json::{Value, json};
 use thiserror::Error;
@@ -62,7 +61,7 @@ pub fn to_json(value: &Value, model: Model) -> String {
 /// at 80 columns, multi-line strings as `|` blocks. Fails, as kubectl does, on strings
 /// holding characters YAML forbids.
 pub fn to_yaml(value: &Value) -> Result<String, YamlError> {
-    yaml::to_yaml(value)
+    crate::goyaml::json_to_yaml(value)
 }
 
 /// `-o name`: `kind[.group]/name` and a newline per object (`serviceaccount/x`,

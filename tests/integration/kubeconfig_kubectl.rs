@@ -1019,6 +1019,33 @@ fn base64_of(p: &Path) -> String {
 
 /// go-yaml's scalar styles (plain, '...', "...", |- blocks, folding after
 /// column 80) for strings that trip YAML emitters, compared with kubectl's bytes.
+/// `config set-context c --namespace=NS` on a new file, by kubectl (`k{i}` in `dir`) and by
+/// rawkube (`r{i}`): kubectl's file and the texts of rawkube's and kubectl's files.
+fn set_namespace_both(
+    kubectl: &Kubectl,
+    dir: &Path,
+    i: usize,
+    ns: &str,
+) -> (PathBuf, String, String) {
+    let kf = dir.join(format!("k{i}"));
+    let rf = dir.join(format!("r{i}"));
+    kubectl.ok(
+        &Source::File(&kf),
+        &["config", "set-context", "c", &format!("--namespace={ns}")],
+    );
+    let mut kc = Kubeconfig::load(&LoadOptions::file(&rf)).unwrap();
+    kc.set_context(
+        Some("c"),
+        &ContextEdit {
+            namespace: Some(ns.to_string()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let k_text = fs::read_to_string(&kf).unwrap();
+    (kf, fs::read_to_string(&rf).unwrap(), k_text)
+}
+
 #[test]
 fn tricky_strings_are_quoted_like_kubectl() {
     let Some(bin) = kubectl_or_skip("tricky_strings_are_quoted_like_kubectl") else {
@@ -1088,23 +1115,8 @@ fn tricky_strings_are_quoted_like_kubectl() {
     ];
     let d = tempfile::tempdir().unwrap();
     for (i, s) in strings.iter().enumerate() {
-        let kf = d.path().join(format!("k{i}"));
-        let rf = d.path().join(format!("r{i}"));
-        kubectl.ok(
-            &Source::File(&kf),
-            &["config", "set-context", "c", &format!("--namespace={s}")],
-        );
-        let mut kc = Kubeconfig::load(&LoadOptions::file(&rf)).unwrap();
-        kc.set_context(
-            Some("c"),
-            &ContextEdit {
-                namespace: Some(s.to_string()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let k_text = fs::read_to_string(&kf).unwrap();
-        assert_eq!(fs::read_to_string(&rf).unwrap(), k_text, "namespace {s:?}");
+        let (kf, r_text, k_text) = set_namespace_both(&kubectl, d.path(), i, s);
+        assert_eq!(r_text, k_text, "namespace {s:?}");
         // And each reads the other's file back to the same string.
         let back = Kubeconfig::load(&LoadOptions::file(&kf)).unwrap();
         assert_eq!(
@@ -1117,6 +1129,51 @@ fn tricky_strings_are_quoted_like_kubectl() {
             Some(*s)
         );
     }
+}
+
+/// The cases where the kubeconfig writer once had its own go-yaml emitter and differed
+/// from kubectl: text beyond U+FFFF, NEL, `<<`, extension floats, and long or multi-line
+/// keys inside extensions.
+#[test]
+fn yaml_the_shared_emitter_fixed_matches_kubectl() {
+    let Some(bin) = kubectl_or_skip("yaml_the_shared_emitter_fixed_matches_kubectl") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let kubectl = Kubectl::new(bin, home.path());
+    let d = tempfile::tempdir().unwrap();
+    for (i, s) in ["\u{1F600}", "x\u{85}y", "x \u{85}\u{85} y", "<<"]
+        .iter()
+        .enumerate()
+    {
+        let (_, r_text, k_text) = set_namespace_both(&kubectl, d.path(), i, s);
+        assert_eq!(r_text, k_text, "namespace {s:?}");
+    }
+    let server = format!("https://127.0.0.1:{}", closed_port());
+    let long = "k".repeat(129);
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    extensions:\n    - name: e\n      extension: {{a: 2.0, b: 1.0e+21, c: 0.000001, {long}: v, \"m\\nl\": 1}}\n"
+    );
+    let (kf, rf) = (d.path().join("kext"), d.path().join("rext"));
+    fs::write(&kf, &text).unwrap();
+    fs::write(&rf, &text).unwrap();
+    kubectl.ok(
+        &Source::File(&kf),
+        &["config", "set-context", "other", "--cluster=c"],
+    );
+    let mut kc = Kubeconfig::load(&LoadOptions::file(&rf)).unwrap();
+    kc.set_context(
+        Some("other"),
+        &ContextEdit {
+            cluster: Some("c".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        fs::read_to_string(&rf).unwrap(),
+        fs::read_to_string(&kf).unwrap()
+    );
 }
 
 #[test]
