@@ -227,6 +227,51 @@ async fn bound_token_is_refused_then_allowed_around_a_rolebinding() {
     assert!(err.is_forbidden(), "{err:?}");
 }
 
+#[tokio::test]
+async fn token_request_errors_map_like_kubectl() {
+    let server = MockServer::start().await.unwrap();
+    let admin = admin(&server);
+    let sas: Api<ServiceAccount> = Api::namespaced(&admin, NS);
+    let err = sas
+        .create_token("nosuch", &TokenRequest::new(vec![], None))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        r#"Error from server (NotFound): serviceaccounts "nosuch" not found"#
+    );
+
+    sas.create(&ServiceAccount::named(SA), &PostParams::default())
+        .await
+        .unwrap();
+    let err = sas
+        .create_token(SA, &TokenRequest::new(vec![], Some(60)))
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid(), "{err:?}");
+    assert_eq!(err.code(), Some(422));
+    // apiserver-spec.md: the name in the message is `""`.
+    assert_eq!(
+        err.to_string(),
+        r#"Error from server (Invalid): TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes"#
+    );
+    // Without expirationSeconds the server's default applies: one hour.
+    let issued = sas
+        .create_token(SA, &TokenRequest::new(vec![], None))
+        .await
+        .unwrap();
+    assert_eq!(issued.spec.expiration_seconds, Some(3600));
+    let jwt = jwt::decode(issued.token().unwrap()).unwrap();
+    assert_eq!(
+        jwt.expires_at()
+            .unwrap()
+            .duration_since(jwt.issued_at().unwrap())
+            .unwrap(),
+        Duration::from_secs(3600)
+    );
+}
+
 /// `token` with its `sub` claim rewritten and the signature kept.
 fn tamper(token: &str) -> String {
     let parts: Vec<&str> = token.split('.').collect();
