@@ -5,6 +5,7 @@
 //! real `kubectl` uses against the mock.
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
@@ -25,6 +26,10 @@ use rawkube::kubeconfig::{
     ClusterEdit, ContextEdit, CredentialsEdit, Kubeconfig, LoadOptions, Overrides,
 };
 use rawkube::{Client, Error};
+
+use crate::support::openapi::Spec;
+
+static SPEC: LazyLock<Spec> = LazyLock::new(Spec::load);
 
 const NS: &str = "default";
 const SA: &str = "bearertokenauth";
@@ -84,6 +89,26 @@ async fn bind_pod_role(admin: &Client) {
         .create(&rb, &PostParams::default())
         .await
         .unwrap();
+}
+
+/// Every body rawkube sent to `server` so far conforms to the published OpenAPI
+/// request schema of its operation (`openapi-snippets/`). Returns how many were checked.
+fn assert_sent_bodies_match_openapi(server: &MockServer) -> usize {
+    let mut checked = 0;
+    for e in server.journal().entries() {
+        let (Some(body), true) = (
+            &e.body,
+            e.header("user-agent")
+                .is_some_and(|ua| ua.starts_with("rawkube/")),
+        ) else {
+            continue;
+        };
+        if let Err(errors) = SPEC.validate_request_body(&e.method, &e.path, body) {
+            panic!("{} {}: {errors:#?}\n{body:#}", e.method, e.path);
+        }
+        checked += 1;
+    }
+    checked
 }
 
 async fn can_list_pods(c: &Client) -> bool {
@@ -225,6 +250,8 @@ async fn bound_token_is_refused_then_allowed_around_a_rolebinding() {
         .await
         .unwrap_err();
     assert!(err.is_forbidden(), "{err:?}");
+    let checked = assert_sent_bodies_match_openapi(&server);
+    assert!(checked >= 8, "{checked}");
 }
 
 #[tokio::test]
@@ -270,6 +297,8 @@ async fn token_request_errors_map_like_kubectl() {
             .unwrap(),
         Duration::from_secs(3600)
     );
+    let checked = assert_sent_bodies_match_openapi(&server);
+    assert!(checked >= 4, "{checked}");
 }
 
 /// `token` with its `sub` claim rewritten and the signature kept.
@@ -333,6 +362,8 @@ async fn a_tampered_token_is_unauthorized() {
         .await
         .unwrap_err();
     assert!(err.is_unauthorized(), "{err:?}");
+    let checked = assert_sent_bodies_match_openapi(&server);
+    assert!(checked >= 4, "{checked}");
 }
 
 /// Polls the ServiceAccount until the token controller has listed a Secret in it.
@@ -432,6 +463,8 @@ async fn legacy_token_secret_path_gives_a_usable_bearer_token() {
     secrets.delete(&secret_name).await.unwrap();
     let err = pods.list(&ListParams::default()).await.unwrap_err();
     assert!(err.is_unauthorized(), "{err:?}");
+    let checked = assert_sent_bodies_match_openapi(&server);
+    assert!(checked >= 4, "{checked}");
 }
 
 #[tokio::test]
@@ -468,6 +501,8 @@ async fn access_and_who_am_i_reviews_for_the_cert_admin() {
         .user_info;
     assert_eq!(jane_is.username, "jane");
     assert_eq!(jane_is.groups, ["devs", "system:authenticated"]);
+    let checked = assert_sent_bodies_match_openapi(&server);
+    assert!(checked >= 4, "{checked}");
 }
 
 /// A token file in kube-apiserver's `--token-auth-file` CSV format.
@@ -552,6 +587,8 @@ async fn static_token_file_bearer_auth() {
         )),
         "{err}"
     );
+    let checked = assert_sent_bodies_match_openapi(&server);
+    assert!(checked >= 1, "{checked}");
 }
 
 /// Where kubectl is, or None (test skipped) unless RAWKUBE_REQUIRE_KUBECTL=1.
@@ -715,4 +752,6 @@ async fn kubectl_uses_a_kubeconfig_written_by_rawkube() {
         .await
         .unwrap();
     assert_eq!(me.status.unwrap().user_info.username, SA_USER);
+    let checked = assert_sent_bodies_match_openapi(&server);
+    assert!(checked >= 4, "{checked}");
 }
