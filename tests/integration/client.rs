@@ -5,11 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mock_apiserver::hooks::{VirtualRequest, VirtualResource};
-use mock_apiserver::identity::RequestAttributes;
-use mock_apiserver::status::{FieldError, Status as MockStatus};
-use mock_apiserver::{Decision, MockServer};
-use serde_json::{Value, json};
+use mock_apiserver::MockServer;
+use serde_json::json;
 
 use rawkube::api::meta::ObjectMeta;
 use rawkube::api::namespace::Namespace;
@@ -167,6 +164,13 @@ async fn every_typed_call_works_with_client_cert_admin() {
         "a ServiceAccount DELETE returns the object"
     );
 
+    // The token controller (like kube-controller-manager's) deletes token Secrets whose
+    // ServiceAccount does not exist and fills the others: the ServiceAccount comes first.
+    let sas: Api<ServiceAccount> = Api::namespaced(&c, ns);
+    let sa = sas
+        .create(&ServiceAccount::named("bearertokenauth"), &manager())
+        .await
+        .unwrap();
     let mut secret = Secret::service_account_token("bearertokenauth-token", "bearertokenauth");
     secret
         .data
@@ -177,8 +181,39 @@ async fn every_typed_call_works_with_client_cert_admin() {
         created.data["extra"], b"\x00binary\xff",
         "base64 round trip"
     );
+    let token = secrets
+        .wait_for_token("bearertokenauth-token", Duration::from_secs(5))
+        .await
+        .unwrap();
+    let filled = secrets.get("bearertokenauth-token").await.unwrap();
+    assert_eq!(
+        filled.data["extra"], b"\x00binary\xff",
+        "the controller keeps other keys"
+    );
+    assert_eq!(filled.data["namespace"], b"default");
+    assert_eq!(filled.data["ca.crt"], server.ca_pem().as_bytes());
+    assert_eq!(
+        filled.metadata.annotations["kubernetes.io/service-account.uid"],
+        sa.metadata.uid
+    );
+    assert_eq!(
+        rawkube::jwt::decode(&token).unwrap().kind(),
+        rawkube::jwt::TokenKind::Legacy {
+            namespace: ns.into(),
+            service_account: "bearertokenauth".into(),
+            secret: "bearertokenauth-token".into(),
+        }
+    );
     secrets.delete("bearertokenauth-token").await.unwrap();
-    crud(&secrets, secret, |s| label(&mut s.metadata)).await;
+    // Full CRUD on a Secret the controller leaves alone (it writes token Secrets
+    // concurrently, which would race the resourceVersion-guarded update).
+    let opaque = Secret {
+        metadata: ObjectMeta::named("bearertokenauth-data"),
+        type_: "Opaque".into(),
+        data: BTreeMap::from([("extra".into(), b"\x00binary\xff".to_vec())]),
+        ..Default::default()
+    };
+    crud(&secrets, opaque, |s| label(&mut s.metadata)).await;
 
     let role = Role {
         metadata: ObjectMeta::named("bearertokenauth"),
@@ -343,6 +378,11 @@ async fn list_paging_selectors_and_dry_run() {
 async fn delete_with_kubectl_body_and_uid_precondition() {
     let server = MockServer::start().await.unwrap();
     let c = admin(&server);
+    // A token Secret without its ServiceAccount would be deleted by the token controller.
+    Api::<ServiceAccount>::namespaced(&c, "default")
+        .create(&ServiceAccount::named("x"), &PostParams::default())
+        .await
+        .unwrap();
     let api: Api<Secret> = Api::namespaced(&c, "default");
     let s = api
         .create(
@@ -400,33 +440,74 @@ async fn wait_for_token_polls_until_the_secret_is_filled() {
     let server = MockServer::start().await.unwrap();
     let c = admin(&server);
     let api: Api<Secret> = Api::namespaced(&c, "default");
+
+    // The tutorial's path: ServiceAccount, then its token Secret, which the token
+    // controller fills asynchronously with a legacy token.
+    Api::<ServiceAccount>::namespaced(&c, "default")
+        .create(&ServiceAccount::named("x"), &PostParams::default())
+        .await
+        .unwrap();
     api.create(
         &Secret::service_account_token("x-token", "x"),
         &PostParams::default(),
     )
     .await
     .unwrap();
+    let token = api
+        .wait_for_token("x-token", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        rawkube::jwt::decode(&token).unwrap().kind(),
+        rawkube::jwt::TokenKind::Legacy {
+            namespace: "default".into(),
+            service_account: "x".into(),
+            secret: "x-token".into(),
+        }
+    );
 
+    // A token Secret for a ServiceAccount that does not exist is deleted by the
+    // controller: waiting on it ends in NotFound, not a timeout.
+    api.create(
+        &Secret::service_account_token("orphan-token", "nobody"),
+        &PostParams::default(),
+    )
+    .await
+    .unwrap();
     let err = api
-        .wait_for_token("x-token", Duration::from_millis(300))
+        .wait_for_token("orphan-token", Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+
+    // A Secret no controller fills (type Opaque) times out with advice.
+    let unowned = Secret {
+        metadata: ObjectMeta::named("unowned-token"),
+        type_: "Opaque".into(),
+        ..Default::default()
+    };
+    api.create(&unowned, &PostParams::default()).await.unwrap();
+    let err = api
+        .wait_for_token("unowned-token", Duration::from_millis(300))
         .await
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "data.token of Secret default/x-token was not filled in within 300ms: the token controller only fills Secrets of type kubernetes.io/service-account-token whose ServiceAccount exists (it deletes the others)"
+        "data.token of Secret default/unowned-token was not filled in within 300ms: the token controller only fills Secrets of type kubernetes.io/service-account-token whose ServiceAccount exists (it deletes the others)"
     );
 
-    // Play the token controller: fill data.token a little later.
+    // Someone fills data.token a little later: wait_for_token keeps polling until then.
+    server.journal().clear();
     let filler = api.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(250)).await;
-        let mut s = filler.get("x-token").await.unwrap();
+        let mut s = filler.get("unowned-token").await.unwrap();
         s.data
             .insert("token".into(), b"eyJhbGciOiJSUzI1NiJ9.e30.c2ln".to_vec());
         filler.update(&s, &PostParams::default()).await.unwrap();
     });
     let token = api
-        .wait_for_token("x-token", Duration::from_secs(5))
+        .wait_for_token("unowned-token", Duration::from_secs(5))
         .await
         .unwrap();
     assert_eq!(token, "eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
@@ -434,8 +515,9 @@ async fn wait_for_token_polls_until_the_secret_is_filled() {
         .journal()
         .entries()
         .iter()
-        .filter(|e| e.method == "GET" && e.path.ends_with("/secrets/x-token"))
+        .filter(|e| e.method == "GET" && e.path.ends_with("/secrets/unowned-token"))
         .count();
+    // The filler's GET, plus at least one poll that saw no token and one after the fill.
     assert!(polls >= 3, "{polls}");
 
     let err = api
@@ -548,73 +630,9 @@ async fn wrong_ca_is_explained() {
     );
 }
 
-/// A SelfSubjectAccessReview handler over the mock's own authorizer, standing in
-/// until the mock's auth issue registers the real one.
-struct AccessReview;
-
-impl VirtualResource for AccessReview {
-    fn create(&self, req: VirtualRequest<'_>) -> Result<Value, MockStatus> {
-        let attrs = &req.body["spec"]["resourceAttributes"];
-        if !attrs.is_object() {
-            return Err(MockStatus::invalid(
-                "authorization.k8s.io",
-                "SelfSubjectAccessReview",
-                "",
-                &[FieldError::invalid(
-                    "spec.resourceAttributes",
-                    "null",
-                    "exactly one of nonResourceAttributes or resourceAttributes must be specified",
-                )],
-            ));
-        }
-        let s = |k: &str| attrs[k].as_str().unwrap_or_default().to_string();
-        let decision = req.authorizer.authorize(&RequestAttributes {
-            user: req.user.clone(),
-            verb: s("verb"),
-            resource_request: true,
-            namespace: s("namespace"),
-            api_group: s("group"),
-            api_version: s("version"),
-            resource: s("resource"),
-            subresource: s("subresource"),
-            name: s("name"),
-            path: String::new(),
-        });
-        let mut out = req.body.clone();
-        out["status"] = json!({"allowed": matches!(decision, Decision::Allow)});
-        Ok(out)
-    }
-}
-
-struct WhoAmI;
-
-impl VirtualResource for WhoAmI {
-    fn create(&self, req: VirtualRequest<'_>) -> Result<Value, MockStatus> {
-        Ok(json!({
-            "kind": "SelfSubjectReview",
-            "apiVersion": "authentication.k8s.io/v1",
-            "metadata": {},
-            "status": {"userInfo": {"username": req.user.username, "groups": req.user.groups}}
-        }))
-    }
-}
-
 #[tokio::test]
 async fn reviews_and_422_mapping() {
-    let server = MockServer::builder()
-        .virtual_resource(
-            "authorization.k8s.io",
-            "selfsubjectaccessreviews",
-            Arc::new(AccessReview),
-        )
-        .virtual_resource(
-            "authentication.k8s.io",
-            "selfsubjectreviews",
-            Arc::new(WhoAmI),
-        )
-        .start()
-        .await
-        .unwrap();
+    let server = MockServer::start().await.unwrap();
     let c = admin(&server);
     let r = c
         .self_subject_access_review(&SelfSubjectAccessReview::resource(
@@ -647,8 +665,6 @@ async fn reviews_and_422_mapping() {
 
 #[tokio::test]
 async fn token_and_rules_review_requests_hit_the_documented_paths() {
-    // The mock answers these once its auth handlers exist (issue 3); until then
-    // check what rawkube sends and that the mock's 404 maps to NotFound.
     let server = MockServer::start().await.unwrap();
     let c = admin(&server);
     let sa: Api<ServiceAccount> = Api::namespaced(&c, "default");
@@ -658,32 +674,51 @@ async fn token_and_rules_review_requests_hit_the_documented_paths() {
     server.journal().clear();
 
     let req = TokenRequest::new(vec!["https://kubernetes.default.svc".into()], Some(600));
-    let r = sa.create_token("x", &req).await;
-    let rules = c.self_subject_rules_review("default").await;
+    let issued = sa.create_token("x", &req).await.unwrap();
+    let rules = c.self_subject_rules_review("default").await.unwrap();
     let review = c
         .create_token_review(&TokenReview::new("abc.def.ghi"))
-        .await;
-    for (what, err) in [
-        ("token", r.map(|_| ()).unwrap_err()),
-        ("rules", rules.map(|_| ()).unwrap_err()),
-        ("tokenreview", review.map(|_| ()).unwrap_err()),
-    ] {
-        assert!(err.is_not_found(), "{what}: {err:?}");
-    }
+        .await
+        .unwrap();
+
+    let token = issued.token().expect("status.token");
+    let jwt = rawkube::jwt::decode(token).unwrap();
+    assert_eq!(jwt.audiences(), ["https://kubernetes.default.svc"]);
+    assert_eq!(jwt.subject(), Some("system:serviceaccount:default:x"));
+    // The admin (system:masters) may do anything: RBAC reports the `*` rule.
+    let status = rules.status.unwrap();
+    assert!(
+        status
+            .resource_rules
+            .iter()
+            .any(|r| r.verbs == ["*"] && r.resources == ["*"] && r.api_groups == ["*"]),
+        "{:?}",
+        status.resource_rules
+    );
+    // A token nobody issued is reviewed (201), not authenticated.
+    let st = review.status.unwrap();
+    assert!(!st.authenticated, "{st:?}");
+    assert!(st.user.username.is_empty());
+
     let j = server.journal().entries();
-    let got: Vec<(&str, &str)> = j
+    let got: Vec<(&str, &str, u16)> = j
         .iter()
-        .map(|e| (e.method.as_str(), e.path.as_str()))
+        .map(|e| (e.method.as_str(), e.path.as_str(), e.status))
         .collect();
     assert_eq!(
         got,
         [
-            ("POST", "/api/v1/namespaces/default/serviceaccounts/x/token"),
             (
                 "POST",
-                "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"
+                "/api/v1/namespaces/default/serviceaccounts/x/token",
+                201
             ),
-            ("POST", "/apis/authentication.k8s.io/v1/tokenreviews"),
+            (
+                "POST",
+                "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+                201
+            ),
+            ("POST", "/apis/authentication.k8s.io/v1/tokenreviews", 201),
         ]
     );
     assert_eq!(

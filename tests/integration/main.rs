@@ -10,6 +10,7 @@ mod cli_kubectl;
 mod cli_setup;
 mod cli_util;
 mod client;
+mod client_auth;
 mod kubeconfig_kubectl;
 mod openapi_contract;
 mod output_kubectl;
