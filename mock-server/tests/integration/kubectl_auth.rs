@@ -21,7 +21,8 @@ const FORBIDDEN: &str = "Error from server (Forbidden): pods is forbidden: User 
 const LEGACY_WARNING: &str = "Warning: Use tokens from the TokenRequest API or manually created secret-based tokens instead of auto-generated secret-based tokens.\n";
 const NO_PODS: &str = "No resources found in default namespace.\n";
 const UNAUTHORIZED: &str = "error: You must be logged in to the server (Unauthorized)\n";
-const SCRIPT: &str = include_str!("../fixtures/tutorial-step9.sh");
+// The one copy of the script lives with the rawkube tests, which run it with `rawkube` too.
+const SCRIPT: &str = include_str!("../../../tests/fixtures/tutorial-step9.sh");
 const RULE: &str = "===========================================================================================================";
 
 /// Runs `script` with bash as the tutorial does (`./script NAME`), with `KUBECONFIG` pointing at
