@@ -551,3 +551,46 @@ fn setup_polls_until_rbac_changes_propagate() {
         r.stdout
     );
 }
+
+/// The official OpenAPI marks `TokenRequestSpec.audiences` required: without `--audience`
+/// rawkube sends `[]`, and the server fills in its own audiences.
+#[test]
+fn create_token_sends_audiences_even_when_none_are_given() {
+    let env = Env::with(auth_mock(false));
+    assert_eq!(env.rawkube(&["create", "sa", "bearertokenauth"]).code, 0);
+    env.mock.journal().clear();
+    let sent_spec = |args: &[&str]| {
+        env.mock.journal().clear();
+        let r = env.rawkube(args);
+        assert_eq!(r.code, 0, "{r:?}");
+        let posts: Vec<_> = env
+            .mock
+            .journal()
+            .entries()
+            .into_iter()
+            .filter(|e| e.method == "POST" && e.path.ends_with("/token"))
+            .collect();
+        assert_eq!(posts.len(), 1);
+        (posts[0].body.clone().unwrap()["spec"].clone(), r.stdout)
+    };
+    let (spec, token) = sent_spec(&["create", "token", "bearertokenauth"]);
+    assert_eq!(spec, serde_json::json!({"audiences": []}));
+    let decoded = super::cli_util::rawkube_bare(&["token", "decode", &token]);
+    assert!(
+        decoded
+            .stdout
+            .contains("https://kubernetes.default.svc.cluster.local"),
+        "the server's own audience: {decoded:?}"
+    );
+    let (spec, _) = sent_spec(&[
+        "create",
+        "token",
+        "bearertokenauth",
+        "--audience=vault",
+        "--duration=10m",
+    ]);
+    assert_eq!(
+        spec,
+        serde_json::json!({"audiences": ["vault"], "expirationSeconds": 600})
+    );
+}
