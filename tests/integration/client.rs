@@ -167,7 +167,9 @@ async fn every_typed_call_works_with_client_cert_admin() {
         "a ServiceAccount DELETE returns the object"
     );
 
-    let mut secret = Secret::service_account_token("bearertokenauth-token", "bearertokenauth");
+    // Opaque: the mock's token controller deletes a token Secret whose SA is gone, as
+    // kube-controller-manager does.
+    let mut secret = opaque("bearertokenauth-token");
     secret
         .data
         .insert("extra".into(), b"\x00binary\xff".to_vec());
@@ -345,10 +347,7 @@ async fn delete_with_kubectl_body_and_uid_precondition() {
     let c = admin(&server);
     let api: Api<Secret> = Api::namespaced(&c, "default");
     let s = api
-        .create(
-            &Secret::service_account_token("t", "x"),
-            &PostParams::default(),
-        )
+        .create(&opaque("t"), &PostParams::default())
         .await
         .unwrap();
     let wrong_uid = DeleteParams {
@@ -400,12 +399,10 @@ async fn wait_for_token_polls_until_the_secret_is_filled() {
     let server = MockServer::start().await.unwrap();
     let c = admin(&server);
     let api: Api<Secret> = Api::namespaced(&c, "default");
-    api.create(
-        &Secret::service_account_token("x-token", "x"),
-        &PostParams::default(),
-    )
-    .await
-    .unwrap();
+    // Not a token Secret, so no controller fills it: only this test does.
+    api.create(&opaque("x-token"), &PostParams::default())
+        .await
+        .unwrap();
 
     let err = api
         .wait_for_token("x-token", Duration::from_millis(300))
@@ -443,6 +440,44 @@ async fn wait_for_token_polls_until_the_secret_is_filled() {
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
+
+    // The real token controller: it fills a token Secret of an existing SA, and deletes
+    // one whose SA does not exist (so the wait ends in NotFound, not a timeout).
+    let sa: Api<ServiceAccount> = Api::namespaced(&c, "default");
+    sa.create(&ServiceAccount::named("robot"), &PostParams::default())
+        .await
+        .unwrap();
+    api.create(
+        &Secret::service_account_token("robot-token", "robot"),
+        &PostParams::default(),
+    )
+    .await
+    .unwrap();
+    let token = api
+        .wait_for_token("robot-token", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(token.starts_with("eyJ"), "a JWT");
+    api.create(
+        &Secret::service_account_token("orphan-token", "nosuchsa"),
+        &PostParams::default(),
+    )
+    .await
+    .unwrap();
+    let err = api
+        .wait_for_token("orphan-token", Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+}
+
+/// A plain `Opaque` Secret with no data.
+fn opaque(name: &str) -> Secret {
+    Secret {
+        metadata: ObjectMeta::named(name),
+        type_: "Opaque".into(),
+        ..Default::default()
+    }
 }
 
 #[tokio::test]
@@ -647,8 +682,7 @@ async fn reviews_and_422_mapping() {
 
 #[tokio::test]
 async fn token_and_rules_review_requests_hit_the_documented_paths() {
-    // The mock answers these once its auth handlers exist (issue 3); until then
-    // check what rawkube sends and that the mock's 404 maps to NotFound.
+    // What rawkube sends, and that the mock's answers decode.
     let server = MockServer::start().await.unwrap();
     let c = admin(&server);
     let sa: Api<ServiceAccount> = Api::namespaced(&c, "default");
@@ -663,13 +697,16 @@ async fn token_and_rules_review_requests_hit_the_documented_paths() {
     let review = c
         .create_token_review(&TokenReview::new("abc.def.ghi"))
         .await;
-    for (what, err) in [
-        ("token", r.map(|_| ()).unwrap_err()),
-        ("rules", rules.map(|_| ()).unwrap_err()),
-        ("tokenreview", review.map(|_| ()).unwrap_err()),
-    ] {
-        assert!(err.is_not_found(), "{what}: {err:?}");
-    }
+    let token = r.unwrap();
+    assert!(token.token().is_some_and(|t| t.starts_with("eyJ")));
+    // The admin may do everything: the rules review says so.
+    assert!(rules.is_ok(), "{rules:?}");
+    // Not a token the server issued: a review that does not authenticate.
+    let review = review.unwrap();
+    assert!(
+        !review.status.unwrap_or_default().authenticated,
+        "garbage token accepted"
+    );
     let j = server.journal().entries();
     let got: Vec<(&str, &str)> = j
         .iter()
