@@ -594,3 +594,28 @@ fn create_token_sends_audiences_even_when_none_are_given() {
         serde_json::json!({"audiences": ["vault"], "expirationSeconds": 600})
     );
 }
+
+/// On a 1.27+ server an auto-generated legacy token draws a `Warning` header; rawkube
+/// prints it as kubectl does (`Warning: ...` on stderr, once).
+#[test]
+fn server_warnings_are_printed_like_kubectl() {
+    let mock = || {
+        MockServer::builder()
+            .legacy_token_secrets(true)
+            .start_blocking()
+            .expect("start mock-apiserver")
+    };
+    let env = Env::with(mock());
+    let rawkube = assert_cmd::cargo::cargo_bin!("rawkube");
+    let r = run_step9(&env.kubeconfig, rawkube, "satestauth");
+    assert_eq!(
+        r.stderr,
+        "Warning: Use tokens from the TokenRequest API or manually created secret-based tokens instead of auto-generated secret-based tokens.\n\
+         No resources found in default namespace.\n"
+    );
+    if have_kubectl() {
+        let env2 = Env::with(mock());
+        let k = run_step9(&env2.kubeconfig, &which("kubectl"), "satestauth");
+        assert_eq!(r.stderr, k.stderr);
+    }
+}
