@@ -197,6 +197,15 @@ pub enum Error {
     #[error("cannot encode the request body: {0}")]
     Encode(#[source] serde_json::Error),
 
+    /// A request header set with [`crate::client::Request::header`] is not allowed.
+    #[error("cannot send header {name:?}: {reason}")]
+    InvalidHeader {
+        /// The header name as given.
+        name: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
     /// Building the HTTP client failed.
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),

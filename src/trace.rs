@@ -43,7 +43,7 @@ pub struct TracedRequest<'a> {
     /// Full URL including the query.
     pub url: &'a str,
     /// Headers other than `Authorization` and `User-Agent`, in send order.
-    pub headers: &'a [(&'static str, &'static str)],
+    pub headers: &'a [(&'a str, &'a str)],
     /// The bearer token, if one is sent. Observers must redact it unless told otherwise.
     pub bearer_token: Option<&'a str>,
     /// The JSON body, if any.

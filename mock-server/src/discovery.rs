@@ -59,6 +59,15 @@ pub fn version_info(git_version: &str) -> Option<Value> {
     }))
 }
 
+/// The minor version of a [`version_info`] document (`"23"` gives 23; 0 if absent), for
+/// behaviour that depends on the emulated release.
+pub fn minor_version(info: &Value) -> u32 {
+    info["minor"]
+        .as_str()
+        .and_then(|m| m.trim_end_matches('+').parse().ok())
+        .unwrap_or(0)
+}
+
 fn scope(r: &ResourceDef) -> &'static str {
     if r.namespaced {
         "Namespaced"

@@ -307,6 +307,7 @@ impl MockServerBuilder {
             },
             legacy_token_secrets: self.legacy_token_secrets,
             authz_cache_delay: self.authz_cache_delay,
+            legacy_token_tracking: discovery::minor_version(&version) >= 27,
         };
         if identity.legacy_token_secrets {
             // Legacy mode signs tokens for every ServiceAccount at once: make the key now, so

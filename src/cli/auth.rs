@@ -330,6 +330,31 @@ fn render_rules(status: &SubjectRulesReviewStatus) -> String {
     table::render(&rows)
 }
 
+/// A SelfSubjectReview with its fields in the order of the Go struct kubectl prints
+/// (`TypeMeta`, `ObjectMeta`, `status.userInfo` as `authentication/v1.UserInfo`).
+fn in_struct_order(review: &Value) -> Value {
+    let pick = |from: Option<&Value>, keys: &[&str]| -> Value {
+        let mut out = serde_json::Map::new();
+        if let Some(Value::Object(m)) = from {
+            for k in keys {
+                if let Some(v) = m.get(*k) {
+                    out.insert((*k).to_string(), v.clone());
+                }
+            }
+            // Anything newer than these structs keeps its place after them.
+            for (k, v) in m {
+                out.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        Value::Object(out)
+    };
+    let mut out = pick(Some(review), &["kind", "apiVersion", "metadata", "status"]);
+    if let Some(ui) = review.pointer("/status/userInfo") {
+        out["status"]["userInfo"] = pick(Some(ui), &["username", "uid", "groups", "extra"]);
+    }
+    out
+}
+
 fn whoami(g: &GlobalArgs, a: WhoamiArgs) -> Result<(), CliError> {
     let format = Format::parse(a.output.output.as_deref())?;
     let session = g.session()?;
@@ -356,7 +381,11 @@ fn whoami(g: &GlobalArgs, a: WhoamiArgs) -> Result<(), CliError> {
         ))
     })??;
     if format.prints_object() {
-        print!("{}", print::object(&review, &format, Model::Unstructured)?);
+        // kubectl decodes the review into its Go struct: fields in struct order.
+        print!(
+            "{}",
+            print::object(&in_struct_order(&review), &format, Model::Typed)?
+        );
         return Ok(());
     }
     let ui = review

@@ -1,12 +1,14 @@
 //! From global flags to a ready [`Client`]: kubeconfig loading, overrides, `--show-http`.
 
+use std::collections::HashSet;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rawkube::Client;
 use rawkube::config::ConnectionConfig;
 use rawkube::kubeconfig::{Kubeconfig, LoadOptions, Overrides};
-use rawkube::trace::{CurlOptions, CurlTrace, Observer};
+use rawkube::trace::{CurlOptions, CurlTrace, Observer, TracedOutcome, TracedRequest};
 
 use super::CliError;
 use super::globals::GlobalArgs;
@@ -47,15 +49,19 @@ impl GlobalArgs {
             .map_err(CliError::msg)
     }
 
-    /// The `--show-http` tracer (curl commands on stderr), if asked for.
+    /// What watches every request: the server-warning printer kubectl always has, plus
+    /// the `--show-http` tracer (curl commands on stderr) if asked for. Always `Some`.
     pub fn observer(&self) -> Option<Arc<dyn Observer>> {
-        self.show_http.then(|| {
-            let opts = CurlOptions {
-                show_secrets: self.show_secrets,
-                ..Default::default()
-            };
-            Arc::new(CurlTrace::new(Box::new(std::io::stderr()), opts)) as Arc<dyn Observer>
-        })
+        let warnings: Arc<dyn Observer> = Arc::new(WarningPrinter::default());
+        if !self.show_http {
+            return Some(warnings);
+        }
+        let opts = CurlOptions {
+            show_secrets: self.show_secrets,
+            ..Default::default()
+        };
+        let curl: Arc<dyn Observer> = Arc::new(CurlTrace::new(Box::new(std::io::stderr()), opts));
+        Some(Arc::new(Both(curl, warnings)))
     }
 
     /// A client for `conn`, tracing requests with `--show-http`.
@@ -81,6 +87,44 @@ impl GlobalArgs {
             namespace,
             connection,
         })
+    }
+}
+
+/// kubectl's default warning handler: every `Warning` header of every response (errors
+/// too) as `Warning: TEXT` on stderr, each text once per command.
+#[derive(Default)]
+pub struct WarningPrinter {
+    seen: Mutex<HashSet<String>>,
+}
+
+impl Observer for WarningPrinter {
+    fn request(&self, _: &TracedRequest<'_>) {}
+
+    fn response(&self, _: &TracedRequest<'_>, outcome: &TracedOutcome, _: Duration) {
+        let TracedOutcome::Status { warnings, .. } = outcome else {
+            return;
+        };
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        for w in warnings {
+            if seen.insert(w.clone()) {
+                eprintln!("Warning: {w}");
+            }
+        }
+    }
+}
+
+/// Two observers, called in order.
+struct Both(Arc<dyn Observer>, Arc<dyn Observer>);
+
+impl Observer for Both {
+    fn request(&self, req: &TracedRequest<'_>) {
+        self.0.request(req);
+        self.1.request(req);
+    }
+
+    fn response(&self, req: &TracedRequest<'_>, outcome: &TracedOutcome, elapsed: Duration) {
+        self.0.response(req, outcome, elapsed);
+        self.1.response(req, outcome, elapsed);
     }
 }
 

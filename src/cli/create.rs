@@ -444,9 +444,9 @@ fn print_created(obj: &Value, dry_run: DryRun, format: &Format) -> Result<(), Cl
 fn create_token(g: &GlobalArgs, a: CreateTokenArgs) -> Result<(), CliError> {
     let format = Format::parse(a.output.output.as_deref())?;
     let mut spec = Map::new();
-    if !a.audience.is_empty() {
-        spec.insert("audiences".into(), json!(a.audience));
-    }
+    // The OpenAPI schema marks `spec.audiences` required; `[]` means the server's own
+    // audiences, which is what kubectl's empty protobuf field means too.
+    spec.insert("audiences".into(), json!(a.audience));
     if let Some(d) = a.duration {
         if d.subsec_nanos() != 0 {
             return Err(CliError::msg(

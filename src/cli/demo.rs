@@ -100,6 +100,7 @@ async fn start_mock(legacy: bool) -> Result<MockServer, CliError> {
     if legacy {
         MockServer::builder()
             .server_version("v1.23.1")
+            .legacy_token_secrets(true)
             .start()
             .await
             .map_err(err)

@@ -1,9 +1,8 @@
 //! `rawkube get TYPE [NAME...]`: kubectl's lists, names, and -o formats.
 //!
-//! kubectl asks the server for a Table (`Accept: ...;as=Table`) and prints its columns.
-//! rawkube's client sends `Accept: application/json` only (no per-request headers), so
-//! the same columns are computed here from the objects, as kube-apiserver's printers
-//! compute them.
+//! For its tables kubectl asks the server for a `meta.k8s.io` Table ([`TABLE_ACCEPT`]) and
+//! prints the server's columns; so does rawkube, so every column, cell and age is the
+//! server's own. `-o json|yaml|name|jsonpath` ask for plain JSON objects.
 
 use std::time::SystemTime;
 
@@ -18,6 +17,10 @@ use super::discovery::{self, ResourceType};
 use super::globals::{GlobalArgs, OutputArg};
 use super::print::{self, Format};
 use super::{CliError, table};
+
+/// The `Accept` header kubectl 1.32 sends for `get`: a `meta.k8s.io/v1` Table, else the
+/// v1beta1 one, else the plain object.
+pub const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
 
 /// `get` arguments.
 #[derive(Args, Debug)]
@@ -74,7 +77,10 @@ pub fn run(g: &GlobalArgs, a: GetArgs) -> Result<(), CliError> {
             }
         }
 
+        // One result per target: objects (for the -o formats) or the server's Table.
+        let tables = !format.prints_object();
         let mut objects = Vec::new();
+        let mut fetched: Vec<(ResourceType, Value)> = Vec::new();
         let mut errors = Vec::new();
         let mut listed_type: Option<ResourceType> = None;
         for (t, name) in &targets {
@@ -83,66 +89,76 @@ pub fn run(g: &GlobalArgs, a: GetArgs) -> Result<(), CliError> {
             } else {
                 ""
             };
-            match name {
-                Some(n) => {
-                    let path = t.resource().item(scope, n);
-                    match session.client.request::<Value>(Request::get(path)).await {
-                        Ok(o) => objects.push(with_type(o, t)),
-                        Err(e) => errors.push(api_error(e)),
-                    }
-                }
+            let path = match name {
+                Some(n) => t.resource().item(scope, n),
                 None => {
                     listed_type = Some(t.clone());
                     let mut path = t.resource().collection(scope).limit(500);
                     if let Some(s) = &a.selector {
                         path = path.label_selector(s);
                     }
-                    let list: Value = session
-                        .client
-                        .request(Request::get(path))
-                        .await
-                        .map_err(api_error)?;
-                    for item in list
-                        .get("items")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
-                        objects.push(with_type(item.clone(), t));
-                    }
+                    path
+                }
+            };
+            let mut req = Request::get(path);
+            if tables {
+                req = req.accept(TABLE_ACCEPT).map_err(api_error)?;
+            }
+            let got = match session.client.request::<Value>(req).await {
+                Ok(v) => v,
+                // A missing name is reported after the rest is printed; a failed list ends it.
+                Err(e) if name.is_some() => {
+                    errors.push(api_error(e));
+                    continue;
+                }
+                Err(e) => return Err(api_error(e)),
+            };
+            if tables {
+                fetched.push((t.clone(), got));
+            } else if name.is_some() {
+                objects.push(with_type(got, t));
+            } else {
+                for item in got
+                    .get("items")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    objects.push(with_type(item.clone(), t));
                 }
             }
         }
 
         let single = targets.len() == 1 && targets[0].1.is_some();
-        let out = if format.prints_object() {
-            if single && objects.len() == 1 {
+        let (out, found) = if !tables {
+            let out = if single && objects.len() == 1 {
                 print::object(&objects[0], &format, Model::Unstructured)?
             } else if objects.is_empty() && listed_type.is_none() {
                 String::new()
             } else {
                 let list = rawkube::output::list_of(objects.clone());
                 print::object(&list, &format, Model::Unstructured)?
-            }
-        } else if objects.is_empty() {
-            String::new()
+            };
+            (out, !objects.is_empty())
         } else {
-            let namespaced = targets.iter().any(|(t, _)| t.namespaced);
-            let plural = &targets[0].0.plural;
-            render_table(
-                plural,
-                &objects,
-                a.all_namespaces && namespaced,
-                format == Format::Wide,
-                SystemTime::now(),
-            )
+            let now = SystemTime::now();
+            let fetched: Vec<(ResourceType, Value)> = fetched
+                .into_iter()
+                .map(|(t, v)| {
+                    let table = server_table(&v, now);
+                    (t, table)
+                })
+                .collect();
+            let found = fetched.iter().any(|(_, t)| !rows(t).is_empty());
+            let opts = TableOptions {
+                wide: format == Format::Wide,
+                all_namespaces: a.all_namespaces,
+                with_kind: distinct_types(&fetched) > 1,
+            };
+            (print_tables(&fetched, &opts), found)
         };
         print!("{out}");
-        if objects.is_empty()
-            && errors.is_empty()
-            && listed_type.is_some()
-            && !format.prints_object()
-        {
+        if !found && errors.is_empty() && listed_type.is_some() && !format.prints_object() {
             let t = listed_type.as_ref().map(|t| t.namespaced).unwrap_or(false);
             if a.all_namespaces || !t {
                 eprintln!("No resources found");
@@ -179,231 +195,305 @@ fn with_type(mut obj: Value, t: &ResourceType) -> Value {
     obj
 }
 
-/// The columns kube-apiserver's Table printers produce for `plural` (what kubectl shows
-/// for `get`), computed here because rawkube's client only asks for plain JSON.
-/// Returns (header, wide-only flags) and a cell function.
-fn columns(plural: &str) -> (Vec<&'static str>, Vec<bool>) {
-    let (h, w): (&[&str], &[bool]) = match plural {
-        "pods" => (
-            &[
-                "NAME",
-                "READY",
-                "STATUS",
-                "RESTARTS",
-                "AGE",
-                "IP",
-                "NODE",
-                "NOMINATED NODE",
-                "READINESS GATES",
-            ],
-            &[false, false, false, false, false, true, true, true, true],
-        ),
-        "serviceaccounts" => (&["NAME", "SECRETS", "AGE"], &[false; 3]),
-        "secrets" => (&["NAME", "TYPE", "DATA", "AGE"], &[false; 4]),
-        "configmaps" => (&["NAME", "DATA", "AGE"], &[false; 3]),
-        "namespaces" => (&["NAME", "STATUS", "AGE"], &[false; 3]),
-        "rolebindings" | "clusterrolebindings" => (
-            &["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"],
-            &[false, false, false, true, true, true],
-        ),
-        _ => (&["NAME", "CREATED AT"], &[false, false]),
-    };
-    (h.to_vec(), w.to_vec())
-}
-
-fn cells(plural: &str, o: &Value, now: SystemTime) -> Vec<String> {
-    let s = |p: &str| {
-        o.pointer(p)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    let count = |p: &str| match o.pointer(p) {
-        Some(Value::Array(a)) => a.len(),
-        Some(Value::Object(m)) => m.len(),
-        _ => 0,
-    };
-    let name = s("/metadata/name");
-    let created = o
-        .pointer("/metadata/creationTimestamp")
-        .and_then(Value::as_str);
-    let age = age(created, now);
-    match plural {
-        "pods" => {
-            let statuses = o
-                .pointer("/status/containerStatuses")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let total = count("/spec/containers");
-            let ready = statuses
-                .iter()
-                .filter(|c| c.get("ready") == Some(&Value::Bool(true)))
-                .count();
-            let restarts: i64 = statuses
-                .iter()
-                .filter_map(|c| c.get("restartCount").and_then(Value::as_i64))
-                .sum();
-            let mut status = s("/status/phase");
-            if !s("/status/reason").is_empty() {
-                status = s("/status/reason");
-            }
-            for c in statuses.iter().rev() {
-                let waiting = c.pointer("/state/waiting/reason").and_then(Value::as_str);
-                let terminated = c
-                    .pointer("/state/terminated/reason")
-                    .and_then(Value::as_str);
-                if let Some(r) = waiting.or(terminated).filter(|r| !r.is_empty()) {
-                    status = r.to_string();
-                    break;
-                }
-            }
-            if o.pointer("/metadata/deletionTimestamp")
-                .is_some_and(|v| !v.is_null())
-            {
-                status = "Terminating".into();
-            }
-            let or_none = |v: String| {
-                if v.is_empty() {
-                    "<none>".to_string()
-                } else {
-                    v
-                }
-            };
-            vec![
-                name,
-                format!("{ready}/{total}"),
-                status,
-                restarts.to_string(),
-                age,
-                or_none(s("/status/podIP")),
-                or_none(s("/spec/nodeName")),
-                or_none(s("/status/nominatedNodeName")),
-                "<none>".into(),
-            ]
-        }
-        "serviceaccounts" => vec![name, count("/secrets").to_string(), age],
-        "secrets" => vec![name, s("/type"), count("/data").to_string(), age],
-        "configmaps" => vec![
-            name,
-            (count("/data") + count("/binaryData")).to_string(),
-            age,
-        ],
-        "namespaces" => vec![name, s("/status/phase"), age],
-        "rolebindings" | "clusterrolebindings" => {
-            let (mut users, mut groups, mut sas) = (vec![], vec![], vec![]);
-            for sub in o
-                .get("subjects")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let f = |k: &str| sub.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                match f("kind").as_str() {
-                    "ServiceAccount" => sas.push(format!("{}/{}", f("namespace"), f("name"))),
-                    "User" => users.push(f("name")),
-                    "Group" => groups.push(f("name")),
-                    _ => {}
-                }
-            }
-            vec![
-                name,
-                format!("{}/{}", s("/roleRef/kind"), s("/roleRef/name")),
-                age,
-                users.join(", "),
-                groups.join(", "),
-                sas.join(", "),
-            ]
-        }
-        _ => {
-            let at = created
-                .and_then(|c| humantime::parse_rfc3339_weak(c).ok())
-                .map(|t| humantime::format_rfc3339_seconds(t).to_string())
-                .unwrap_or_else(|| "0001-01-01T00:00:00Z".into());
-            vec![name, at]
-        }
-    }
-}
-
-/// kubectl's table for `get`: the server printers' columns (wide ones with `-o wide`),
-/// NAMESPACE first with `-A`.
-pub fn render_table(
-    plural: &str,
-    objects: &[Value],
-    with_namespace: bool,
+/// How [`print_tables`] lays tables out (the part of kubectl's `PrintOptions` rawkube has).
+#[derive(Debug, Default)]
+struct TableOptions {
+    /// `-o wide`: the priority-1 columns too.
     wide: bool,
-    now: SystemTime,
-) -> String {
-    let (header, wide_only) = columns(plural);
-    let keep = |i: usize| wide || !wide_only[i];
-    let mut rows = Vec::new();
-    let mut h: Vec<String> = vec![];
-    if with_namespace {
-        h.push("NAMESPACE".into());
-    }
-    h.extend(
-        header
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| keep(*i))
-            .map(|(_, c)| c.to_string()),
-    );
-    rows.push(h);
-    for o in objects {
-        let mut row = vec![];
-        if with_namespace {
-            row.push(
-                o.pointer("/metadata/namespace")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-            );
+    /// `-A`: a NAMESPACE column first (for namespaced types).
+    all_namespaces: bool,
+    /// More than one type requested: names as `kind[.group]/name`.
+    with_kind: bool,
+}
+
+fn type_key(t: &ResourceType) -> (&str, &str) {
+    (&t.group, &t.plural)
+}
+
+fn distinct_types(fetched: &[(ResourceType, Value)]) -> usize {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for (t, _) in fetched {
+        if !seen.contains(&type_key(t)) {
+            seen.push(type_key(t));
         }
-        row.extend(
-            cells(plural, o, now)
-                .into_iter()
-                .enumerate()
-                .filter(|(i, _)| keep(*i))
-                .map(|(_, c)| c),
-        );
-        rows.push(row);
     }
-    table::render(&rows)
+    seen.len()
+}
+
+fn columns(table: &Value) -> &[Value] {
+    table
+        .get("columnDefinitions")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+fn rows(table: &Value) -> &[Value] {
+    table
+        .get("rows")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The response as a Table: the server's own, or, from a server that ignores the Table
+/// request, kubectl's fallback for a plain object or list: NAME and AGE computed here.
+fn server_table(v: &Value, now: SystemTime) -> Value {
+    if v.get("kind").and_then(Value::as_str) == Some("Table") {
+        return v.clone();
+    }
+    let items: Vec<&Value> = match v.get("items").and_then(Value::as_array) {
+        Some(items) => items.iter().collect(),
+        None => vec![v],
+    };
+    let rows: Vec<Value> = items
+        .into_iter()
+        .map(|o| {
+            let name = o.pointer("/metadata/name").cloned().unwrap_or(json!(""));
+            let created = o
+                .pointer("/metadata/creationTimestamp")
+                .and_then(Value::as_str);
+            json!({"cells": [name, age(created, now)], "object": {"metadata": o.get("metadata")}})
+        })
+        .collect();
+    json!({
+        "kind": "Table",
+        "columnDefinitions": [
+            {"name": "Name", "type": "string", "format": "name", "priority": 0},
+            {"name": "Age", "type": "string", "format": "", "priority": 0},
+        ],
+        "rows": rows,
+    })
+}
+
+/// kubectl's human-readable printer over the fetched Tables: one block per run of the same
+/// type (header once, columns aligned across the block), a blank line between blocks.
+fn print_tables(fetched: &[(ResourceType, Value)], o: &TableOptions) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < fetched.len() {
+        let t = &fetched[i].0;
+        let end = fetched[i..]
+            .iter()
+            .position(|(u, _)| type_key(u) != type_key(t))
+            .map_or(fetched.len(), |n| i + n);
+        let block = render_block(t, &fetched[i..end], o);
+        if !block.is_empty() && !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&block);
+        i = end;
+    }
+    out
+}
+
+/// One type's rows as kubectl's `printTable` lays them out: priority-0 columns (all with
+/// `-o wide`), upper-case headers, nothing at all when there are no rows.
+fn render_block(t: &ResourceType, tables: &[(ResourceType, Value)], o: &TableOptions) -> String {
+    let columns = tables
+        .iter()
+        .map(|(_, table)| columns(table))
+        .find(|c| !c.is_empty())
+        .unwrap_or(&[]);
+    let all_rows: Vec<&Value> = tables.iter().flat_map(|(_, table)| rows(table)).collect();
+    if all_rows.is_empty() {
+        return String::new();
+    }
+    let shown = |i: usize| {
+        o.wide
+            || columns[i]
+                .get("priority")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                == 0
+    };
+    let name_column = columns.iter().position(|c| c["format"] == "name");
+    let with_namespace = o.all_namespaces && t.namespaced;
+    let kind_prefix = if t.group.is_empty() {
+        t.kind.to_lowercase()
+    } else {
+        format!("{}.{}", t.kind, t.group).to_lowercase()
+    };
+
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    let mut header = Vec::new();
+    if with_namespace {
+        header.push("NAMESPACE".to_string());
+    }
+    for (i, c) in columns.iter().enumerate() {
+        if shown(i) {
+            header.push(c["name"].as_str().unwrap_or("").to_uppercase());
+        }
+    }
+    lines.push(header);
+    for row in all_rows {
+        let mut line = Vec::new();
+        if with_namespace {
+            let ns = row
+                .pointer("/object/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            line.push(ns.to_string());
+        }
+        let cells = row
+            .get("cells")
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        // Cells beyond the column definitions are dropped, as kubectl does.
+        for (i, cell) in cells.iter().enumerate().take(columns.len()) {
+            if !shown(i) {
+                continue;
+            }
+            let text = match cell {
+                Value::String(s) if o.with_kind && name_column == Some(i) => {
+                    format!("{kind_prefix}/{}", cell_text(&json!(s)))
+                }
+                _ => cell_text(cell),
+            };
+            line.push(text);
+        }
+        lines.push(line);
+    }
+    table::render(&lines)
+}
+
+/// A Table cell as kubectl prints it: strings up to the first line break (then `...`),
+/// numbers and booleans as Go's `%v` prints them, null as nothing.
+fn cell_text(cell: &Value) -> String {
+    match cell {
+        Value::Null => String::new(),
+        Value::String(s) => match s.find(['\u{c}', '\n', '\r']) {
+            Some(i) => format!("{}...", &s[..i]),
+            None => s.clone(),
+        },
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(f)) => go_float(f),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Go's `%v` for a float64 (`strconv` `'g'`, shortest): exponent form when the decimal
+/// exponent is below -4 or at least 6 (`1e+06`, `1.5e-05`), plain otherwise.
+fn go_float(f: f64) -> String {
+    let sci = format!("{f:e}");
+    let Some((mantissa, exp)) = sci.split_once('e') else {
+        return sci;
+    };
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if f == 0.0 || (-4..6).contains(&exp) {
+        return format!("{f}");
+    }
+    let sign = if exp < 0 { '-' } else { '+' };
+    format!("{mantissa}e{sign}{:02}", exp.abs())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn rt(group: &str, plural: &str, kind: &str, namespaced: bool) -> ResourceType {
+        ResourceType {
+            group: group.into(),
+            version: "v1".into(),
+            plural: plural.into(),
+            kind: kind.into(),
+            namespaced,
+        }
+    }
+
+    fn pods_table() -> Value {
+        json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1",
+        "columnDefinitions": [
+            {"name": "Name", "type": "string", "format": "name", "priority": 0},
+            {"name": "Ready", "type": "string", "format": "", "priority": 0},
+            {"name": "Restarts", "type": "integer", "format": "", "priority": 0},
+            {"name": "IP", "type": "string", "format": "", "priority": 1},
+        ],
+        "rows": [
+            {"cells": ["web-1", "0/1", 0, "<none>"], "object": {"metadata": {"name": "web-1", "namespace": "default"}}},
+            {"cells": ["a-much-longer-name", "1/1", 12, "10.0.0.7", "extra"], "object": {"metadata": {"namespace": "kube-system"}}},
+        ]})
+    }
+
     #[test]
-    fn tables_have_the_server_printers_columns() {
+    fn prints_the_servers_priority_0_columns_in_kubectls_layout() {
+        let pods = rt("", "pods", "Pod", true);
+        let t = [(pods, pods_table())];
+        assert_eq!(
+            print_tables(&t, &TableOptions::default()),
+            "NAME                 READY   RESTARTS\n\
+             web-1                0/1     0\n\
+             a-much-longer-name   1/1     12\n"
+        );
+        // -o wide adds priority 1; -A adds NAMESPACE from rows[].object.
+        let wide = TableOptions {
+            wide: true,
+            all_namespaces: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            print_tables(&t, &wide),
+            "NAMESPACE     NAME                 READY   RESTARTS   IP\n\
+             default       web-1                0/1     0          <none>\n\
+             kube-system   a-much-longer-name   1/1     12         10.0.0.7\n"
+        );
+    }
+
+    #[test]
+    fn several_types_get_kind_prefixed_names_and_a_blank_line_between_blocks() {
+        let sa = rt("", "serviceaccounts", "ServiceAccount", true);
+        let role = rt("rbac.authorization.k8s.io", "roles", "Role", true);
+        let one = |name: &str, cols: Value| json!({"kind": "Table", "columnDefinitions": cols, "rows": [{"cells": [name, "x"]}]});
+        let cols = json!([{"name": "Name", "format": "name", "priority": 0}, {"name": "Age", "priority": 0}]);
+        let t = [
+            (sa.clone(), one("a", cols.clone())),
+            (sa, one("b", cols.clone())),
+            (role, one("r", cols)),
+        ];
+        let opts = TableOptions {
+            with_kind: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            print_tables(&t, &opts),
+            "NAME               AGE\nserviceaccount/a   x\nserviceaccount/b   x\n\n\
+             NAME                               AGE\nrole.rbac.authorization.k8s.io/r   x\n"
+        );
+    }
+
+    #[test]
+    fn an_empty_table_prints_nothing() {
+        let mut empty = pods_table();
+        empty["rows"] = json!([]);
+        let t = [(rt("", "pods", "Pod", true), empty)];
+        assert_eq!(print_tables(&t, &TableOptions::default()), "");
+    }
+
+    #[test]
+    fn a_plain_list_falls_back_to_name_and_age() {
         let now = humantime::parse_rfc3339("2026-11-28T14:00:00Z").unwrap();
-        let sa = vec![
-            json!({"metadata": {"name": "bearertokenauth", "namespace": "default",
-            "creationTimestamp": "2026-11-28T13:55:00Z"}}),
-        ];
+        let list = json!({"kind": "RoleList", "items": [
+            {"metadata": {"name": "r", "creationTimestamp": "2026-11-28T13:55:00Z"}}]});
+        let roles = rt("rbac.authorization.k8s.io", "roles", "Role", true);
+        let table = server_table(&list, now);
         assert_eq!(
-            render_table("serviceaccounts", &sa, false, false, now),
-            "NAME              SECRETS   AGE\nbearertokenauth   0         5m\n"
+            print_tables(&[(roles, table)], &TableOptions::default()),
+            "NAME   AGE\nr      5m\n"
         );
-        assert_eq!(
-            render_table("serviceaccounts", &sa, true, false, now),
-            "NAMESPACE   NAME              SECRETS   AGE\ndefault     bearertokenauth   0         5m\n"
-        );
-        let rb = vec![
-            json!({"metadata": {"name": "b", "creationTimestamp": "2026-11-28T13:55:00Z"},
-            "roleRef": {"kind": "Role", "name": "r"},
-            "subjects": [{"kind": "ServiceAccount", "name": "x", "namespace": "default"}]}),
-        ];
-        assert_eq!(
-            render_table("rolebindings", &rb, false, true, now),
-            "NAME   ROLE     AGE   USERS   GROUPS   SERVICEACCOUNTS\nb      Role/r   5m                     default/x\n"
-        );
-        let role =
-            vec![json!({"metadata": {"name": "r", "creationTimestamp": "2026-11-28T13:55:00Z"}})];
-        assert_eq!(
-            render_table("roles", &role, false, false, now),
-            "NAME   CREATED AT\nr      2026-11-28T13:55:00Z\n"
-        );
+    }
+
+    #[test]
+    fn cells_print_as_kubectl_prints_them() {
+        assert_eq!(cell_text(&json!("two\nlines")), "two...");
+        assert_eq!(cell_text(&Value::Null), "");
+        assert_eq!(cell_text(&json!(true)), "true");
+        assert_eq!(cell_text(&json!(42)), "42");
+        assert_eq!(cell_text(&json!(1.5)), "1.5");
+        assert_eq!(cell_text(&json!(1000000.0)), "1e+06");
+        assert_eq!(cell_text(&json!(123456.5)), "123456.5");
+        assert_eq!(cell_text(&json!(0.00001)), "1e-05");
     }
 }

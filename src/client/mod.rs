@@ -2,8 +2,9 @@
 //! [`ConnectionConfig`], sending [`Request`]s as JSON and mapping error
 //! responses to [`Error::Api`].
 //!
-//! Every request carries `Accept: application/json` and
-//! `User-Agent: rawkube/<version>`; bodies are JSON. The bearer token is sent
+//! Every request carries `Accept: application/json` (unless the request sets its own
+//! with [`Request::accept`], e.g. to ask for a server-side Table) and
+//! `User-Agent: rawkube/<version>`; bodies are JSON. [`Request::header`] adds others. The bearer token is sent
 //! only over `https://`, as client-go does, so a token never crosses the
 //! network in clear text. See [`retry`] for which failures are retried.
 
@@ -87,6 +88,8 @@ pub struct Request {
     body: Option<Vec<u8>>,
     /// A `PUT` whose body carries `metadata.resourceVersion`: safe to replay.
     guarded: bool,
+    /// Extra headers, in send order; an `Accept` here replaces the default one.
+    headers: Vec<(String, String)>,
 }
 
 impl Request {
@@ -97,6 +100,7 @@ impl Request {
             path,
             body: None,
             guarded: false,
+            headers: Vec::new(),
         }
     }
 
@@ -141,6 +145,39 @@ impl Request {
         })
     }
 
+    /// Adds the header `name: value` (sent after the default ones; `Accept` replaces the
+    /// default `application/json`). `Authorization` and `User-Agent` belong to the client
+    /// and cannot be set here. Fails with [`Error::InvalidHeader`] on a name or value HTTP
+    /// does not allow (the value is never echoed: it may be a credential).
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self> {
+        let invalid = |reason: &str| Error::InvalidHeader {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        };
+        let parsed = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| invalid("not a valid header name"))?;
+        if parsed == reqwest::header::AUTHORIZATION || parsed == reqwest::header::USER_AGENT {
+            return Err(invalid("set by the client from the kubeconfig"));
+        }
+        reqwest::header::HeaderValue::from_str(value)
+            .map_err(|_| invalid("the value has characters a header cannot carry"))?;
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_string(), value.to_string()));
+        Ok(self)
+    }
+
+    /// Sets `Accept` to `media_types` (e.g. kubectl's Table negotiation
+    /// `application/json;as=Table;v=v1;g=meta.k8s.io,application/json`), replacing the
+    /// default `application/json`. Fails as [`Request::header`] does.
+    pub fn accept(self, media_types: &str) -> Result<Self> {
+        self.header("Accept", media_types)
+    }
+
+    /// The extra headers set with [`Request::header`] and [`Request::accept`].
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
     /// The HTTP method.
     pub fn method(&self) -> &Method {
         &self.method
@@ -165,6 +202,10 @@ impl std::fmt::Debug for Request {
             .field(
                 "body",
                 &self.body.as_ref().map(|b| format!("<{} bytes>", b.len())),
+            )
+            .field(
+                "headers",
+                &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
             .finish()
     }
@@ -302,10 +343,19 @@ impl Client {
     /// Send `req` with retries and return the 2xx response, or the error.
     pub async fn send(&self, req: &Request) -> Result<Response> {
         let url = self.url(&req.path);
-        let mut headers: Vec<(&'static str, &'static str)> = vec![("Accept", JSON)];
-        if req.body.is_some() {
+        let has = |name: &str| {
+            req.headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        let mut headers: Vec<(&str, &str)> = Vec::new();
+        if !has("Accept") {
+            headers.push(("Accept", JSON));
+        }
+        if req.body.is_some() && !has("Content-Type") {
             headers.push(("Content-Type", JSON));
         }
+        headers.extend(req.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
         let mut attempt = 1;
         loop {
             let token = if self.https {
@@ -374,7 +424,7 @@ impl Client {
         &self,
         req: &Request,
         url: &str,
-        headers: &[(&'static str, &'static str)],
+        headers: &[(&str, &str)],
         token: Option<&str>,
     ) -> std::result::Result<RawResponse, reqwest::Error> {
         let mut builder = self.http.request(req.method.clone(), url);

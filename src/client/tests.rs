@@ -923,3 +923,51 @@ fn pem_encode(label: &str, der: &[u8]) -> String {
         lines.join("\n")
     )
 }
+
+#[tokio::test]
+async fn request_headers_are_sent_and_accept_replaces_the_default() {
+    const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+    let (url, script) = http_server(vec![canned("200 OK", SA), canned("200 OK", SA)]).await;
+    let client = Client::new(&plain(&url)).unwrap();
+    let path = Path::raw("/api/v1/namespaces/default/serviceaccounts/x");
+    let req = Request::get(path.clone())
+        .accept(TABLE_ACCEPT)
+        .unwrap()
+        .header("X-Probe", "1")
+        .unwrap();
+    let _: serde_json::Value = client.request(req).await.unwrap();
+    let _: serde_json::Value = client.request(Request::get(path)).await.unwrap();
+    let seen = script.seen();
+    let accepts = |s: &Seen| {
+        s.headers
+            .iter()
+            .filter(|(k, _)| k == "accept")
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(accepts(&seen[0]), [TABLE_ACCEPT], "exactly one Accept");
+    assert_eq!(seen[0].header("x-probe"), Some("1"));
+    // Headers belong to their request only.
+    assert_eq!(accepts(&seen[1]), ["application/json"]);
+    assert_eq!(seen[1].header("x-probe"), None);
+}
+
+#[test]
+fn request_headers_refuse_invalid_names_values_and_credentials() {
+    let path = Path::raw("/api/v1/pods");
+    let err = Request::get(path.clone())
+        .header("bad name", "x")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot send header \"bad name\": not a valid header name"
+    );
+    let err = Request::get(path.clone())
+        .header("X-A", "line\nbreak")
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidHeader { .. }), "{err}");
+    let err = Request::get(path)
+        .header("authorization", "Bearer secret")
+        .unwrap_err();
+    assert!(!err.to_string().contains("secret"), "{err}");
+}

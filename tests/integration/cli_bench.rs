@@ -26,7 +26,7 @@ fn bench_setup_vs_step9_script() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(10);
-    let env = Env::with(super::cli_authdouble::start());
+    let env = Env::start();
     let mut rawkube_times = Vec::new();
     for i in 0..runs {
         let kc = env.dir.path().join(format!("r{i}.kubeconfig"));

@@ -378,3 +378,150 @@ fn show_http_prints_curl_and_redacts_tokens() {
     // Without --show-http nothing is traced.
     assert!(!env.rawkube(&["get", "sa"]).stderr.contains("curl"));
 }
+
+/// Puts a pod straight into the mock's store (there is no `create pod` command).
+fn store_pod(env: &Env, ns: &str, name: &str, status: serde_json::Value) {
+    let def = mock_apiserver::registry::find_plural("pods").expect("pods are served");
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"containers": [{"name": "app", "image": "nginx"}], "nodeName": "node-1"},
+        "status": status,
+    });
+    env.mock
+        .store()
+        .create(
+            def,
+            ns,
+            pod,
+            &mock_apiserver::store::WriteOptions::default(),
+        )
+        .expect("store the pod");
+}
+
+/// `get` prints the server's Table as kubectl does: the columns, -o wide, -A, several
+/// types at once, and the empty cases.
+#[test]
+fn get_tables_match_kubectl() {
+    if !have_kubectl() {
+        return;
+    }
+    let env = Env::start();
+    // The empty cases first, before anything exists.
+    for args in [
+        &["get", "pods"][..],
+        &["get", "pods", "-A"],
+        &["get", "pods", "-o", "wide"],
+        &["get", "roles"],
+        &["get", "secrets", "-n", "kube-system"],
+        &["get", "rolebindings", "-A"],
+    ] {
+        env.same_but_ages(args);
+    }
+    store_pod(
+        &env,
+        "default",
+        "web-1",
+        serde_json::json!({"phase": "Pending"}),
+    );
+    store_pod(
+        &env,
+        "default",
+        "a-much-longer-pod-name",
+        serde_json::json!({
+            "phase": "Running", "podIP": "10.244.0.7",
+            "containerStatuses": [{"name": "app", "ready": true, "restartCount": 3,
+                "image": "nginx", "imageID": "", "state": {"running": {}}}],
+        }),
+    );
+    store_pod(
+        &env,
+        "kube-system",
+        "dns",
+        serde_json::json!({"phase": "Running"}),
+    );
+    for args in [
+        &["create", "sa", "bearertokenauth"][..],
+        &[
+            "create",
+            "role",
+            "reader",
+            "--verb=get,list",
+            "--resource=pods",
+        ],
+        &[
+            "create",
+            "rolebinding",
+            "rb",
+            "--role=reader",
+            "--serviceaccount=default:bearertokenauth",
+            "--group=devs",
+        ],
+    ] {
+        assert_eq!(env.rawkube(args).code, 0, "{args:?}");
+    }
+    env.mock.journal().clear();
+    let first = env.same_but_ages(&["get", "pods"]);
+    assert!(first.stdout.starts_with("NAME "), "{first:?}");
+    // The request kubectl sends: a server-side Table.
+    let accepts: Vec<String> = env
+        .mock
+        .journal()
+        .entries()
+        .into_iter()
+        .filter(|e| e.path == "/api/v1/namespaces/default/pods")
+        .filter_map(|e| {
+            e.headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("accept"))
+                .map(|(_, v)| v.clone())
+        })
+        .collect();
+    assert_eq!(accepts.len(), 2, "one rawkube, one kubectl request");
+    assert_eq!(
+        accepts[0], accepts[1],
+        "rawkube's Accept differs from kubectl's"
+    );
+    // The server's cells, not a client-side computation.
+    let wide = env.rawkube(&["get", "pods", "-A", "-o", "wide"]);
+    for wanted in [
+        "NAMESPACE",
+        "READINESS GATES",
+        "10.244.0.7",
+        "node-1",
+        "kube-system",
+    ] {
+        assert!(wide.stdout.contains(wanted), "{wanted}: {wide:?}");
+    }
+    let mixed = env.rawkube(&["get", "sa/bearertokenauth", "role/reader"]);
+    assert!(
+        mixed.stdout.contains("\n\nNAME ")
+            && mixed
+                .stdout
+                .contains("CREATED AT\nrole.rbac.authorization.k8s.io/reader   "),
+        "{mixed:?}"
+    );
+    for args in [
+        &["get", "pods", "-o", "wide"][..],
+        &["get", "po", "-A"],
+        &["get", "pods", "-A", "-o", "wide"],
+        &["get", "pod", "web-1"],
+        &["get", "pods", "web-1", "nosuch", "dns"],
+        &["get", "sa"],
+        &["get", "sa", "-A"],
+        &["get", "secrets", "-A"],
+        &["get", "roles"],
+        &["get", "roles", "-o", "wide"],
+        &["get", "rolebindings"],
+        &["get", "rolebindings", "-o", "wide"],
+        &["get", "rolebindings", "-A", "-o", "wide"],
+        &["get", "ns"],
+        &["get", "ns", "-A"],
+        &["get", "ns", "default"],
+        &["get", "clusterroles", "cluster-admin", "admin"],
+        &["get", "sa/bearertokenauth", "role/reader", "pod/web-1"],
+        &["get", "sa/bearertokenauth", "sa/default"],
+    ] {
+        env.same_but_ages(args);
+    }
+}

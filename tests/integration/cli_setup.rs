@@ -1,11 +1,9 @@
 //! `setup`/`teardown` end to end, checked with the real kubectl, and the tutorial's
 //! Step 9 script run with `kubectl` replaced by `rawkube`.
 //!
-//! These need service-account tokens and RBAC in mock-apiserver: the `mock-auth` work,
-//! which was not yet wired into `MockServer` when these tests were written. Until then
-//! [`auth_mock`] uses the small stand-in in `cli_authdouble`; it is the one place to adapt
-//! when mock-auth lands. The Step 9 test needs the legacy token controller too, which the
-//! stand-in does not fake, so it stays `#[ignore]`d until then.
+//! They run against the real mock-apiserver: service-account tokens (TokenRequest and,
+//! in legacy mode, the 1.23 token controller), RBAC with the bootstrap policy, and the
+//! access reviews.
 
 use std::path::Path;
 use std::process::Command;
@@ -16,14 +14,13 @@ use super::cli_util::{Env, Run, have_kubectl, kubectl_with, rawkube_with};
 
 /// A mock with token authentication and RBAC; `legacy` = 1.23 token Secrets per SA.
 fn auth_mock(legacy: bool) -> MockServer {
-    if legacy {
-        // Replace with mock-auth's legacy-token-Secrets mode when it lands.
-        return MockServer::builder()
-            .server_version("v1.23.1")
-            .start_blocking()
-            .expect("start mock-apiserver");
-    }
-    super::cli_authdouble::start()
+    let builder = MockServer::builder();
+    let builder = if legacy {
+        builder.server_version("v1.23.1").legacy_token_secrets(true)
+    } else {
+        builder
+    };
+    builder.start_blocking().expect("start mock-apiserver")
 }
 
 /// Requests that change stored state (reviews and TokenReviews are not stored).
@@ -187,14 +184,23 @@ fn setup_kubeconfig_out_writes_a_standalone_file() {
     assert!(!out.exists());
 }
 
-/// Runs the tutorial's Step 9 script with `kubectl` replaced by `program` (a path).
-fn run_step9(kubeconfig: &Path, program: &Path, name: &str) -> Run {
-    let script = std::fs::read_to_string(concat!(
+/// The tutorial's Step 9 script, as in the article.
+fn step9_script() -> String {
+    std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/tutorial-step9.sh"
     ))
     .unwrap()
-    .replace("kubectl", "rawkube");
+}
+
+/// Runs the tutorial's Step 9 script with `kubectl` replaced by `program` (a path).
+fn run_step9(kubeconfig: &Path, program: &Path, name: &str) -> Run {
+    run_script(&step9_script(), kubeconfig, program, name)
+}
+
+/// Runs `script` with every `kubectl` replaced by `rawkube`, which is `program` on PATH.
+fn run_script(script: &str, kubeconfig: &Path, program: &Path, name: &str) -> Run {
+    let script = script.replace("kubectl", "rawkube");
     let bin = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(program, bin.path().join("rawkube")).unwrap();
     let path = format!(
@@ -219,8 +225,18 @@ fn run_step9(kubeconfig: &Path, program: &Path, name: &str) -> Run {
     }
 }
 
+/// Replaces the token after `--token=` (different on every mock) by `<token>`.
+fn strip_token(s: &str) -> String {
+    s.lines()
+        .map(|l| match l.find("--token=") {
+            Some(i) => format!("{}--token=<token>", &l[..i]),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
-#[ignore = "needs mock-auth's legacy token Secrets (mock-apiserver --legacy-token-secrets) in MockServer"]
 fn tutorial_step9_script_with_rawkube_prints_the_tutorials_lines() {
     let env = Env::with(auth_mock(true));
     let rawkube = assert_cmd::cargo::cargo_bin!("rawkube");
@@ -254,17 +270,53 @@ fn tutorial_step9_script_with_rawkube_prints_the_tutorials_lines() {
         let env2 = Env::with(auth_mock(true));
         let kubectl = which("kubectl");
         let k = run_step9(&env2.kubeconfig, &kubectl, "satestauth");
-        let strip_token = |s: &str| {
-            s.lines()
-                .map(|l| match l.find("--token=") {
-                    Some(i) => format!("{}--token=<token>", &l[..i]),
-                    None => l.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
         assert_eq!(strip_token(&r.stdout), strip_token(&k.stdout));
         assert_eq!(r.stderr, k.stderr);
+    }
+}
+
+/// The article's Step 5: before the Role and RoleBinding exist, the SA is Forbidden. The
+/// script without its role step, then back to the admin (Step 6), as the mock's own test.
+#[test]
+fn tutorial_step9_script_before_the_binding_prints_forbidden() {
+    let script = step9_script();
+    let cut_from = script.find("# Create a role and rolebinding").unwrap();
+    let cut_to = script
+        .find("# Validate the access using bearer token")
+        .unwrap();
+    let variant = format!(
+        "{}{}\nkubectl config use-context kubernetes-admin@kubernetes\nkubectl get pods\n",
+        &script[..cut_from],
+        &script[cut_to..]
+    );
+    let env = Env::with(auth_mock(true));
+    let rawkube = assert_cmd::cargo::cargo_bin!("rawkube");
+    let r = run_script(&variant, &env.kubeconfig, rawkube, "bearertokenauth");
+    assert_eq!(
+        r.stderr,
+        "Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:default:bearertokenauth\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"\n\
+         No resources found in default namespace.\n",
+        "stdout:\n{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .ends_with("Switched to context \"bearertokenauth\".\nSwitched to context \"kubernetes-admin@kubernetes\".\n"),
+        "{}",
+        r.stdout
+    );
+    if have_kubectl() {
+        let env2 = Env::with(auth_mock(true));
+        let k = run_script(
+            &variant,
+            &env2.kubeconfig,
+            &which("kubectl"),
+            "bearertokenauth",
+        );
+        assert_eq!(
+            (r.code, strip_token(&r.stdout), &r.stderr),
+            (k.code, strip_token(&k.stdout), &k.stderr)
+        );
     }
 }
 
@@ -354,7 +406,6 @@ fn interactive_setup_pauses_after_each_step() {
 }
 
 #[test]
-#[ignore = "needs mock-auth (tokens, RBAC) wired into mock-apiserver's MockServer, which `demo` embeds"]
 fn demo_runs_the_whole_tutorial_and_exits_0() {
     let r = super::cli_util::rawkube_bare(&["demo"]);
     assert_eq!(r.code, 0, "{r:?}");
@@ -370,6 +421,36 @@ fn demo_runs_the_whole_tutorial_and_exits_0() {
         r.stdout
     );
     assert!(r.stdout.contains("curl -X POST"), "{}", r.stdout);
+    // 1.24+: the token comes from the TokenRequest API.
+    assert!(
+        r.stdout
+            .contains("/api/v1/namespaces/default/serviceaccounts/bearertokenauth/token"),
+        "{}",
+        r.stdout
+    );
+
+    // --legacy: the mock behaves as 1.23, and the token is read from the SA's Secret.
+    let legacy = super::cli_util::rawkube_bare(&["demo", "--legacy"]);
+    assert_eq!(legacy.code, 0, "{legacy:?}");
+    for wanted in [
+        "kubectl get sa bearertokenauth -o jsonpath='{.secrets[0].name}'",
+        "token: from Secret bearertokenauth-token-",
+        "Error from server (Forbidden)",
+        "No resources found in default namespace.",
+    ] {
+        assert!(
+            legacy.stdout.contains(wanted),
+            "no {wanted:?}:\n{}",
+            legacy.stdout
+        );
+    }
+    assert!(
+        !legacy
+            .stdout
+            .contains("serviceaccounts/bearertokenauth/token"),
+        "legacy mode used TokenRequest:\n{}",
+        legacy.stdout
+    );
 }
 
 #[test]
@@ -440,4 +521,101 @@ fn setup_with_a_long_lived_token_secret_waits_for_the_controller() {
         "{}",
         t.stdout
     );
+}
+
+/// A real cluster's RBAC cache lags behind writes; the mock emulates that. Setup's checks
+/// after the binding poll until the permissions propagate instead of failing.
+#[test]
+fn setup_polls_until_rbac_changes_propagate() {
+    let mock = MockServer::builder()
+        .authz_cache_delay(std::time::Duration::from_millis(500))
+        .start_blocking()
+        .expect("start mock-apiserver");
+    let env = Env::with(mock);
+    let r = env.rawkube(&["setup", "bearertokenauth"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains("Error from server (Forbidden)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("kubectl auth can-i delete pods: yes"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("No resources found in default namespace."),
+        "{}",
+        r.stdout
+    );
+}
+
+/// The official OpenAPI marks `TokenRequestSpec.audiences` required: without `--audience`
+/// rawkube sends `[]`, and the server fills in its own audiences.
+#[test]
+fn create_token_sends_audiences_even_when_none_are_given() {
+    let env = Env::with(auth_mock(false));
+    assert_eq!(env.rawkube(&["create", "sa", "bearertokenauth"]).code, 0);
+    env.mock.journal().clear();
+    let sent_spec = |args: &[&str]| {
+        env.mock.journal().clear();
+        let r = env.rawkube(args);
+        assert_eq!(r.code, 0, "{r:?}");
+        let posts: Vec<_> = env
+            .mock
+            .journal()
+            .entries()
+            .into_iter()
+            .filter(|e| e.method == "POST" && e.path.ends_with("/token"))
+            .collect();
+        assert_eq!(posts.len(), 1);
+        (posts[0].body.clone().unwrap()["spec"].clone(), r.stdout)
+    };
+    let (spec, token) = sent_spec(&["create", "token", "bearertokenauth"]);
+    assert_eq!(spec, serde_json::json!({"audiences": []}));
+    let decoded = super::cli_util::rawkube_bare(&["token", "decode", &token]);
+    assert!(
+        decoded
+            .stdout
+            .contains("https://kubernetes.default.svc.cluster.local"),
+        "the server's own audience: {decoded:?}"
+    );
+    let (spec, _) = sent_spec(&[
+        "create",
+        "token",
+        "bearertokenauth",
+        "--audience=vault",
+        "--duration=10m",
+    ]);
+    assert_eq!(
+        spec,
+        serde_json::json!({"audiences": ["vault"], "expirationSeconds": 600})
+    );
+}
+
+/// On a 1.27+ server an auto-generated legacy token draws a `Warning` header; rawkube
+/// prints it as kubectl does (`Warning: ...` on stderr, once).
+#[test]
+fn server_warnings_are_printed_like_kubectl() {
+    let mock = || {
+        MockServer::builder()
+            .legacy_token_secrets(true)
+            .start_blocking()
+            .expect("start mock-apiserver")
+    };
+    let env = Env::with(mock());
+    let rawkube = assert_cmd::cargo::cargo_bin!("rawkube");
+    let r = run_step9(&env.kubeconfig, rawkube, "satestauth");
+    assert_eq!(
+        r.stderr,
+        "Warning: Use tokens from the TokenRequest API or manually created secret-based tokens instead of auto-generated secret-based tokens.\n\
+         No resources found in default namespace.\n"
+    );
+    if have_kubectl() {
+        let env2 = Env::with(mock());
+        let k = run_step9(&env2.kubeconfig, &which("kubectl"), "satestauth");
+        assert_eq!(r.stderr, k.stderr);
+    }
 }

@@ -2,7 +2,6 @@
 
 mod support;
 
-mod cli_authdouble;
 mod cli_basic;
 mod cli_bench;
 mod cli_config;

@@ -31,12 +31,24 @@ pub fn unix_now() -> i64 {
 pub struct TokenAuthenticator {
     bearer: Arc<BearerAuthenticator>,
     store: Arc<Store>,
+    legacy_token_tracking: bool,
 }
 
 impl TokenAuthenticator {
     /// An authenticator over `bearer`, looking ServiceAccounts and Secrets up in `store`.
     pub fn new(bearer: Arc<BearerAuthenticator>, store: Arc<Store>) -> Self {
-        TokenAuthenticator { bearer, store }
+        TokenAuthenticator {
+            bearer,
+            store,
+            legacy_token_tracking: true,
+        }
+    }
+
+    /// Whether `LegacyServiceAccountTokenTracking` is on (default; servers before 1.27 lack
+    /// it): legacy tokens then draw the auto-generated warning and a last-used label.
+    pub fn with_legacy_token_tracking(mut self, on: bool) -> Self {
+        self.legacy_token_tracking = on;
+        self
     }
 
     /// `LegacyServiceAccountTokenTracking`: label the Secret with the day of last use
@@ -88,7 +100,10 @@ impl Authenticator for TokenAuthenticator {
             self.store.as_ref(),
         ) {
             Ok((user, validated)) => {
-                let Some(secret) = validated.legacy_secret else {
+                let Some(secret) = validated
+                    .legacy_secret
+                    .filter(|_| self.legacy_token_tracking)
+                else {
                     return AuthnOutcome::Authenticated(user);
                 };
                 self.mark_legacy_used(&validated.namespace, &secret.name);

@@ -41,6 +41,10 @@ pub struct IdentityConfig {
     /// `--authz-cache-delay`: RBAC changes become visible to authorization only this long after
     /// they are written (zero: on the next request).
     pub authz_cache_delay: Duration,
+    /// `LegacyServiceAccountTokenTracking` (beta, on, from 1.27): using an auto-generated
+    /// legacy token draws a `Warning` and labels its Secret with the day of last use. A
+    /// 1.23 server (the tutorial's) does neither.
+    pub legacy_token_tracking: bool,
 }
 
 /// Everything [`wire`] produced, for the server's state.
@@ -118,10 +122,10 @@ pub fn wire(
         shutdown.clone(),
     ));
     Wired {
-        authenticator: Arc::new(authn::TokenAuthenticator::new(
-            bearer.clone(),
-            store.clone(),
-        )),
+        authenticator: Arc::new(
+            authn::TokenAuthenticator::new(bearer.clone(), store.clone())
+                .with_legacy_token_tracking(cfg.legacy_token_tracking),
+        ),
         impersonator: Arc::new(authn::RbacImpersonator),
         admission: Arc::new(admission::EscalationAdmission::new(rbac.clone())),
         virtuals: routes::virtual_resources(&bearer, &rbac),

@@ -910,3 +910,52 @@ async fn authz_cache_delay_postpones_rbac_changes() {
         "took effect after {waited:?}"
     );
 }
+
+/// A 1.23 server (the tutorial's) predates `LegacyServiceAccountTokenTracking` (beta in
+/// 1.27): its auto-generated legacy tokens draw no `Warning` and no last-used label.
+#[tokio::test]
+async fn a_1_23_server_neither_warns_about_nor_labels_legacy_tokens() {
+    let server = MockServer::builder()
+        .server_version("v1.23.1")
+        .legacy_token_secrets(true)
+        .start()
+        .await
+        .unwrap();
+    create_sa(&server, SA).await;
+    let sa_path = format!("/api/v1/namespaces/default/serviceaccounts/{SA}");
+    let secret_path = poll("the SA's token secret reference", || async {
+        let sa = as_admin(&server, "GET", &sa_path, None).await.json();
+        sa["secrets"][0]["name"]
+            .as_str()
+            .map(|n| format!("/api/v1/namespaces/default/secrets/{n}"))
+    })
+    .await;
+    let token = poll("the token controller", || async {
+        let secret = as_admin(&server, "GET", &secret_path, None).await.json();
+        secret["data"]["token"].as_str().map(str::to_string)
+    })
+    .await;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let token = String::from_utf8(b64.decode(token).unwrap()).unwrap();
+    let a = with_token(
+        &server,
+        "GET",
+        "/api/v1/namespaces/default/pods",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(
+        a.status, 403,
+        "authenticated, not yet authorized: {}",
+        a.text
+    );
+    assert!(a.headers.get("warning").is_none(), "{:?}", a.headers);
+    let secret = as_admin(&server, "GET", &secret_path, None).await.json();
+    assert!(
+        secret["metadata"]["labels"]
+            .get("kubernetes.io/legacy-token-last-used")
+            .is_none(),
+        "{secret}"
+    );
+}
