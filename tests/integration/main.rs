@@ -2,5 +2,6 @@
 
 mod support;
 
+mod client;
 mod kubeconfig_kubectl;
 mod openapi_contract;

@@ -1,0 +1,603 @@
+//! The HTTPS client: one [`Client`] per API server, built from a
+//! [`ConnectionConfig`], sending [`Request`]s as JSON and mapping error
+//! responses to [`Error::Api`].
+//!
+//! Every request carries `Accept: application/json` and
+//! `User-Agent: rawkube/<version>`; bodies are JSON. The bearer token is sent
+//! only over `https://`, as client-go does, so a token never crosses the
+//! network in clear text. See [`retry`] for which failures are retried.
+
+mod auth;
+pub mod retry;
+mod tls;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::api::meta::Status;
+use crate::config::{ConnectionConfig, Origin};
+use crate::error::{Error, Result, status_from_unstructured};
+use crate::path::Path;
+use crate::trace::{Observer, TlsFlags, TracedOutcome, TracedRequest};
+use auth::TokenSource;
+pub use retry::RetryPolicy;
+use retry::{Failure, parse_retry_after};
+
+/// `User-Agent` sent with every request.
+pub const USER_AGENT: &str = concat!("rawkube/", env!("CARGO_PKG_VERSION"));
+
+const JSON: &str = "application/json";
+
+/// Timeouts and retry settings; [`ClientOptions::default`] suits interactive use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// Limit for establishing the TCP + TLS connection (default 10 s).
+    pub connect_timeout: Duration,
+    /// Limit for a whole attempt, from sending to the last body byte (default 30 s).
+    pub request_timeout: Duration,
+    /// Which failures are retried, and how often.
+    pub retry: RetryPolicy,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// A connection to one API server. Cheap to clone; clones share the connection pool.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    server: String,
+    https: bool,
+    token: Arc<TokenSource>,
+    tls: TlsFlags,
+    origin: Origin,
+    namespace: String,
+    options: ClientOptions,
+    observer: Option<Arc<dyn Observer>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("server", &self.server)
+            .field("token", &self.token)
+            .field("tls", &self.tls)
+            .field("namespace", &self.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One HTTP request: method, path (with query), optional JSON body.
+/// `Debug` shows the body's size only: bodies can carry tokens and Secret data.
+#[derive(Clone)]
+pub struct Request {
+    method: Method,
+    path: Path,
+    body: Option<Vec<u8>>,
+    /// A `PUT` whose body carries `metadata.resourceVersion`: safe to replay.
+    guarded: bool,
+}
+
+impl Request {
+    /// `GET path`.
+    pub fn get(path: Path) -> Self {
+        Request {
+            method: Method::GET,
+            path,
+            body: None,
+            guarded: false,
+        }
+    }
+
+    /// `DELETE path` (no body: the server's default propagation applies).
+    pub fn delete(path: Path) -> Self {
+        Request {
+            method: Method::DELETE,
+            ..Request::get(path)
+        }
+    }
+
+    /// `DELETE path` with a `DeleteOptions` JSON body.
+    pub fn delete_with_body<B: Serialize>(path: Path, body: &B) -> Result<Self> {
+        Ok(Request {
+            method: Method::DELETE,
+            body: Some(serde_json::to_vec(body).map_err(Error::Encode)?),
+            ..Request::get(path)
+        })
+    }
+
+    /// `POST path` with `body` as JSON.
+    pub fn post<B: Serialize>(path: Path, body: &B) -> Result<Self> {
+        Ok(Request {
+            method: Method::POST,
+            body: Some(serde_json::to_vec(body).map_err(Error::Encode)?),
+            ..Request::get(path)
+        })
+    }
+
+    /// `PUT path` with `body` as JSON.
+    pub fn put<B: Serialize>(path: Path, body: &B) -> Result<Self> {
+        let value = serde_json::to_value(body).map_err(Error::Encode)?;
+        let guarded = value
+            .pointer("/metadata/resourceVersion")
+            .and_then(|v| v.as_str())
+            .is_some_and(|rv| !rv.is_empty());
+        Ok(Request {
+            method: Method::PUT,
+            body: Some(serde_json::to_vec(&value).map_err(Error::Encode)?),
+            guarded,
+            ..Request::get(path)
+        })
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path and query.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The JSON body, if any.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.body.as_deref()
+    }
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path.to_string())
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("<{} bytes>", b.len())),
+            )
+            .finish()
+    }
+}
+
+/// A successful (2xx) response. `Debug` shows the body's size only.
+#[derive(Clone)]
+pub struct Response {
+    /// HTTP status code.
+    pub status: u16,
+    /// The protocol spoken, e.g. `HTTP/2.0` (negotiated by ALPN) or `HTTP/1.1`.
+    pub http_version: String,
+    /// Raw `Warning` headers (deprecations, shortened token lifetimes, unknown
+    /// fields); [`warning_text`] extracts what kubectl would print.
+    pub warnings: Vec<String>,
+    /// The raw body.
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("http_version", &self.http_version)
+            .field("warnings", &self.warnings)
+            .field("body", &format!("<{} bytes>", self.body.len()))
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client for `config` with [`ClientOptions::default`].
+    pub fn new(config: &ConnectionConfig) -> Result<Client> {
+        Client::with_options(config, ClientOptions::default())
+    }
+
+    /// A client for `config` with explicit timeouts and retry policy.
+    pub fn with_options(config: &ConnectionConfig, options: ClientOptions) -> Result<Client> {
+        let url_err = |reason: &str| Error::InvalidServerUrl {
+            server: config.server.clone(),
+            reason: reason.into(),
+            origin: Box::new(config.origin.clone()),
+        };
+        let url = reqwest::Url::parse(&config.server).map_err(|e| url_err(&e.to_string()))?;
+        let https = match url.scheme() {
+            "https" => true,
+            "http" => false,
+            _ => return Err(url_err("the scheme must be https:// (or http://)")),
+        };
+        if url.host_str().is_none() {
+            return Err(url_err("no host"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(url_err("a server URL cannot have a query or fragment"));
+        }
+        let tls_config = tls::client_config(config)?;
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config)
+            .user_agent(USER_AGENT)
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.request_timeout)
+            // Talk to exactly the URL in the kubeconfig, as kubectl does unless
+            // proxy-url is set (which rawkube does not support).
+            .no_proxy()
+            // Every request the user sees is one request on the wire: a redirect is
+            // reported (as a non-2xx status), never followed behind their back.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Setup(e.to_string()))?;
+        Ok(Client {
+            http,
+            server: config.server.trim_end_matches('/').to_string(),
+            https,
+            token: Arc::new(TokenSource::new(
+                config.token.clone(),
+                config.token_file.clone(),
+            )),
+            tls: TlsFlags {
+                ca: config.ca_pem.is_some(),
+                client_cert: config.client_cert_pem.is_some(),
+                insecure: config.insecure_skip_tls_verify,
+            },
+            origin: config.origin.clone(),
+            namespace: if config.namespace.is_empty() {
+                "default".into()
+            } else {
+                config.namespace.clone()
+            },
+            options,
+            observer: None,
+        })
+    }
+
+    /// Report every request attempt to `observer` (e.g. a [`crate::trace::CurlTrace`]).
+    pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Client {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Replace the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Client {
+        self.options.retry = retry;
+        self
+    }
+
+    /// The server URL, without a trailing slash.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// The namespace from the kubeconfig context (`default` if unset).
+    pub fn default_namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Send `req` and decode a 2xx JSON body as `T`; non-2xx becomes [`Error::Api`].
+    pub async fn request<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
+        let resp = self.send(&req).await?;
+        self.decode(&req, &resp)
+    }
+
+    pub(crate) fn decode<T: DeserializeOwned>(&self, req: &Request, resp: &Response) -> Result<T> {
+        serde_json::from_slice(&resp.body).map_err(|source| Error::Decode {
+            method: req.method.to_string(),
+            url: self.url(&req.path),
+            status: resp.status,
+            source,
+        })
+    }
+
+    fn url(&self, path: &Path) -> String {
+        format!("{}{}", self.server, path)
+    }
+
+    /// Send `req` with retries and return the 2xx response, or the error.
+    pub async fn send(&self, req: &Request) -> Result<Response> {
+        let url = self.url(&req.path);
+        let mut headers: Vec<(&'static str, &'static str)> = vec![("Accept", JSON)];
+        if req.body.is_some() {
+            headers.push(("Content-Type", JSON));
+        }
+        let mut attempt = 1;
+        loop {
+            let token = if self.https {
+                self.token.token().await?
+            } else {
+                None
+            };
+            let traced = TracedRequest {
+                method: req.method.as_str(),
+                url: &url,
+                headers: &headers,
+                bearer_token: token.as_deref(),
+                body: req.body.as_deref(),
+                tls: self.tls,
+                attempt,
+            };
+            if let Some(o) = &self.observer {
+                o.request(&traced);
+            }
+            let started = Instant::now();
+            let result = self.attempt(req, &url, &headers, token.as_deref()).await;
+            let elapsed = started.elapsed();
+
+            let (failure, retry_after, error) = match result {
+                Ok(raw) => {
+                    if let Some(o) = &self.observer {
+                        let outcome = TracedOutcome::Status {
+                            code: raw.status,
+                            warnings: raw.warnings.iter().map(|w| warning_text(w)).collect(),
+                        };
+                        o.response(&traced, &outcome, elapsed);
+                    }
+                    if (200..300).contains(&raw.status) {
+                        return Ok(Response {
+                            status: raw.status,
+                            http_version: raw.http_version,
+                            warnings: raw.warnings,
+                            body: raw.body,
+                        });
+                    }
+                    let retry_after = parse_retry_after(raw.retry_after.as_deref());
+                    (
+                        Failure::Status(raw.status),
+                        retry_after,
+                        Error::Api(Box::new(self.status_error(req, &raw))),
+                    )
+                }
+                Err(e) => {
+                    let (failure, error) = self.transport_error(&e, &url);
+                    if let Some(o) = &self.observer {
+                        o.response(&traced, &TracedOutcome::Failed(error.to_string()), elapsed);
+                    }
+                    (failure, None, error)
+                }
+            };
+            let retry = &self.options.retry;
+            if !retry.should_retry(&req.method, req.guarded, failure, attempt) {
+                return Err(error);
+            }
+            tokio::time::sleep(retry.delay(attempt, retry_after)).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        req: &Request,
+        url: &str,
+        headers: &[(&'static str, &'static str)],
+        token: Option<&str>,
+    ) -> std::result::Result<RawResponse, reqwest::Error> {
+        let mut builder = self.http.request(req.method.clone(), url);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        if let Some(t) = token {
+            builder = builder.bearer_auth(t);
+        }
+        if let Some(b) = &req.body {
+            builder = builder.body(b.clone());
+        }
+        let resp = builder.send().await?;
+        let status = resp.status().as_u16();
+        let http_version = format!("{:?}", resp.version());
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let retry_after = header("retry-after");
+        let content_type = header("content-type").unwrap_or_default();
+        let warnings = resp
+            .headers()
+            .get_all("warning")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .collect();
+        let body = resp.bytes().await?.to_vec();
+        Ok(RawResponse {
+            status,
+            http_version,
+            retry_after,
+            content_type,
+            warnings,
+            body,
+        })
+    }
+
+    /// A non-2xx response as a Status: the server's own when the body is one,
+    /// else client-go's generic mapping.
+    fn status_error(&self, req: &Request, raw: &RawResponse) -> Status {
+        if let Ok(status) = serde_json::from_slice::<Status>(&raw.body)
+            && status.type_meta.kind == "Status"
+        {
+            let mut status = status;
+            if status.code == 0 {
+                status.code = raw.status;
+            }
+            return status;
+        }
+        let is_text = raw.content_type.trim_start().starts_with("text/");
+        status_from_unstructured(
+            raw.status,
+            req.method.as_str(),
+            &req.path,
+            &raw.body,
+            is_text,
+            parse_retry_after(raw.retry_after.as_deref()).map(|d| d.as_secs()),
+        )
+    }
+
+    /// Turn a reqwest error into an error that says what to fix, and classify it for retrying.
+    fn transport_error(&self, e: &reqwest::Error, url: &str) -> (Failure, Error) {
+        use rustls::CertificateError as C;
+        if let Some(tls) = find_source::<rustls::Error>(e) {
+            let server = self.server.clone();
+            let error = match tls {
+                // BadSignature: an issuer with the right name but another key, e.g. the CA
+                // of a different kind cluster (every kubeadm CA is called "kubernetes").
+                rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => {
+                    Error::UntrustedCertificate {
+                        server,
+                        origin: Box::new(self.origin.clone()),
+                        ca_configured: self.tls.ca,
+                    }
+                }
+                rustls::Error::InvalidCertificate(C::NotValidForNameContext {
+                    expected,
+                    presented,
+                }) => Error::HostnameMismatch {
+                    server,
+                    expected: expected.to_str().into_owned(),
+                    presented: presented.clone(),
+                    origin: Box::new(self.origin.clone()),
+                },
+                rustls::Error::InvalidCertificate(C::NotValidForName) => Error::HostnameMismatch {
+                    expected: reqwest::Url::parse(&server)
+                        .ok()
+                        .and_then(|u| u.host_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    server,
+                    presented: Vec::new(),
+                    origin: Box::new(self.origin.clone()),
+                },
+                rustls::Error::InvalidCertificate(
+                    C::Expired
+                    | C::ExpiredContext { .. }
+                    | C::NotValidYet
+                    | C::NotValidYetContext { .. },
+                ) => Error::CertificateExpired {
+                    server,
+                    detail: tls.to_string(),
+                },
+                other => Error::Tls {
+                    server,
+                    detail: other.to_string(),
+                },
+            };
+            return (Failure::Permanent, error);
+        }
+        if e.is_timeout() {
+            let after = if e.is_connect() {
+                self.options.connect_timeout
+            } else {
+                self.options.request_timeout
+            };
+            let failure = if e.is_connect() {
+                Failure::NotConnected
+            } else {
+                Failure::AfterSend
+            };
+            let url = url.to_string();
+            return (failure, Error::Timeout { url, after });
+        }
+        let refused = find_source::<std::io::Error>(e)
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+        if refused {
+            let error = Error::ConnectionRefused {
+                server: self.server.clone(),
+                origin: Box::new(self.origin.clone()),
+            };
+            return (Failure::NotConnected, error);
+        }
+        let failure = if e.is_connect() {
+            Failure::NotConnected
+        } else {
+            Failure::AfterSend
+        };
+        let error = Error::Connect {
+            url: url.to_string(),
+            detail: error_chain(e),
+        };
+        (failure, error)
+    }
+}
+
+/// The text of a `Warning` header as kubectl prints it: `299 - "text"` gives `text`
+/// with `\"` unescaped (RFC 7234 quoted-string, the form the API server always uses);
+/// anything else is returned as is.
+pub fn warning_text(header: &str) -> String {
+    let mut parts = header.splitn(3, ' ');
+    let (Some(code), Some(_agent), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+        return header.to_string();
+    };
+    let Some(quoted) = rest.strip_prefix('"') else {
+        return header.to_string();
+    };
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return header.to_string();
+    }
+    // Up to the closing quote; a quoted date may follow it.
+    let mut text = String::new();
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => text.extend(chars.next()),
+            '"' => return text,
+            c => text.push(c),
+        }
+    }
+    header.to_string()
+}
+
+struct RawResponse {
+    status: u16,
+    http_version: String,
+    retry_after: Option<String>,
+    content_type: String,
+    warnings: Vec<String>,
+    body: Vec<u8>,
+}
+
+/// Find an error of type `T` in `e`'s source chain, looking inside `io::Error`
+/// wrappers too (their `source()` skips the wrapped error itself).
+fn find_source<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(t) = err.downcast_ref::<T>() {
+            return Some(t);
+        }
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if let Some(t) = inner.downcast_ref::<T>() {
+                return Some(t);
+            }
+            if let Some(t) = find_source::<T>(inner) {
+                return Some(t);
+            }
+        }
+        cur = err.source();
+    }
+    None
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,477 @@
+//! Show each HTTP request as a `curl` command a learner can run by hand.
+//!
+//! Attach a [`CurlTrace`] (or any [`Observer`]) with
+//! [`Client::with_observer`](crate::client::Client::with_observer). Each attempt
+//! prints the command, then one line with the response status and time:
+//!
+//! ```text
+//! curl -X POST 'https://127.0.0.1:6443/api/v1/namespaces/default/serviceaccounts' \
+//!   --cacert ca.crt \
+//!   -H 'Authorization: Bearer <redacted>' \
+//!   -H 'Accept: application/json' \
+//!   -H 'Content-Type: application/json' \
+//!   -d '{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"x"}}'
+//! # => 201 Created (12 ms)
+//! ```
+//!
+//! The bearer token, a TokenReview's `spec.token` and a Secret's `data` /
+//! `stringData` values are replaced by `<redacted>` unless
+//! [`CurlOptions::show_secrets`] is set. Private keys are never printed; the
+//! command names files (`--cacert`, `--cert`, `--key`) the caller can write
+//! out, because curl cannot take PEM data inline.
+
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// TLS settings of the client, as far as a curl command needs them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TlsFlags {
+    /// A CA bundle is configured (`--cacert`).
+    pub ca: bool,
+    /// A client certificate and key are configured (`--cert`, `--key`).
+    pub client_cert: bool,
+    /// `insecure-skip-tls-verify` (`-k`).
+    pub insecure: bool,
+}
+
+/// One attempt of a request, as sent. `Debug` hides the token and the body.
+#[derive(Clone, Copy)]
+pub struct TracedRequest<'a> {
+    /// `GET`, `POST`, ...
+    pub method: &'a str,
+    /// Full URL including the query.
+    pub url: &'a str,
+    /// Headers other than `Authorization` and `User-Agent`, in send order.
+    pub headers: &'a [(&'static str, &'static str)],
+    /// The bearer token, if one is sent. Observers must redact it unless told otherwise.
+    pub bearer_token: Option<&'a str>,
+    /// The JSON body, if any.
+    pub body: Option<&'a [u8]>,
+    /// TLS settings (ignored for `http://` URLs).
+    pub tls: TlsFlags,
+    /// 1 for the first attempt, 2 for the first retry, ...
+    pub attempt: u32,
+}
+
+impl std::fmt::Debug for TracedRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TracedRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .field("bearer_token", &self.bearer_token.map(|_| "<redacted>"))
+            .field("body", &self.body.map(|b| format!("<{} bytes>", b.len())))
+            .field("tls", &self.tls)
+            .field("attempt", &self.attempt)
+            .finish()
+    }
+}
+
+/// How one attempt ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TracedOutcome {
+    /// The server answered.
+    Status {
+        /// HTTP status code.
+        code: u16,
+        /// Texts of the `Warning` headers (what kubectl prints as `Warning: ...`).
+        warnings: Vec<String>,
+    },
+    /// No HTTP response (connection, TLS or timeout error), described.
+    Failed(String),
+}
+
+/// Receives every request attempt and its outcome. Implementations must be cheap
+/// and must not panic; they run inline with the request.
+pub trait Observer: Send + Sync {
+    /// Called just before an attempt is sent.
+    fn request(&self, req: &TracedRequest<'_>);
+    /// Called when the attempt has a status (or failed), with the time it took.
+    fn response(&self, req: &TracedRequest<'_>, outcome: &TracedOutcome, elapsed: Duration);
+}
+
+/// Options for [`CurlTrace`] / [`render_curl`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurlOptions {
+    /// Print the real bearer token instead of `<redacted>`.
+    pub show_secrets: bool,
+    /// File name used for `--cacert`.
+    pub ca_file: String,
+    /// File name used for `--cert`.
+    pub cert_file: String,
+    /// File name used for `--key`.
+    pub key_file: String,
+}
+
+impl Default for CurlOptions {
+    fn default() -> Self {
+        CurlOptions {
+            show_secrets: false,
+            ca_file: "ca.crt".into(),
+            cert_file: "client.crt".into(),
+            key_file: "client.key".into(),
+        }
+    }
+}
+
+/// An [`Observer`] that writes each attempt as a curl command to a writer (e.g. stderr).
+pub struct CurlTrace {
+    out: Mutex<Box<dyn Write + Send>>,
+    options: CurlOptions,
+}
+
+impl CurlTrace {
+    /// Trace to `out` with `options`.
+    pub fn new(out: Box<dyn Write + Send>, options: CurlOptions) -> Self {
+        CurlTrace {
+            out: Mutex::new(out),
+            options,
+        }
+    }
+
+    /// Trace to standard error with default options (token redacted).
+    pub fn stderr() -> Self {
+        CurlTrace::new(Box::new(std::io::stderr()), CurlOptions::default())
+    }
+
+    fn write(&self, text: &str) {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        // A broken trace sink must never fail the request being traced.
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+}
+
+impl Observer for CurlTrace {
+    fn request(&self, req: &TracedRequest<'_>) {
+        self.write(&render_curl(req, &self.options));
+    }
+
+    fn response(&self, _req: &TracedRequest<'_>, outcome: &TracedOutcome, elapsed: Duration) {
+        self.write(&render_outcome(outcome, elapsed));
+    }
+}
+
+/// The curl command for one attempt, ending in a newline. Retries are preceded
+/// by a `# retry N` comment line.
+pub fn render_curl(req: &TracedRequest<'_>, options: &CurlOptions) -> String {
+    let mut lines = vec![format!("curl -X {} {}", req.method, shell_quote(req.url))];
+    if req.url.starts_with("https://") {
+        if req.tls.insecure {
+            lines.push("-k".into());
+        } else if req.tls.ca {
+            lines.push(format!("--cacert {}", shell_quote(&options.ca_file)));
+        }
+        if req.tls.client_cert {
+            lines.push(format!("--cert {}", shell_quote(&options.cert_file)));
+            lines.push(format!("--key {}", shell_quote(&options.key_file)));
+        }
+    }
+    if let Some(token) = req.bearer_token {
+        let shown = if options.show_secrets {
+            token
+        } else {
+            "<redacted>"
+        };
+        lines.push(format!(
+            "-H {}",
+            shell_quote(&format!("Authorization: Bearer {shown}"))
+        ));
+    }
+    for (name, value) in req.headers {
+        lines.push(format!("-H {}", shell_quote(&format!("{name}: {value}"))));
+    }
+    if let Some(body) = req.body {
+        let text = if options.show_secrets {
+            String::from_utf8_lossy(body).into_owned()
+        } else {
+            redact_body(body)
+        };
+        lines.push(format!("-d {}", shell_quote(&text)));
+    }
+    let mut out = String::new();
+    if req.attempt > 1 {
+        out.push_str(&format!("# retry {}\n", req.attempt - 1));
+    }
+    out.push_str(&lines.join(" \\\n  "));
+    out.push('\n');
+    out
+}
+
+/// `# => 201 Created (12 ms)` or `# => failed: <why> (30000 ms)`, with a newline,
+/// then one `# warning: <text>` line per server warning.
+pub fn render_outcome(outcome: &TracedOutcome, elapsed: Duration) -> String {
+    let ms = elapsed.as_millis();
+    match outcome {
+        TracedOutcome::Status { code, warnings } => {
+            let reason = reqwest::StatusCode::from_u16(*code)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("");
+            let sep = if reason.is_empty() { "" } else { " " };
+            let mut out = format!("# => {code}{sep}{reason} ({ms} ms)\n");
+            for w in warnings {
+                out.push_str(&format!("# warning: {w}\n"));
+            }
+            out
+        }
+        TracedOutcome::Failed(why) => format!("# => failed: {why} ({ms} ms)\n"),
+    }
+}
+
+/// A JSON body with secret values replaced by `<redacted>`: a TokenReview's
+/// `spec.token`, and every value of a Secret's `data` and `stringData`.
+/// Bodies that are not JSON objects are printed as they are.
+fn redact_body(body: &[u8]) -> String {
+    let Ok(serde_json::Value::Object(mut obj)) = serde_json::from_slice::<serde_json::Value>(body)
+    else {
+        return String::from_utf8_lossy(body).into_owned();
+    };
+    let hidden = || serde_json::Value::String("<redacted>".into());
+    if let Some(token) = obj
+        .get_mut("spec")
+        .and_then(|s| s.as_object_mut())
+        .and_then(|s| s.get_mut("token"))
+    {
+        *token = hidden();
+    }
+    for key in ["data", "stringData"] {
+        if let Some(map) = obj.get_mut(key).and_then(|d| d.as_object_mut()) {
+            for v in map.values_mut() {
+                *v = hidden();
+            }
+        }
+    }
+    serde_json::Value::Object(obj).to_string()
+}
+
+/// Quote for a POSIX shell: bare if only safe characters, else single quotes.
+fn shell_quote(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@,+%".contains(&b));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JSON: &[(&str, &str)] = &[
+        ("Accept", "application/json"),
+        ("Content-Type", "application/json"),
+    ];
+
+    fn post() -> TracedRequest<'static> {
+        TracedRequest {
+            method: "POST",
+            url: "https://127.0.0.1:6443/api/v1/namespaces/default/serviceaccounts",
+            headers: JSON,
+            bearer_token: Some("eyJhbGciOi.secret.sig"),
+            body: Some(br#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"x"}}"#),
+            tls: TlsFlags {
+                ca: true,
+                ..Default::default()
+            },
+            attempt: 1,
+        }
+    }
+
+    #[test]
+    fn post_with_token_redacted() {
+        assert_eq!(
+            render_curl(&post(), &CurlOptions::default()),
+            "curl -X POST https://127.0.0.1:6443/api/v1/namespaces/default/serviceaccounts \\\n  \
+             --cacert ca.crt \\\n  \
+             -H 'Authorization: Bearer <redacted>' \\\n  \
+             -H 'Accept: application/json' \\\n  \
+             -H 'Content-Type: application/json' \\\n  \
+             -d '{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"x\"}}'\n"
+        );
+    }
+
+    #[test]
+    fn debug_hides_token_and_body() {
+        let dbg = format!("{:?}", post());
+        assert!(
+            !dbg.contains("secret") && !dbg.contains("ServiceAccount"),
+            "{dbg}"
+        );
+    }
+
+    #[test]
+    fn token_shown_only_on_request() {
+        let opts = CurlOptions {
+            show_secrets: true,
+            ..Default::default()
+        };
+        let s = render_curl(&post(), &opts);
+        assert!(
+            s.contains("-H 'Authorization: Bearer eyJhbGciOi.secret.sig'"),
+            "{s}"
+        );
+        assert!(!render_curl(&post(), &CurlOptions::default()).contains("secret"));
+    }
+
+    #[test]
+    fn client_cert_insecure_query_and_retry() {
+        let req = TracedRequest {
+            method: "GET",
+            url: "https://127.0.0.1:6443/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3Dx&limit=500",
+            headers: &[("Accept", "application/json")],
+            bearer_token: None,
+            body: None,
+            tls: TlsFlags {
+                ca: true,
+                client_cert: true,
+                insecure: true,
+            },
+            attempt: 3,
+        };
+        let opts = CurlOptions {
+            key_file: "my key.pem".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            render_curl(&req, &opts),
+            "# retry 2\n\
+             curl -X GET 'https://127.0.0.1:6443/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3Dx&limit=500' \\\n  \
+             -k \\\n  \
+             --cert client.crt \\\n  \
+             --key 'my key.pem' \\\n  \
+             -H 'Accept: application/json'\n"
+        );
+    }
+
+    #[test]
+    fn plain_http_has_no_tls_flags_and_quotes_are_escaped() {
+        let req = TracedRequest {
+            method: "PUT",
+            url: "http://127.0.0.1:8080/api/v1/namespaces/default/secrets/s",
+            headers: &[],
+            bearer_token: None,
+            body: Some(br#"{"metadata":{"annotations":{"k":"it's"}}}"#),
+            tls: TlsFlags {
+                ca: true,
+                ..Default::default()
+            },
+            attempt: 1,
+        };
+        assert_eq!(
+            render_curl(&req, &CurlOptions::default()),
+            "curl -X PUT http://127.0.0.1:8080/api/v1/namespaces/default/secrets/s \\\n  \
+             -d '{\"metadata\":{\"annotations\":{\"k\":\"it'\\''s\"}}}'\n"
+        );
+    }
+
+    #[test]
+    fn secret_values_in_bodies_are_redacted_unless_asked() {
+        let mut req = post();
+        req.body = Some(br#"{"kind":"TokenReview","spec":{"token":"eyJsecret"}}"#);
+        let s = render_curl(&req, &CurlOptions::default());
+        assert!(!s.contains("eyJsecret"), "{s}");
+        assert!(
+            s.contains(r#"{"kind":"TokenReview","spec":{"token":"<redacted>"}}"#),
+            "{s}"
+        );
+
+        req.body = Some(br#"{"kind":"Secret","data":{"token":"c2VjcmV0"},"stringData":{"p":"pw"},"type":"Opaque"}"#);
+        let s = render_curl(&req, &CurlOptions::default());
+        assert!(
+            s.contains(r#"{"kind":"Secret","data":{"token":"<redacted>"},"stringData":{"p":"<redacted>"},"type":"Opaque"}"#),
+            "{s}"
+        );
+        let shown = CurlOptions {
+            show_secrets: true,
+            ..Default::default()
+        };
+        assert!(render_curl(&req, &shown).contains("c2VjcmV0"));
+        // A TokenRequest has no secret on the way in: printed unchanged.
+        req.body = Some(br#"{"kind":"TokenRequest","spec":{"audiences":["a"]}}"#);
+        assert!(render_curl(&req, &CurlOptions::default()).contains(r#""audiences":["a"]"#));
+    }
+
+    #[test]
+    fn outcome_lines() {
+        assert_eq!(
+            render_outcome(
+                &TracedOutcome::Status {
+                    code: 201,
+                    warnings: vec![]
+                },
+                Duration::from_millis(12)
+            ),
+            "# => 201 Created (12 ms)\n"
+        );
+        assert_eq!(
+            render_outcome(
+                &TracedOutcome::Status {
+                    code: 403,
+                    warnings: vec![]
+                },
+                Duration::from_micros(1500)
+            ),
+            "# => 403 Forbidden (1 ms)\n"
+        );
+        assert_eq!(
+            render_outcome(
+                &TracedOutcome::Status {
+                    code: 599,
+                    warnings: vec![]
+                },
+                Duration::ZERO
+            ),
+            "# => 599 (0 ms)\n"
+        );
+        let warned = TracedOutcome::Status {
+            code: 201,
+            warnings: vec!["requested expiration of 7200 seconds shortened to 3600 seconds".into()],
+        };
+        assert_eq!(
+            render_outcome(&warned, Duration::from_millis(4)),
+            "# => 201 Created (4 ms)\n# warning: requested expiration of 7200 seconds shortened to 3600 seconds\n"
+        );
+        assert_eq!(
+            render_outcome(
+                &TracedOutcome::Failed("connection refused".into()),
+                Duration::from_millis(3)
+            ),
+            "# => failed: connection refused (3 ms)\n"
+        );
+    }
+
+    #[test]
+    fn curl_trace_writes_to_its_sink() {
+        #[derive(Clone, Default)]
+        struct Buf(std::sync::Arc<Mutex<Vec<u8>>>);
+        impl Write for Buf {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = Buf::default();
+        let t = CurlTrace::new(Box::new(buf.clone()), CurlOptions::default());
+        let req = post();
+        t.request(&req);
+        t.response(
+            &req,
+            &TracedOutcome::Status {
+                code: 201,
+                warnings: vec![],
+            },
+            Duration::from_millis(5),
+        );
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(text.starts_with("curl -X POST "), "{text}");
+        assert!(text.ends_with("}'\n# => 201 Created (5 ms)\n"), "{text}");
+    }
+}
