@@ -3,5 +3,7 @@
 mod support;
 
 mod client;
+mod contract_client;
+mod contract_mock;
 mod kubeconfig_kubectl;
 mod openapi_contract;

@@ -1,0 +1,636 @@
+//! Contract: what rawkube's typed API sends and what it makes of the answers, both checked against
+//! the official Kubernetes OpenAPI (`openapi-snippets/`).
+//!
+//! - Every request body rawkube sent (read back from the mock's journal, as the server decoded it)
+//!   must match the operation's `requestBody` schema.
+//! - Every typed value rawkube parsed is serialised again and must match the response schema of the
+//!   call, and must hold the same fields as the raw answer (fetched again, untyped): a field lost
+//!   or renamed by a misspelled `serde(rename)` shows up as dropped or invented.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use mock_apiserver::MockServer;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use rawkube::api::meta::ObjectMeta;
+use rawkube::api::namespace::Namespace;
+use rawkube::api::pod::Pod;
+use rawkube::api::rbac::{
+    ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject,
+};
+use rawkube::api::review::SelfSubjectAccessReview;
+use rawkube::api::secret::Secret;
+use rawkube::api::serviceaccount::ServiceAccount;
+use rawkube::api::token::{TokenRequest, TokenReview};
+use rawkube::api::{
+    Api, DeleteParams, Deleted, ListParams, PostParams, Preconditions, TypedResource,
+};
+use rawkube::client::Request;
+use rawkube::config::ConnectionConfig;
+use rawkube::path::Path;
+use rawkube::{Client, Error};
+
+use crate::support::openapi::Spec;
+
+static SPEC: LazyLock<Spec> = LazyLock::new(Spec::load);
+
+fn admin(server: &MockServer) -> Client {
+    let config = ConnectionConfig {
+        server: server.url().into(),
+        ca_pem: Some(server.ca_pem().as_bytes().to_vec()),
+        client_cert_pem: Some(server.admin_client_cert_pem().as_bytes().to_vec()),
+        client_key_pem: Some(server.admin_client_key_pem().as_bytes().to_vec()),
+        namespace: "default".into(),
+        ..Default::default()
+    };
+    Client::new(&config).expect("admin client")
+}
+
+/// Every JSON leaf (pointer -> scalar); empty objects/arrays and nulls count as absent, as
+/// they do for Go's `omitempty`.
+fn leaves(value: &Value, ptr: &str, out: &mut BTreeMap<String, Value>) {
+    match value {
+        Value::Null => {}
+        Value::Object(map) => {
+            for (k, v) in map {
+                let key = k.replace('~', "~0").replace('/', "~1");
+                leaves(v, &format!("{ptr}/{key}"), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                leaves(v, &format!("{ptr}/{i}"), out);
+            }
+        }
+        scalar => {
+            out.insert(ptr.to_string(), scalar.clone());
+        }
+    }
+}
+
+/// Collects every contract problem of a run, so one failure lists them all.
+struct Checks<'a> {
+    client: &'a Client,
+    problems: Vec<String>,
+    typed_checked: usize,
+}
+
+impl<'a> Checks<'a> {
+    fn new(client: &'a Client) -> Self {
+        Checks {
+            client,
+            problems: Vec::new(),
+            typed_checked: 0,
+        }
+    }
+
+    /// The raw JSON the server gives for `GET path` now.
+    async fn raw_get(&self, path: &str) -> Value {
+        let resp = self
+            .client
+            .send(&Request::get(Path::raw(path)))
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        serde_json::from_slice(&resp.body).unwrap_or_else(|e| panic!("GET {path}: not JSON: {e}"))
+    }
+
+    /// `typed`, serialised again, must match the response schema of `method path status` and
+    /// (when given) hold exactly the leaves of the raw answer `raw`.
+    fn typed<T: Serialize>(
+        &mut self,
+        what: &str,
+        (method, path, status): (&str, &str, u16),
+        typed: &T,
+        raw: Option<&Value>,
+    ) {
+        self.typed_checked += 1;
+        let value = serde_json::to_value(typed).expect("typed values serialise");
+        if let Err(errors) = SPEC.validate_response(method, path, status, &value) {
+            let schema = SPEC
+                .response_schema_name(method, path, status)
+                .unwrap_or_else(|e| e);
+            self.problems.push(format!(
+                "{what}: rawkube's re-serialised {method} {path} {status} answer does not match {schema}: {errors:?}\n    re-serialised: {value}"
+            ));
+        }
+        if let Some(raw) = raw {
+            self.same_fields(what, &value, raw);
+        }
+    }
+
+    fn same_fields(&mut self, what: &str, typed: &Value, raw: &Value) {
+        let (mut t, mut r) = (BTreeMap::new(), BTreeMap::new());
+        leaves(typed, "", &mut t);
+        leaves(raw, "", &mut r);
+        let dropped: Vec<_> = r.keys().filter(|k| !t.contains_key(*k)).collect();
+        let differing: Vec<_> = t
+            .iter()
+            .filter(|(k, v)| r.get(*k) != Some(v))
+            .map(|(k, v)| format!("{k}={v} (server: {:?})", r.get(k)))
+            .collect();
+        if !dropped.is_empty() {
+            self.problems.push(format!(
+                "{what}: rawkube dropped fields of the server's answer: {dropped:?}"
+            ));
+        }
+        if !differing.is_empty() {
+            self.problems.push(format!(
+                "{what}: rawkube's value differs from the server's answer: {differing:?}"
+            ));
+        }
+    }
+
+    /// An API error must carry the server's Status, valid against meta/v1 Status.
+    fn error(&mut self, what: &str, (method, path): (&str, &str), err: &Error, code: u16) {
+        match err.status() {
+            Some(status) if status.code == code => {
+                self.typed(what, (method, path, code), status, None);
+            }
+            _ => self.problems.push(format!(
+                "{what}: expected a {code} Status error, got {err:?}"
+            )),
+        }
+    }
+
+    fn finish(self, server: &MockServer, what: &str) {
+        let mut problems = self.problems;
+        let mut bodies = 0;
+        for entry in server.journal().entries() {
+            let Some(body) = &entry.body else { continue };
+            bodies += 1;
+            if let Err(errors) = SPEC.validate_request_body(&entry.method, &entry.path, body) {
+                problems.push(format!(
+                    "rawkube sent {} {} a body the spec rejects: {errors:?}\n    body: {body}",
+                    entry.method, entry.path
+                ));
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "{what}: {} contract problems ({} typed answers, {bodies} request bodies checked):\n  - {}",
+            problems.len(),
+            self.typed_checked,
+            problems.join("\n  - ")
+        );
+        assert!(
+            self.typed_checked > 0 && bodies > 0,
+            "{what}: nothing was checked"
+        );
+    }
+}
+
+fn params() -> PostParams {
+    PostParams {
+        dry_run: false,
+        field_manager: Some("rawkube-contract".into()),
+    }
+}
+
+/// create (also dry-run and duplicate), get, list (all, by label, empty), update (also stale),
+/// delete with a DeleteOptions body, get after delete: every answer and body checked.
+async fn typed_calls<K: TypedResource + Clone>(
+    c: &mut Checks<'_>,
+    api: &Api<K>,
+    obj: K,
+    mutate: impl Fn(&mut K),
+) {
+    let kind = K::KIND;
+    let name = obj.metadata().name.clone();
+    let coll = api.collection_path().to_string();
+    let item = api.item_path(&name).to_string();
+
+    let created = api.create(&obj, &params()).await.expect(kind);
+    let raw = c.raw_get(&item).await;
+    c.typed(
+        &format!("{kind} create"),
+        ("POST", &coll, 201),
+        &created,
+        Some(&raw),
+    );
+
+    let dry = PostParams {
+        dry_run: true,
+        ..params()
+    };
+    match api.create(&obj, &dry).await {
+        Err(err) => c.error(
+            &format!("{kind} dry-run duplicate"),
+            ("POST", &coll),
+            &err,
+            409,
+        ),
+        Ok(_) => c.problems.push(format!(
+            "{kind}: dry-run create of an existing name succeeded"
+        )),
+    }
+    match api.create(&obj, &params()).await {
+        Err(err) => c.error(
+            &format!("{kind} duplicate create"),
+            ("POST", &coll),
+            &err,
+            409,
+        ),
+        Ok(_) => c
+            .problems
+            .push(format!("{kind}: duplicate create succeeded")),
+    }
+
+    let got = api.get(&name).await.expect(kind);
+    c.typed(
+        &format!("{kind} get"),
+        ("GET", &item, 200),
+        &got,
+        Some(&raw),
+    );
+
+    let list = api.list(&ListParams::default()).await.expect(kind);
+    let raw_list = c.raw_get(&coll).await;
+    c.typed(
+        &format!("{kind} list"),
+        ("GET", &coll, 200),
+        &list,
+        Some(&raw_list),
+    );
+    let by_label = ListParams {
+        label_selector: Some("contract=yes".into()),
+        limit: Some(5),
+        ..Default::default()
+    };
+    let labelled = api.list(&by_label).await.expect(kind);
+    c.typed(
+        &format!("{kind} list by label"),
+        ("GET", &coll, 200),
+        &labelled,
+        None,
+    );
+    let none = ListParams {
+        label_selector: Some("contract=no-such-value".into()),
+        ..Default::default()
+    };
+    let empty = api.list(&none).await.expect(kind);
+    if !empty.items.is_empty() {
+        c.problems
+            .push(format!("{kind}: selector matched unexpectedly"));
+    }
+    c.typed(
+        &format!("{kind} empty list"),
+        ("GET", &coll, 200),
+        &empty,
+        None,
+    );
+
+    let mut changed = got.clone();
+    mutate(&mut changed);
+    let updated = api.update(&changed, &params()).await.expect(kind);
+    let raw = c.raw_get(&item).await;
+    c.typed(
+        &format!("{kind} update"),
+        ("PUT", &item, 200),
+        &updated,
+        Some(&raw),
+    );
+    match api.update(&got, &params()).await {
+        Err(err) => c.error(&format!("{kind} stale update"), ("PUT", &item), &err, 409),
+        Ok(_) => c.problems.push(format!("{kind}: stale update succeeded")),
+    }
+
+    let options = DeleteParams {
+        propagation_policy: Some("Background".into()),
+        preconditions: Some(Preconditions {
+            uid: Some(updated.metadata().uid.clone()),
+            resource_version: Some(updated.metadata().resource_version.clone()),
+        }),
+        dry_run: false,
+    };
+    let what = format!("{kind} delete");
+    match api.delete_with(&name, &options).await.expect(kind) {
+        Deleted::Object(obj) => {
+            // The real server answers a Namespace delete with the Namespace, where the
+            // published operation lists only Status (see contract_mock).
+            if K::KIND == "Namespace" {
+                let value = serde_json::to_value(&*obj).expect("serialise");
+                c.typed_checked += 1;
+                if let Err(errors) = SPEC.validate("io.k8s.api.core.v1.Namespace", &value) {
+                    c.problems.push(format!("{what}: {errors:?}"));
+                }
+            } else {
+                c.typed(&what, ("DELETE", &item, 200), &*obj, None);
+            }
+        }
+        Deleted::Status(status) => c.typed(&what, ("DELETE", &item, 200), &*status, None),
+    }
+    if K::KIND != "Namespace" {
+        match api.get(&name).await {
+            Err(err) => c.error(
+                &format!("{kind} get after delete"),
+                ("GET", &item),
+                &err,
+                404,
+            ),
+            Ok(_) => c.problems.push(format!("{kind}: still there after delete")),
+        }
+        match api.delete(&name).await {
+            Err(err) => c.error(
+                &format!("{kind} delete again"),
+                ("DELETE", &item),
+                &err,
+                404,
+            ),
+            Ok(_) => c.problems.push(format!("{kind}: deleted twice")),
+        }
+    }
+}
+
+/// A typed answer serialised again (what rawkube would write back), or the call's error.
+fn to_value_of<T: Serialize>(result: Result<T, Error>) -> Result<Value, Error> {
+    result.map(|v| serde_json::to_value(v).expect("typed values serialise"))
+}
+
+fn meta(name: &str) -> ObjectMeta {
+    let mut m = ObjectMeta::named(name);
+    m.labels.insert("contract".into(), "yes".into());
+    m.annotations.insert("contract/by".into(), "rawkube".into());
+    m
+}
+
+fn touch(m: &mut ObjectMeta) {
+    m.labels.insert("updated".into(), "yes".into());
+}
+
+#[tokio::test]
+async fn typed_calls_send_and_read_what_the_official_schema_says() {
+    let server = MockServer::start().await.expect("mock starts");
+    let client = admin(&server);
+    let mut c = Checks::new(&client);
+    let ns = "default";
+
+    let sa = ServiceAccount {
+        metadata: meta("contract-sa"),
+        automount_service_account_token: Some(false),
+        ..Default::default()
+    };
+    typed_calls(
+        &mut c,
+        &Api::namespaced(&client, ns),
+        sa,
+        |o: &mut ServiceAccount| touch(&mut o.metadata),
+    )
+    .await;
+
+    let mut secret = Secret {
+        metadata: meta("contract-secret"),
+        type_: "Opaque".into(),
+        ..Default::default()
+    };
+    secret
+        .data
+        .insert("extra".into(), b"\x00\x01binary".to_vec());
+    secret.string_data.insert("plain".into(), "text".into());
+    typed_calls(
+        &mut c,
+        &Api::namespaced(&client, ns),
+        secret,
+        |o: &mut Secret| touch(&mut o.metadata),
+    )
+    .await;
+
+    let pod = Pod {
+        metadata: meta("contract-pod"),
+        spec: Some(json!({"containers": [{"name": "nginx", "image": "nginx"}]})),
+        ..Default::default()
+    };
+    typed_calls(&mut c, &Api::namespaced(&client, ns), pod, |o: &mut Pod| {
+        touch(&mut o.metadata)
+    })
+    .await;
+
+    let role = Role {
+        metadata: meta("contract-role"),
+        rules: vec![
+            PolicyRule::new("", &["pods"], &["get", "list"]),
+            PolicyRule {
+                resource_names: vec!["foo".into()],
+                ..PolicyRule::new("apps", &["deployments"], &["get"])
+            },
+        ],
+        ..Default::default()
+    };
+    typed_calls(
+        &mut c,
+        &Api::namespaced(&client, ns),
+        role,
+        |o: &mut Role| touch(&mut o.metadata),
+    )
+    .await;
+
+    let rb = RoleBinding {
+        metadata: meta("contract-rb"),
+        subjects: vec![
+            Subject::service_account(ns, "default"),
+            Subject {
+                kind: "User".into(),
+                api_group: "rbac.authorization.k8s.io".into(),
+                name: "alice".into(),
+                namespace: String::new(),
+            },
+        ],
+        role_ref: RoleRef::role("contract-role"),
+        ..Default::default()
+    };
+    typed_calls(
+        &mut c,
+        &Api::namespaced(&client, ns),
+        rb,
+        |o: &mut RoleBinding| touch(&mut o.metadata),
+    )
+    .await;
+
+    let cr = ClusterRole {
+        metadata: meta("contract-clusterrole"),
+        rules: vec![
+            PolicyRule::new("", &["pods"], &["get"]),
+            PolicyRule {
+                verbs: vec!["get".into()],
+                non_resource_urls: vec!["/healthz".into()],
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    typed_calls(&mut c, &Api::all(&client), cr, |o: &mut ClusterRole| {
+        touch(&mut o.metadata)
+    })
+    .await;
+
+    let crb = ClusterRoleBinding {
+        metadata: meta("contract-crb"),
+        subjects: vec![Subject {
+            kind: "Group".into(),
+            api_group: "rbac.authorization.k8s.io".into(),
+            name: "devs".into(),
+            namespace: String::new(),
+        }],
+        role_ref: RoleRef::cluster_role("contract-clusterrole"),
+        ..Default::default()
+    };
+    typed_calls(
+        &mut c,
+        &Api::all(&client),
+        crb,
+        |o: &mut ClusterRoleBinding| touch(&mut o.metadata),
+    )
+    .await;
+
+    let namespace = Namespace {
+        metadata: meta("contract-ns"),
+        ..Default::default()
+    };
+    typed_calls(
+        &mut c,
+        &Api::all(&client),
+        namespace,
+        |o: &mut Namespace| touch(&mut o.metadata),
+    )
+    .await;
+
+    // Lists across namespaces, and of a namespace with nothing in it.
+    let pods = Api::<Pod>::all(&client)
+        .list(&ListParams::default())
+        .await
+        .expect("pods");
+    let raw = c.raw_get("/api/v1/pods").await;
+    c.typed(
+        "Pod list (all namespaces)",
+        ("GET", "/api/v1/pods", 200),
+        &pods,
+        Some(&raw),
+    );
+    let path = "/api/v1/namespaces/kube-public/pods";
+    let empty = Api::<Pod>::namespaced(&client, "kube-public")
+        .list(&ListParams::default())
+        .await
+        .expect("pods");
+    let raw = c.raw_get(path).await;
+    c.typed("empty Pod list", ("GET", path, 200), &empty, Some(&raw));
+
+    // A write into a missing namespace: 404 Status.
+    let missing = Api::<ServiceAccount>::namespaced(&client, "no-such-ns");
+    match missing.create(&ServiceAccount::named("x"), &params()).await {
+        Err(err) => c.error(
+            "create in a missing namespace",
+            ("POST", "/api/v1/namespaces/no-such-ns/serviceaccounts"),
+            &err,
+            404,
+        ),
+        Ok(_) => c
+            .problems
+            .push("create in a missing namespace succeeded".into()),
+    }
+    // 422: an invalid name.
+    match Api::<ServiceAccount>::namespaced(&client, ns)
+        .create(&ServiceAccount::named("Bad_Name"), &params())
+        .await
+    {
+        Err(err) => c.error(
+            "invalid name",
+            ("POST", "/api/v1/namespaces/default/serviceaccounts"),
+            &err,
+            422,
+        ),
+        Ok(_) => c.problems.push("an invalid name was accepted".into()),
+    }
+
+    c.finish(&server, "typed CRUD");
+}
+
+/// The token and review calls. Their request bodies are checked now (the journal records them
+/// whatever the answer); their answers once the mock serves the routes (issue 3's auth wiring),
+/// and are reported as skipped until then.
+#[tokio::test]
+async fn token_and_review_calls_match_the_official_schema() {
+    let server = MockServer::start().await.expect("mock starts");
+    let client = admin(&server);
+    let mut c = Checks::new(&client);
+    let sa_api = Api::<ServiceAccount>::namespaced(&client, "default");
+    sa_api
+        .create(&ServiceAccount::named("contract-tok"), &params())
+        .await
+        .expect("sa");
+    let created = "/api/v1/namespaces/default/serviceaccounts";
+    let sa = sa_api.get("contract-tok").await.expect("sa");
+    c.typed("ServiceAccount", ("POST", created, 201), &sa, None);
+
+    let mut skipped = Vec::new();
+    let mut check = |c: &mut Checks<'_>, what: &str, path: &str, result: Result<Value, Error>| {
+        match result {
+            Ok(typed) => c.typed(what, ("POST", path, 201), &typed, None),
+            // The ServiceAccount exists, so a 404 here means the route is not served yet.
+            Err(err) if err.is_not_found() => skipped.push(path.to_string()),
+            Err(err) => c.problems.push(format!("{what}: {err:?}")),
+        }
+    };
+
+    for request in [
+        TokenRequest::new(vec![], None),
+        TokenRequest::new(vec!["https://kubernetes.default.svc".into()], Some(600)),
+    ] {
+        let path = "/api/v1/namespaces/default/serviceaccounts/contract-tok/token";
+        let r = to_value_of(sa_api.create_token("contract-tok", &request).await);
+        check(&mut c, "TokenRequest", path, r);
+    }
+    let r = to_value_of(
+        client
+            .create_token_review(&TokenReview::new("header.payload.signature"))
+            .await,
+    );
+    check(
+        &mut c,
+        "TokenReview",
+        "/apis/authentication.k8s.io/v1/tokenreviews",
+        r,
+    );
+    let r = to_value_of(client.self_subject_review().await);
+    check(
+        &mut c,
+        "SelfSubjectReview",
+        "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+        r,
+    );
+    let r = to_value_of(
+        client
+            .self_subject_access_review(&SelfSubjectAccessReview::resource(
+                "default", "list", "", "pods",
+            ))
+            .await,
+    );
+    check(
+        &mut c,
+        "SelfSubjectAccessReview",
+        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        r,
+    );
+    let r = to_value_of(client.self_subject_rules_review("default").await);
+    check(
+        &mut c,
+        "SelfSubjectRulesReview",
+        "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+        r,
+    );
+    skipped.dedup();
+    for path in &skipped {
+        println!(
+            "SKIPPED response contract of POST {path}: the mock answers 404 (auth wiring not merged yet); the request body was still checked"
+        );
+    }
+    let sent: Vec<String> = server
+        .journal()
+        .entries()
+        .iter()
+        .filter(|e| e.body.is_some())
+        .map(|e| e.path.clone())
+        .collect();
+    assert_eq!(sent.len(), 7, "one body per call: {sent:?}");
+    c.finish(&server, "token and reviews");
+}
