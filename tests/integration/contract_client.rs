@@ -188,6 +188,24 @@ fn params() -> PostParams {
     }
 }
 
+/// The value of a call that must succeed; otherwise the problem is recorded and the calls on
+/// this kind stop (the request bodies sent so far are still checked by [`Checks::finish`]).
+macro_rules! or_stop {
+    ($checks:expr, $call:literal, $result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(err) => {
+                $checks.problems.push(format!(
+                    "{} {}: the server refused it: {err}",
+                    K::KIND,
+                    $call
+                ));
+                return;
+            }
+        }
+    };
+}
+
 /// create (also dry-run and duplicate), get, list (all, by label, empty), update (also stale),
 /// delete with a DeleteOptions body, get after delete: every answer and body checked.
 async fn typed_calls<K: TypedResource + Clone>(
@@ -201,7 +219,7 @@ async fn typed_calls<K: TypedResource + Clone>(
     let coll = api.collection_path().to_string();
     let item = api.item_path(&name).to_string();
 
-    let created = api.create(&obj, &params()).await.expect(kind);
+    let created = or_stop!(c, "create", api.create(&obj, &params()).await);
     let raw = c.raw_get(&item).await;
     c.typed(
         &format!("{kind} create"),
@@ -237,7 +255,7 @@ async fn typed_calls<K: TypedResource + Clone>(
             .push(format!("{kind}: duplicate create succeeded")),
     }
 
-    let got = api.get(&name).await.expect(kind);
+    let got = or_stop!(c, "get", api.get(&name).await);
     c.typed(
         &format!("{kind} get"),
         ("GET", &item, 200),
@@ -245,7 +263,7 @@ async fn typed_calls<K: TypedResource + Clone>(
         Some(&raw),
     );
 
-    let list = api.list(&ListParams::default()).await.expect(kind);
+    let list = or_stop!(c, "list", api.list(&ListParams::default()).await);
     let raw_list = c.raw_get(&coll).await;
     c.typed(
         &format!("{kind} list"),
@@ -258,7 +276,7 @@ async fn typed_calls<K: TypedResource + Clone>(
         limit: Some(5),
         ..Default::default()
     };
-    let labelled = api.list(&by_label).await.expect(kind);
+    let labelled = or_stop!(c, "list", api.list(&by_label).await);
     c.typed(
         &format!("{kind} list by label"),
         ("GET", &coll, 200),
@@ -269,7 +287,7 @@ async fn typed_calls<K: TypedResource + Clone>(
         label_selector: Some("contract=no-such-value".into()),
         ..Default::default()
     };
-    let empty = api.list(&none).await.expect(kind);
+    let empty = or_stop!(c, "list", api.list(&none).await);
     if !empty.items.is_empty() {
         c.problems
             .push(format!("{kind}: selector matched unexpectedly"));
@@ -283,7 +301,7 @@ async fn typed_calls<K: TypedResource + Clone>(
 
     let mut changed = got.clone();
     mutate(&mut changed);
-    let updated = api.update(&changed, &params()).await.expect(kind);
+    let updated = or_stop!(c, "update", api.update(&changed, &params()).await);
     let raw = c.raw_get(&item).await;
     c.typed(
         &format!("{kind} update"),
@@ -305,7 +323,7 @@ async fn typed_calls<K: TypedResource + Clone>(
         dry_run: false,
     };
     let what = format!("{kind} delete");
-    match api.delete_with(&name, &options).await.expect(kind) {
+    match or_stop!(c, "delete_with", api.delete_with(&name, &options).await) {
         Deleted::Object(obj) => {
             // The real server answers a Namespace delete with the Namespace, where the
             // published operation lists only Status (see contract_mock).
