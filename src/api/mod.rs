@@ -155,11 +155,31 @@ pub enum Deleted<K> {
 }
 
 /// Typed calls for resource `K`, bound to one namespace (or to none).
-#[derive(Clone, Debug)]
 pub struct Api<K> {
     client: Client,
     namespace: String,
     _kind: PhantomData<fn() -> K>,
+}
+
+// By hand: derived impls would needlessly require `K: Clone` / `K: Debug`.
+impl<K> Clone for Api<K> {
+    fn clone(&self) -> Self {
+        Api {
+            client: self.client.clone(),
+            namespace: self.namespace.clone(),
+            _kind: PhantomData,
+        }
+    }
+}
+
+impl<K: TypedResource> std::fmt::Debug for Api<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("kind", &K::KIND)
+            .field("namespace", &self.namespace)
+            .field("server", &self.client.server())
+            .finish()
+    }
 }
 
 impl<K: TypedResource> Api<K> {

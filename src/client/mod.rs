@@ -460,7 +460,7 @@ impl Client {
                 }) => Error::HostnameMismatch {
                     server,
                     expected: expected.to_str().into_owned(),
-                    presented: presented.clone(),
+                    presented: presented.iter().map(|n| bare_name(n)).collect(),
                     origin: Box::new(self.origin.clone()),
                 },
                 rustls::Error::InvalidCertificate(C::NotValidForName) => Error::HostnameMismatch {
@@ -558,6 +558,15 @@ struct RawResponse {
     content_type: String,
     warnings: Vec<String>,
     body: Vec<u8>,
+}
+
+/// rustls reports presented names in Debug form (`DnsName("kubernetes")`,
+/// `IpAddress(127.0.0.1)`); show just the name.
+fn bare_name(presented: &str) -> String {
+    match (presented.find('('), presented.strip_suffix(')')) {
+        (Some(open), Some(inner)) => inner[open + 1..].trim_matches('"').to_string(),
+        _ => presented.to_string(),
+    }
 }
 
 /// Find an error of type `T` in `e`'s source chain, looking inside `io::Error`

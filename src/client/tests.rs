@@ -398,6 +398,13 @@ fn request_and_response_debug_hide_bodies() {
 }
 
 #[test]
+fn presented_names_are_shown_bare() {
+    assert_eq!(bare_name(r#"DnsName("kubernetes")"#), "kubernetes");
+    assert_eq!(bare_name("IpAddress(10.96.0.1)"), "10.96.0.1");
+    assert_eq!(bare_name("plain"), "plain");
+}
+
+#[test]
 fn warning_header_text() {
     assert_eq!(
         warning_text(r#"299 - "unknown field \"spec.x\"""#),
@@ -684,7 +691,10 @@ async fn hostname_mismatch_and_tls_server_name_fix() {
         )),
         "{text}"
     );
-    assert!(text.contains("kubernetes.default.svc"), "{text}");
+    assert!(
+        text.contains("(it is valid for: kubernetes.default.svc)"),
+        "{text}"
+    );
     assert!(text.contains("set tls-server-name"), "{text}");
 
     let mut cfg = tls_cfg(&url, &pki.ca_pem);
