@@ -465,8 +465,27 @@ async fn mock_answers_every_verb_of_every_kind_per_the_official_schema() {
         .await;
         c.call_status_only("PUT", &coll, 405).await;
 
-        // delete, then it is gone
-        let deleted = c.send("DELETE", &item, None).await;
+        // delete preconditions that do not hold: 409 Conflict; an unparsable selector: 400
+        c.call(
+            "DELETE",
+            &item,
+            Some((
+                "application/json",
+                json!({"apiVersion": "v1", "kind": "DeleteOptions",
+                    "preconditions": {"uid": "00000000-0000-0000-0000-000000000000"}})
+                .to_string(),
+            )),
+            409,
+        )
+        .await;
+        c.call("GET", &format!("{coll}?labelSelector=%3Dx"), None, 400)
+            .await;
+
+        // delete (kubectl's body), then it is gone
+        let options = json!({"propagationPolicy": "Background"}).to_string();
+        let deleted = c
+            .send("DELETE", &item, Some(("application/json", options)))
+            .await;
         c.checked += 1;
         if deleted.status != 200 {
             c.problems
