@@ -285,6 +285,31 @@ async fn typed_calls<K: TypedResource + Clone>(
         &list,
         Some(&raw_list),
     );
+    // Paging: each page (with `continue` and `remainingItemCount` when more follow) as the server sent it.
+    let mut token = String::new();
+    for page_no in 0..4 {
+        let page_params = ListParams {
+            limit: Some(1),
+            continue_token: (!token.is_empty()).then(|| token.clone()),
+            ..Default::default()
+        };
+        let page = or_stop!(c, "list", api.list(&page_params).await);
+        let mut raw_path = api.collection_path().limit(1);
+        if !token.is_empty() {
+            raw_path = raw_path.continue_token(&token);
+        }
+        let raw_page = c.raw_get(&raw_path.to_string()).await;
+        c.typed(
+            &format!("{kind} list page {page_no}"),
+            ("GET", &coll, 200),
+            &page,
+            Some(&raw_page),
+        );
+        token = page.metadata.continue_token.clone();
+        if token.is_empty() {
+            break;
+        }
+    }
     let by_label = ListParams {
         label_selector: Some("contract=yes".into()),
         limit: Some(5),
@@ -575,6 +600,130 @@ async fn typed_calls_send_and_read_what_the_official_schema_says() {
     }
 
     c.finish(&server, "typed CRUD");
+}
+
+/// Schema problems rawkube is known to have, each listed where it is reported (see the final
+/// report of the contract branch). The test fails when one disappears, so the entry is removed
+/// together with the fix.
+const KNOWN_POD_STATUS_PROBLEMS: &[&str] = &[
+    // rawkube's ContainerStatus has no imageID, which the spec lists as required
+    // (io.k8s.api.core.v1.ContainerStatus.required = [name, ready, restartCount, image, imageID]).
+    "/status/containerStatuses/0: missing required field \"imageID\"",
+];
+
+/// A Pod as a kubelet reports it: rawkube's PodStatus keeps phase, IPs, start time and the
+/// container name/ready/restarts/image, and must read each of them under its spec name.
+#[tokio::test]
+async fn pod_status_is_read_under_the_official_field_names() {
+    let server = MockServer::start().await.expect("mock starts");
+    let client = admin(&server);
+    let mut c = Checks::new(&client);
+    let pod = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "running", "namespace": "default"},
+        "spec": {"containers": [{"name": "nginx", "image": "nginx"}]},
+        "status": {
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True", "lastProbeTime": null,
+                "lastTransitionTime": "2026-11-28T13:37:55Z"}],
+            "hostIP": "172.18.0.2", "hostIPs": [{"ip": "172.18.0.2"}],
+            "podIP": "10.244.0.5", "podIPs": [{"ip": "10.244.0.5"}],
+            "startTime": "2026-11-28T13:37:51Z",
+            "containerStatuses": [{"name": "nginx",
+                "state": {"running": {"startedAt": "2026-11-28T13:37:54Z"}}, "lastState": {},
+                "ready": true, "restartCount": 2, "image": "docker.io/library/nginx:latest",
+                "imageID": "docker.io/library/nginx@sha256:0123", "containerID": "containerd://0123",
+                "started": true}],
+            "qosClass": "BestEffort"}});
+    let path = "/api/v1/namespaces/default/pods";
+    let created = client
+        .send(&Request::post(Path::raw(path), &pod).expect("JSON"))
+        .await
+        .expect("create");
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let item = "/api/v1/namespaces/default/pods/running";
+    let raw = c.raw_get(item).await;
+    assert_eq!(
+        raw["status"], pod["status"],
+        "the mock keeps a created Pod's status"
+    );
+
+    let api = Api::<Pod>::namespaced(&client, "default");
+    let typed = api.get("running").await.expect("get");
+    let value = serde_json::to_value(&typed).expect("serialise");
+    // Every field rawkube models is read back under its official name, with its value.
+    let modelled = [
+        "/status/phase",
+        "/status/hostIP",
+        "/status/podIP",
+        "/status/startTime",
+        "/status/containerStatuses/0/name",
+        "/status/containerStatuses/0/ready",
+        "/status/containerStatuses/0/restartCount",
+        "/status/containerStatuses/0/image",
+    ];
+    for ptr in modelled {
+        if value.pointer(ptr) != raw.pointer(ptr) {
+            c.problems.push(format!(
+                "Pod get: {ptr} is {:?} in rawkube's value, {:?} in the server's answer",
+                value.pointer(ptr),
+                raw.pointer(ptr)
+            ));
+        }
+    }
+    let mut known = Vec::new();
+    let mut check = |c: &mut Checks<'_>, what: &str, result: Result<(), Vec<String>>| {
+        for error in result.err().into_iter().flatten() {
+            if KNOWN_POD_STATUS_PROBLEMS
+                .iter()
+                .any(|k| error.starts_with(k))
+            {
+                known.push(error);
+            } else {
+                c.problems.push(format!("{what}: {error}"));
+            }
+        }
+    };
+    c.typed_checked += 1;
+    check(
+        &mut c,
+        "Pod get, re-serialised",
+        SPEC.validate_response("GET", item, 200, &value),
+    );
+    // An update sends the status rawkube read back (the server ignores status on PUT, but the
+    // body is still checked against the spec).
+    let mut changed = typed.clone();
+    changed.metadata.labels.insert("seen".into(), "yes".into());
+    api.update(&changed, &params()).await.expect("update");
+    let body = server
+        .journal()
+        .entries()
+        .last()
+        .and_then(|e| e.body.clone())
+        .expect("PUT body");
+    check(
+        &mut c,
+        "Pod update body",
+        SPEC.validate_request_body("PUT", item, &body),
+    );
+    for k in KNOWN_POD_STATUS_PROBLEMS {
+        assert!(
+            known.iter().any(|e| e.starts_with(k)),
+            "known problem {k:?} is gone: remove it from KNOWN_POD_STATUS_PROBLEMS"
+        );
+    }
+    for e in &known {
+        println!("KNOWN rawkube schema problem (reported): {e}");
+    }
+    assert!(
+        c.problems.is_empty(),
+        "Pod status contract:\n  - {}",
+        c.problems.join("\n  - ")
+    );
 }
 
 /// Checks the answers of POST-only calls (tokens, reviews), which cannot be fetched again: the
