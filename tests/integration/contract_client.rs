@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use mock_apiserver::MockServer;
+use mock_apiserver::store::WriteOptions;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -634,17 +635,13 @@ async fn pod_status_is_read_under_the_official_field_names() {
                 "imageID": "docker.io/library/nginx@sha256:0123", "containerID": "containerd://0123",
                 "started": true}],
             "qosClass": "BestEffort"}});
-    let path = "/api/v1/namespaces/default/pods";
-    let created = client
-        .send(&Request::post(Path::raw(path), &pod).expect("JSON"))
-        .await
-        .expect("create");
-    assert_eq!(
-        created.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&created.body)
-    );
+    // Written straight into the store, as a kubelet's status update would land (a create
+    // through the API may reset status, as the real server's PrepareForCreate does).
+    let pods = mock_apiserver::registry::find_plural("pods").expect("pods are served");
+    server
+        .store()
+        .create(pods, "default", pod.clone(), &WriteOptions::default())
+        .expect("store create");
     let item = "/api/v1/namespaces/default/pods/running";
     let raw = c.raw_get(item).await;
     assert_eq!(
