@@ -144,6 +144,23 @@ impl Contract {
         Answer { status, body }
     }
 
+    /// deletecollection: the published operation lists only Status for 200, but the real server
+    /// answers with the deleted items as a list (apiserver-spec.md 5.4), which must then be a
+    /// valid list of that collection.
+    async fn delete_collection(&mut self, coll: &str) -> Answer {
+        let deleted = self.send("DELETE", coll, None).await;
+        self.checked += 1;
+        let as_status = SPEC.validate_response("DELETE", coll, deleted.status, &deleted.body);
+        let as_list = SPEC.validate_response("GET", coll, deleted.status, &deleted.body);
+        if deleted.status != 200 || (as_status.is_err() && as_list.is_err()) {
+            self.problems.push(format!(
+                "DELETE {coll} -> {}: neither a Status ({as_status:?}) nor a list ({as_list:?}): {}",
+                deleted.status, deleted.body
+            ));
+        }
+        deleted
+    }
+
     /// Fails the test with every collected problem.
     fn finish(self, what: &str) {
         assert!(
@@ -502,6 +519,14 @@ async fn mock_answers_every_verb_of_every_kind_per_the_official_schema() {
         if plural != "namespaces" {
             c.call("GET", &item, None, 404).await;
             c.call("DELETE", &item, None, 404).await;
+            // deletecollection (not published for namespaces)
+            let selected = format!("{coll}?labelSelector=app%3Dcontract");
+            c.delete_collection(&selected).await;
+            let left = c.call("GET", &selected, None, 200).await;
+            if left.body["items"] != json!([]) {
+                c.problems
+                    .push(format!("DELETE {selected} left {}", left.body["items"]));
+            }
         }
     }
     c.finish("admin CRUD over every kind");
@@ -561,21 +586,15 @@ async fn mock_lists_and_statuses_of_the_tutorial_paths() {
     }
     let all = c.call("GET", "/api/v1/pods", None, 200).await;
     assert_eq!(all.body["items"].as_array().map(Vec::len), Some(2));
-    // deletecollection: the published operation lists only Status for 200, but the real server
-    // answers with the deleted items as a list (apiserver-spec.md 5.4), which must then be a
-    // valid list of that collection.
+    // deletecollection of a namespace's pods (see Contract::delete_collection).
     let coll = "/api/v1/namespaces/default/pods";
-    let deleted = c.send("DELETE", coll, None).await;
-    c.checked += 1;
-    let as_status = SPEC.validate_response("DELETE", coll, deleted.status, &deleted.body);
-    let as_list = SPEC.validate_response("GET", coll, deleted.status, &deleted.body);
-    if deleted.status != 200 || (as_status.is_err() && as_list.is_err()) {
-        c.problems.push(format!(
-            "DELETE {coll} -> {}: neither a Status ({as_status:?}) nor a PodList ({as_list:?}): {}",
-            deleted.status, deleted.body
-        ));
-    }
-    c.call("GET", coll, None, 200).await;
+    c.delete_collection(coll).await;
+    let left = c.call("GET", coll, None, 200).await;
+    assert_eq!(
+        left.body["items"],
+        json!([]),
+        "deletecollection deleted the pods"
+    );
     c.finish("lists and statuses");
 }
 
