@@ -38,15 +38,18 @@ use crate::support::openapi::Spec;
 static SPEC: LazyLock<Spec> = LazyLock::new(Spec::load);
 
 fn admin(server: &MockServer) -> Client {
-    let config = ConnectionConfig {
+    Client::new(&admin_config(server)).expect("admin client")
+}
+
+fn admin_config(server: &MockServer) -> ConnectionConfig {
+    ConnectionConfig {
         server: server.url().into(),
         ca_pem: Some(server.ca_pem().as_bytes().to_vec()),
         client_cert_pem: Some(server.admin_client_cert_pem().as_bytes().to_vec()),
         client_key_pem: Some(server.admin_client_key_pem().as_bytes().to_vec()),
         namespace: "default".into(),
         ..Default::default()
-    };
-    Client::new(&config).expect("admin client")
+    }
 }
 
 /// Every JSON leaf (pointer -> scalar); empty objects/arrays and nulls count as absent, as
@@ -740,6 +743,19 @@ impl PostChecks<'_> {
         path: &str,
         result: Result<Value, Error>,
     ) {
+        let client = c.client;
+        self.check_as(c, client, what, path, result).await;
+    }
+
+    /// As [`PostChecks::check`], re-sending as `client` (the identity of the typed call).
+    async fn check_as(
+        &mut self,
+        c: &mut Checks<'_>,
+        client: &Client,
+        what: &str,
+        path: &str,
+        result: Result<Value, Error>,
+    ) {
         let typed = match result {
             Ok(typed) => typed,
             // The ServiceAccount exists, so a 404 here means the route is not served yet.
@@ -762,8 +778,7 @@ impl PostChecks<'_> {
             .expect("the call sent a body");
         self.raw_resends += 1;
         let request = Request::post(Path::raw(path), &sent).expect("JSON body");
-        let raw = c
-            .client
+        let raw = client
             .send(&request)
             .await
             .unwrap_or_else(|e| panic!("POST {path}: {e}"));
@@ -816,6 +831,38 @@ async fn token_and_review_calls_match_the_official_schema() {
     let r = to_value_of(client.self_subject_access_review(&review).await);
     let path = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
     post.check(&mut c, "SelfSubjectAccessReview", path, r).await;
+    // A denied review (`allowed: false`) from a user without any binding.
+    let (cert, key) = server
+        .issue_client_cert("contract-user", &[])
+        .expect("client cert");
+    let user = Client::new(&ConnectionConfig {
+        client_cert_pem: Some(cert.into_bytes()),
+        client_key_pem: Some(key.into_bytes()),
+        ..admin_config(&server)
+    })
+    .expect("user client");
+    let review = SelfSubjectAccessReview::resource("", "delete", "", "namespaces");
+    let path = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+    match user.self_subject_access_review(&review).await {
+        // Every authenticated user may create one (RBAC bootstrap role system:basic-user);
+        // the mock's default authorizer, before the RBAC wiring, lets only system:masters.
+        Err(err) if err.is_forbidden() => {
+            c.error(
+                "SelfSubjectAccessReview as a user",
+                ("POST", path),
+                &err,
+                403,
+            );
+            println!(
+                "SKIPPED response contract of a denied SelfSubjectAccessReview: the mock forbids it (no RBAC bootstrap roles yet)"
+            );
+        }
+        r => {
+            let r = to_value_of(r);
+            let what = "denied SelfSubjectAccessReview";
+            post.check_as(&mut c, &user, what, path, r).await;
+        }
+    }
     let r = to_value_of(client.self_subject_rules_review("default").await);
     let path = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
     post.check(&mut c, "SelfSubjectRulesReview", path, r).await;
@@ -834,6 +881,6 @@ async fn token_and_review_calls_match_the_official_schema() {
         .map(|e| e.path.clone())
         .collect();
     let raw_resends = post.raw_resends;
-    assert_eq!(sent.len(), 7 + raw_resends, "one body per call: {sent:?}");
+    assert_eq!(sent.len(), 8 + raw_resends, "one body per call: {sent:?}");
     c.finish(&server, "token and reviews");
 }
