@@ -10,6 +10,8 @@ mod cli_setup;
 mod cli_util;
 mod client;
 mod client_auth;
+mod contract_client;
+mod contract_mock;
 mod kubeconfig_kubectl;
 mod openapi_contract;
 mod output_kubectl;
