@@ -71,6 +71,10 @@ pub struct ContainerStatus {
     /// Image.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub image: String,
+    /// The image's ID (digest) as the runtime resolved it. Always written: the API marks it
+    /// required, so a Pod read and sent back must keep it.
+    #[serde(rename = "imageID", default)]
+    pub image_id: String,
 }
 
 #[cfg(test)]

@@ -606,15 +606,6 @@ async fn typed_calls_send_and_read_what_the_official_schema_says() {
     c.finish(&server, "typed CRUD");
 }
 
-/// Schema problems rawkube is known to have, each listed where it is reported (see the final
-/// report of the contract branch). The test fails when one disappears, so the entry is removed
-/// together with the fix.
-const KNOWN_POD_STATUS_PROBLEMS: &[&str] = &[
-    // rawkube's ContainerStatus has no imageID, which the spec lists as required
-    // (io.k8s.api.core.v1.ContainerStatus.required = [name, ready, restartCount, image, imageID]).
-    "/status/containerStatuses/0: missing required field \"imageID\"",
-];
-
 /// A Pod as a kubelet reports it: rawkube's PodStatus keeps phase, IPs, start time and the
 /// container name/ready/restarts/image, and must read each of them under its spec name.
 #[tokio::test]
@@ -665,6 +656,7 @@ async fn pod_status_is_read_under_the_official_field_names() {
         "/status/containerStatuses/0/ready",
         "/status/containerStatuses/0/restartCount",
         "/status/containerStatuses/0/image",
+        "/status/containerStatuses/0/imageID",
     ];
     for ptr in modelled {
         if value.pointer(ptr) != raw.pointer(ptr) {
@@ -675,17 +667,9 @@ async fn pod_status_is_read_under_the_official_field_names() {
             ));
         }
     }
-    let mut known = Vec::new();
-    let mut check = |c: &mut Checks<'_>, what: &str, result: Result<(), Vec<String>>| {
+    let check = |c: &mut Checks<'_>, what: &str, result: Result<(), Vec<String>>| {
         for error in result.err().into_iter().flatten() {
-            if KNOWN_POD_STATUS_PROBLEMS
-                .iter()
-                .any(|k| error.starts_with(k))
-            {
-                known.push(error);
-            } else {
-                c.problems.push(format!("{what}: {error}"));
-            }
+            c.problems.push(format!("{what}: {error}"));
         }
     };
     c.typed_checked += 1;
@@ -710,15 +694,6 @@ async fn pod_status_is_read_under_the_official_field_names() {
         "Pod update body",
         SPEC.validate_request_body("PUT", item, &body),
     );
-    for k in KNOWN_POD_STATUS_PROBLEMS {
-        assert!(
-            known.iter().any(|e| e.starts_with(k)),
-            "known problem {k:?} is gone: remove it from KNOWN_POD_STATUS_PROBLEMS"
-        );
-    }
-    for e in &known {
-        println!("KNOWN rawkube schema problem (reported): {e}");
-    }
     assert!(
         c.problems.is_empty(),
         "Pod status contract:\n  - {}",
@@ -731,8 +706,9 @@ async fn pod_status_is_read_under_the_official_field_names() {
 /// differ: a new token, a new time).
 struct PostChecks<'s> {
     server: &'s MockServer,
-    skipped: Vec<String>,
     raw_resends: usize,
+    /// The token a TokenReview call sent (the journal keeps it redacted).
+    token_review_token: Option<String>,
 }
 
 impl PostChecks<'_> {
@@ -758,24 +734,26 @@ impl PostChecks<'_> {
     ) {
         let typed = match result {
             Ok(typed) => typed,
-            // The ServiceAccount exists, so a 404 here means the route is not served yet.
-            Err(err) if err.is_not_found() => {
-                self.skipped.push(path.to_string());
-                return;
-            }
             Err(err) => {
                 c.problems.push(format!("{what}: {err:?}"));
                 return;
             }
         };
         c.typed(what, ("POST", path, 201), &typed, None);
-        let sent = self
+        let mut sent = self
             .server
             .journal()
             .entries()
             .last()
             .and_then(|e| e.body.clone())
             .expect("the call sent a body");
+        // The journal redacts a TokenReview's token; re-send the one rawkube sent, so both
+        // answers come from the same input.
+        if let Some(token) = &self.token_review_token
+            && sent["kind"] == "TokenReview"
+        {
+            sent["spec"]["token"] = Value::String(token.clone());
+        }
         self.raw_resends += 1;
         let request = Request::post(Path::raw(path), &sent).expect("JSON body");
         let raw = client
@@ -787,9 +765,7 @@ impl PostChecks<'_> {
     }
 }
 
-/// The token and review calls. Their request bodies are checked now (the journal records them
-/// whatever the answer); their answers once the mock serves the routes (issue 3's auth wiring),
-/// and are reported as skipped until then.
+/// The token and review calls: the bodies rawkube sends and the answers it parses.
 #[tokio::test]
 async fn token_and_review_calls_match_the_official_schema() {
     let server = MockServer::start().await.expect("mock starts");
@@ -806,8 +782,8 @@ async fn token_and_review_calls_match_the_official_schema() {
 
     let mut post = PostChecks {
         server: &server,
-        skipped: Vec::new(),
         raw_resends: 0,
+        token_review_token: None,
     };
     for request in [
         TokenRequest::new(vec![], None),
@@ -817,11 +793,9 @@ async fn token_and_review_calls_match_the_official_schema() {
         let r = to_value_of(sa_api.create_token("contract-tok", &request).await);
         post.check(&mut c, "TokenRequest", path, r).await;
     }
-    let r = to_value_of(
-        client
-            .create_token_review(&TokenReview::new("header.payload.signature"))
-            .await,
-    );
+    let token = "header.payload.signature";
+    post.token_review_token = Some(token.into());
+    let r = to_value_of(client.create_token_review(&TokenReview::new(token)).await);
     let path = "/apis/authentication.k8s.io/v1/tokenreviews";
     post.check(&mut c, "TokenReview", path, r).await;
     let r = to_value_of(client.self_subject_review().await);
@@ -843,36 +817,14 @@ async fn token_and_review_calls_match_the_official_schema() {
     .expect("user client");
     let review = SelfSubjectAccessReview::resource("", "delete", "", "namespaces");
     let path = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
-    match user.self_subject_access_review(&review).await {
-        // Every authenticated user may create one (RBAC bootstrap role system:basic-user);
-        // the mock's default authorizer, before the RBAC wiring, lets only system:masters.
-        Err(err) if err.is_forbidden() => {
-            c.error(
-                "SelfSubjectAccessReview as a user",
-                ("POST", path),
-                &err,
-                403,
-            );
-            println!(
-                "SKIPPED response contract of a denied SelfSubjectAccessReview: the mock forbids it (no RBAC bootstrap roles yet)"
-            );
-        }
-        r => {
-            let r = to_value_of(r);
-            let what = "denied SelfSubjectAccessReview";
-            post.check_as(&mut c, &user, what, path, r).await;
-        }
-    }
+    // Every authenticated user may create one (bootstrap ClusterRole system:basic-user).
+    let r = to_value_of(user.self_subject_access_review(&review).await);
+    let what = "denied SelfSubjectAccessReview";
+    post.check_as(&mut c, &user, what, path, r).await;
     let r = to_value_of(client.self_subject_rules_review("default").await);
     let path = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
     post.check(&mut c, "SelfSubjectRulesReview", path, r).await;
 
-    post.skipped.dedup();
-    for path in &post.skipped {
-        println!(
-            "SKIPPED response contract of POST {path}: the mock answers 404 (auth wiring not merged yet); the request body was still checked"
-        );
-    }
     let sent: Vec<String> = server
         .journal()
         .entries()

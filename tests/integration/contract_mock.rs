@@ -648,10 +648,9 @@ async fn forbidden_and_unauthorized_answers_are_status_bodies() {
     c.finish("403/401");
 }
 
-/// Endpoints the auth wiring (issue 3) adds. Until it lands the mock answers 404 for them; each is
-/// then reported as skipped, and starts being checked once the routes exist.
+/// The identity endpoints (issue 3): TokenRequest and the reviews.
 #[tokio::test]
-async fn token_and_review_endpoints_once_wired() {
+async fn token_and_review_endpoints() {
     let server = MockServer::start().await.expect("mock starts");
     let mut c = Contract::admin(&server);
     let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "tok"}});
@@ -692,40 +691,19 @@ async fn token_and_review_endpoints_once_wired() {
                 "spec": {"namespace": "default"}}),
             201,
         ),
-        (
-            "/apis/authorization.k8s.io/v1/subjectaccessreviews",
-            json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
-                "spec": {"user": "alice", "resourceAttributes": {"namespace": "default", "verb": "get", "resource": "pods"}}}),
-            201,
-        ),
     ];
-    let mut skipped = Vec::new();
     for (path, body, expect) in cases {
-        let probe = c
-            .send("POST", path, Some(("application/json", body.to_string())))
-            .await;
-        if probe.status == 404 && probe.body["details"]["name"] != json!("tok") {
-            skipped.push(path);
-            continue;
-        }
         c.json("POST", path, &body, expect).await;
     }
-    // A token for a missing ServiceAccount is a 404 naming it, once the route exists.
-    if !skipped.contains(&"/api/v1/namespaces/default/serviceaccounts/tok/token") {
-        let tr = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
-            "spec": {"audiences": []}});
-        c.json(
-            "POST",
-            "/api/v1/namespaces/default/serviceaccounts/nosuchsa/token",
-            &tr,
-            404,
-        )
-        .await;
-    }
-    for path in &skipped {
-        println!(
-            "SKIPPED contract check of POST {path}: the mock answers 404 (auth wiring not merged yet)"
-        );
-    }
+    // A token for a missing ServiceAccount is a 404 naming it.
+    let tr = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+        "spec": {"audiences": []}});
+    c.json(
+        "POST",
+        "/api/v1/namespaces/default/serviceaccounts/nosuchsa/token",
+        &tr,
+        404,
+    )
+    .await;
     c.finish("token and reviews");
 }
