@@ -505,6 +505,114 @@ mod tests {
     }
 
     #[test]
+    fn response_bodies_are_one_line_and_redacted_unless_asked() {
+        let secret = br#"{"kind":"Secret","data":{"token":"c2VjcmV0"},
+            "stringData":{"password":"hunter2"},"type":"Opaque"}"#;
+        assert_eq!(
+            render_response_body(secret, false),
+            "#    {\"kind\":\"Secret\",\"data\":{\"token\":\"<redacted>\"},\
+             \"stringData\":{\"password\":\"<redacted>\"},\"type\":\"Opaque\"}\n"
+        );
+        let shown = render_response_body(secret, true);
+        assert!(
+            shown.contains("c2VjcmV0") && shown.contains("hunter2"),
+            "{shown}"
+        );
+
+        let list = br#"{"kind":"SecretList","items":[{"data":{"token":"c2VjcmV0"}}]}"#;
+        let hidden = render_response_body(list, false);
+        assert!(!hidden.contains("c2VjcmV0"), "{hidden}");
+        assert!(hidden.contains(r#""token":"<redacted>""#), "{hidden}");
+
+        let token_request =
+            br#"{"kind":"TokenRequest","status":{"token":"eyJhbGciOi.x.y","expirationTimestamp":"t"}}"#;
+        let hidden = render_response_body(token_request, false);
+        assert!(!hidden.contains("eyJ"), "{hidden}");
+        assert!(hidden.contains(r#""expirationTimestamp":"t""#), "{hidden}");
+        assert!(render_response_body(token_request, true).contains("eyJhbGciOi.x.y"));
+    }
+
+    #[test]
+    fn long_bodies_are_cut_after_redaction_and_empty_ones_print_nothing() {
+        let long = format!(r#"{{"kind":"X","note":"{}"}}"#, "é".repeat(400));
+        let line = render_response_body(long.as_bytes(), false);
+        let shown = line
+            .strip_prefix("#    ")
+            .unwrap()
+            .strip_suffix('\n')
+            .unwrap();
+        assert_eq!(shown.chars().count(), BODY_LIMIT + 1);
+        assert!(shown.ends_with('…'), "{shown}");
+        // A secret past the cut stays hidden; a cut never reveals part of it.
+        let late = format!(
+            r#"{{"metadata":{{"name":"{}"}},"data":{{"k":"c2VjcmV0"}}}}"#,
+            "n".repeat(280)
+        );
+        assert!(!render_response_body(late.as_bytes(), false).contains("c2V"));
+        assert_eq!(render_response_body(b"", false), "");
+        assert_eq!(
+            render_response_body(b"404 page\nnot found\n", false),
+            "#    404 page not found\n"
+        );
+    }
+
+    #[test]
+    fn curl_trace_prints_preamble_once_token_file_and_bodies() {
+        let sink = Sink::default();
+        let trace = CurlTrace::new(Box::new(sink.clone()), CurlOptions::default())
+            .with_preamble(Some("# write the files\n".into()))
+            .with_token_file(Some("/run/my token".into()))
+            .with_response_bodies(true);
+        let outcome = TracedOutcome::Status {
+            code: 201,
+            warnings: vec![],
+        };
+        for _ in 0..2 {
+            trace.request(&post());
+            trace.response(&post(), &outcome, Duration::from_millis(3));
+            trace.response_body(&post(), 201, br#"{"kind":"ServiceAccount"}"#);
+        }
+        let text = sink.text();
+        assert!(
+            text.starts_with("# write the files\ncurl -X POST "),
+            "{text}"
+        );
+        assert_eq!(text.matches("# write the files").count(), 1, "{text}");
+        assert!(
+            text.contains(r#"-H "Authorization: Bearer $(cat '/run/my token')""#),
+            "{text}"
+        );
+        assert!(
+            text.contains("# => 201 Created (3 ms)\n#    {\"kind\":\"ServiceAccount\"}\n"),
+            "{text}"
+        );
+        // Without with_response_bodies, no body lines.
+        let quiet_sink = Sink::default();
+        let quiet = CurlTrace::new(Box::new(quiet_sink.clone()), CurlOptions::default());
+        quiet.response_body(&post(), 201, br#"{"kind":"ServiceAccount"}"#);
+        assert_eq!(quiet_sink.text(), "");
+    }
+
+    #[derive(Clone, Default)]
+    struct Sink(std::sync::Arc<Mutex<Vec<u8>>>);
+
+    impl Sink {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    impl Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
     fn outcome_lines() {
         assert_eq!(
             render_outcome(
