@@ -67,8 +67,10 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<(), CliError> {
     let dir = tempfile::tempdir()
         .map_err(|e| CliError::msg(format!("cannot create a temporary directory: {e}")))?;
     let kubeconfig = dir.path().join("kubeconfig");
+    // On its own runtime thread, so it keeps answering the learner's curl while a
+    // pause blocks this thread.
+    let mock = start_mock(a.legacy)?;
     block_on(async {
-        let mock = start_mock(a.legacy).await?;
         mock.write_admin_kubeconfig(&kubeconfig)
             .map_err(|e| CliError::msg(format!("cannot write {}: {e}", kubeconfig.display())))?;
         println!(
@@ -138,17 +140,12 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn start_mock(legacy: bool) -> Result<MockServer, CliError> {
-    let err =
-        |e: mock_apiserver::MockError| CliError::msg(format!("cannot start mock-apiserver: {e}"));
+fn start_mock(legacy: bool) -> Result<MockServer, CliError> {
+    let mut builder = MockServer::builder();
     if legacy {
-        MockServer::builder()
-            .server_version("v1.23.1")
-            .legacy_token_secrets(true)
-            .start()
-            .await
-            .map_err(err)
-    } else {
-        MockServer::start().await.map_err(err)
+        builder = builder.server_version("v1.23.1").legacy_token_secrets(true);
     }
+    builder
+        .start_blocking()
+        .map_err(|e| CliError::msg(format!("cannot start mock-apiserver: {e}")))
 }
