@@ -18,7 +18,9 @@
 //! `stringData` values are replaced by `<redacted>` unless
 //! [`CurlOptions::show_secrets`] is set. Private keys are never printed; the
 //! command names files (`--cacert`, `--cert`, `--key`) the caller can write
-//! out, because curl cannot take PEM data inline.
+//! out, because curl cannot take PEM data inline ([`CurlTrace::with_preamble`]
+//! can say how). [`CurlTrace::with_response_bodies`] adds each response body on
+//! one `#    ` line, redacted the same way (see [`render_response_body`]).
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -313,9 +315,8 @@ pub fn render_response_body(body: &[u8], show_secrets: bool) -> String {
     format!("#    {shown}\n")
 }
 
-/// A JSON body with secret values replaced by `<redacted>`: a TokenReview's
-/// `spec.token`, and every value of a Secret's `data` and `stringData`.
-/// Bodies that are not JSON objects are printed as they are.
+/// A JSON request body with secret values replaced by `<redacted>` (see
+/// [`redact_value`]). Bodies that are not JSON objects are printed as they are.
 fn redact_body(body: &[u8]) -> String {
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(mut v) if v.is_object() => {
