@@ -18,7 +18,9 @@
 //! `stringData` values are replaced by `<redacted>` unless
 //! [`CurlOptions::show_secrets`] is set. Private keys are never printed; the
 //! command names files (`--cacert`, `--cert`, `--key`) the caller can write
-//! out, because curl cannot take PEM data inline.
+//! out, because curl cannot take PEM data inline ([`CurlTrace::with_preamble`]
+//! can say how). [`CurlTrace::with_response_bodies`] adds each response body on
+//! one `#    ` line, redacted the same way (see [`render_response_body`]).
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -89,6 +91,11 @@ pub trait Observer: Send + Sync {
     fn request(&self, req: &TracedRequest<'_>);
     /// Called when the attempt has a status (or failed), with the time it took.
     fn response(&self, req: &TracedRequest<'_>, outcome: &TracedOutcome, elapsed: Duration);
+    /// Called after [`Observer::response`] with the response body, when the server
+    /// answered. The body may hold secrets (Secret data, tokens): redact before showing.
+    fn response_body(&self, req: &TracedRequest<'_>, code: u16, body: &[u8]) {
+        let _ = (req, code, body);
+    }
 }
 
 /// Options for [`CurlTrace`] / [`render_curl`].
@@ -119,6 +126,10 @@ impl Default for CurlOptions {
 pub struct CurlTrace {
     out: Mutex<Box<dyn Write + Send>>,
     options: CurlOptions,
+    bodies: bool,
+    token_file: Option<String>,
+    /// Written once, before the first request; taken when written.
+    preamble: Mutex<Option<String>>,
 }
 
 impl CurlTrace {
@@ -127,7 +138,31 @@ impl CurlTrace {
         CurlTrace {
             out: Mutex::new(out),
             options,
+            bodies: false,
+            token_file: None,
+            preamble: Mutex::new(None),
         }
+    }
+
+    /// Also print each response body after its status line, compactly and redacted
+    /// (see [`render_response_body`]).
+    pub fn with_response_bodies(mut self, on: bool) -> Self {
+        self.bodies = on;
+        self
+    }
+
+    /// The bearer token comes from this file (`tokenFile`): while secrets are hidden,
+    /// commands read it with `$(cat FILE)` instead of showing `<redacted>`, so they still run.
+    pub fn with_token_file(mut self, path: Option<String>) -> Self {
+        self.token_file = path;
+        self
+    }
+
+    /// Text (e.g. `#` comment lines saying how to write the files the commands name)
+    /// written once, just before the first request.
+    pub fn with_preamble(self, text: Option<String>) -> Self {
+        *self.preamble.lock().unwrap_or_else(|e| e.into_inner()) = text;
+        self
     }
 
     /// Trace to standard error with default options (token redacted).
@@ -145,17 +180,43 @@ impl CurlTrace {
 
 impl Observer for CurlTrace {
     fn request(&self, req: &TracedRequest<'_>) {
-        self.write(&render_curl(req, &self.options));
+        let preamble = self
+            .preamble
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(text) = preamble {
+            self.write(&text);
+        }
+        let token_expr = match &self.token_file {
+            Some(path) if !self.options.show_secrets => {
+                Some(format!("$(cat {})", shell_quote(path)))
+            }
+            _ => None,
+        };
+        self.write(&render(req, &self.options, token_expr.as_deref()));
     }
 
     fn response(&self, _req: &TracedRequest<'_>, outcome: &TracedOutcome, elapsed: Duration) {
         self.write(&render_outcome(outcome, elapsed));
+    }
+
+    fn response_body(&self, _req: &TracedRequest<'_>, _code: u16, body: &[u8]) {
+        if self.bodies {
+            self.write(&render_response_body(body, self.options.show_secrets));
+        }
     }
 }
 
 /// The curl command for one attempt, ending in a newline. Retries are preceded
 /// by a `# retry N` comment line.
 pub fn render_curl(req: &TracedRequest<'_>, options: &CurlOptions) -> String {
+    render(req, options, None)
+}
+
+/// [`render_curl`], with `token_expr` (a shell expression such as `$(cat FILE)`) in place
+/// of a redacted token.
+fn render(req: &TracedRequest<'_>, options: &CurlOptions, token_expr: Option<&str>) -> String {
     let mut lines = vec![format!("curl -X {} {}", req.method, shell_quote(req.url))];
     if req.url.starts_with("https://") {
         if req.tls.insecure {
@@ -168,7 +229,10 @@ pub fn render_curl(req: &TracedRequest<'_>, options: &CurlOptions) -> String {
             lines.push(format!("--key {}", shell_quote(&options.key_file)));
         }
     }
-    if let Some(token) = req.bearer_token {
+    if let (Some(_), Some(expr)) = (req.bearer_token, token_expr) {
+        // Double quotes so the shell expands the expression.
+        lines.push(format!("-H \"Authorization: Bearer {expr}\""));
+    } else if let Some(token) = req.bearer_token {
         let shown = if options.show_secrets {
             token
         } else {
@@ -220,21 +284,64 @@ pub fn render_outcome(outcome: &TracedOutcome, elapsed: Duration) -> String {
     }
 }
 
-/// A JSON body with secret values replaced by `<redacted>`: a TokenReview's
-/// `spec.token`, and every value of a Secret's `data` and `stringData`.
-/// Bodies that are not JSON objects are printed as they are.
+/// Longest response body line [`render_response_body`] prints, in characters.
+pub const BODY_LIMIT: usize = 300;
+
+/// A response body as one `#    ` comment line with a newline: JSON compacted to one
+/// line, secrets redacted (as in request bodies, plus a TokenRequest's `status.token`
+/// and the Secrets in a list's `items`) unless `show_secrets`, then cut at
+/// [`BODY_LIMIT`] characters with `…`. An empty body prints nothing.
+pub fn render_response_body(body: &[u8], show_secrets: bool) -> String {
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            if !show_secrets {
+                redact_value(&mut v);
+            }
+            v.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(body)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    if text.is_empty() {
+        return String::new();
+    }
+    // Cut after redaction, so a cut can never expose part of a secret.
+    let mut shown: String = text.chars().take(BODY_LIMIT).collect();
+    if shown.len() < text.len() {
+        shown.push('…');
+    }
+    format!("#    {shown}\n")
+}
+
+/// A JSON request body with secret values replaced by `<redacted>` (see
+/// [`redact_value`]). Bodies that are not JSON objects are printed as they are.
 fn redact_body(body: &[u8]) -> String {
-    let Ok(serde_json::Value::Object(mut obj)) = serde_json::from_slice::<serde_json::Value>(body)
-    else {
-        return String::from_utf8_lossy(body).into_owned();
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut v) if v.is_object() => {
+            redact_value(&mut v);
+            v.to_string()
+        }
+        _ => String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
+/// Redacts in place: `spec.token` (TokenReview), `status.token` (TokenRequest), the
+/// values of `data` / `stringData` (Secret), and the same in each of `items` (lists).
+fn redact_value(v: &mut serde_json::Value) {
+    let Some(obj) = v.as_object_mut() else {
+        return;
     };
     let hidden = || serde_json::Value::String("<redacted>".into());
-    if let Some(token) = obj
-        .get_mut("spec")
-        .and_then(|s| s.as_object_mut())
-        .and_then(|s| s.get_mut("token"))
-    {
-        *token = hidden();
+    for part in ["spec", "status"] {
+        if let Some(token) = obj
+            .get_mut(part)
+            .and_then(|s| s.as_object_mut())
+            .and_then(|s| s.get_mut("token"))
+        {
+            *token = hidden();
+        }
     }
     for key in ["data", "stringData"] {
         if let Some(map) = obj.get_mut(key).and_then(|d| d.as_object_mut()) {
@@ -243,7 +350,9 @@ fn redact_body(body: &[u8]) -> String {
             }
         }
     }
-    serde_json::Value::Object(obj).to_string()
+    if let Some(items) = obj.get_mut("items").and_then(|i| i.as_array_mut()) {
+        items.iter_mut().for_each(redact_value);
+    }
 }
 
 /// Quote for a POSIX shell: bare if only safe characters, else single quotes.
@@ -394,6 +503,114 @@ mod tests {
         // A TokenRequest has no secret on the way in: printed unchanged.
         req.body = Some(br#"{"kind":"TokenRequest","spec":{"audiences":["a"]}}"#);
         assert!(render_curl(&req, &CurlOptions::default()).contains(r#""audiences":["a"]"#));
+    }
+
+    #[test]
+    fn response_bodies_are_one_line_and_redacted_unless_asked() {
+        let secret = br#"{"kind":"Secret","data":{"token":"c2VjcmV0"},
+            "stringData":{"password":"hunter2"},"type":"Opaque"}"#;
+        assert_eq!(
+            render_response_body(secret, false),
+            "#    {\"kind\":\"Secret\",\"data\":{\"token\":\"<redacted>\"},\
+             \"stringData\":{\"password\":\"<redacted>\"},\"type\":\"Opaque\"}\n"
+        );
+        let shown = render_response_body(secret, true);
+        assert!(
+            shown.contains("c2VjcmV0") && shown.contains("hunter2"),
+            "{shown}"
+        );
+
+        let list = br#"{"kind":"SecretList","items":[{"data":{"token":"c2VjcmV0"}}]}"#;
+        let hidden = render_response_body(list, false);
+        assert!(!hidden.contains("c2VjcmV0"), "{hidden}");
+        assert!(hidden.contains(r#""token":"<redacted>""#), "{hidden}");
+
+        let token_request =
+            br#"{"kind":"TokenRequest","status":{"token":"eyJhbGciOi.x.y","expirationTimestamp":"t"}}"#;
+        let hidden = render_response_body(token_request, false);
+        assert!(!hidden.contains("eyJ"), "{hidden}");
+        assert!(hidden.contains(r#""expirationTimestamp":"t""#), "{hidden}");
+        assert!(render_response_body(token_request, true).contains("eyJhbGciOi.x.y"));
+    }
+
+    #[test]
+    fn long_bodies_are_cut_after_redaction_and_empty_ones_print_nothing() {
+        let long = format!(r#"{{"kind":"X","note":"{}"}}"#, "é".repeat(400));
+        let line = render_response_body(long.as_bytes(), false);
+        let shown = line
+            .strip_prefix("#    ")
+            .unwrap()
+            .strip_suffix('\n')
+            .unwrap();
+        assert_eq!(shown.chars().count(), BODY_LIMIT + 1);
+        assert!(shown.ends_with('…'), "{shown}");
+        // A secret past the cut stays hidden; a cut never reveals part of it.
+        let late = format!(
+            r#"{{"metadata":{{"name":"{}"}},"data":{{"k":"c2VjcmV0"}}}}"#,
+            "n".repeat(280)
+        );
+        assert!(!render_response_body(late.as_bytes(), false).contains("c2V"));
+        assert_eq!(render_response_body(b"", false), "");
+        assert_eq!(
+            render_response_body(b"404 page\nnot found\n", false),
+            "#    404 page not found\n"
+        );
+    }
+
+    #[test]
+    fn curl_trace_prints_preamble_once_token_file_and_bodies() {
+        let sink = Sink::default();
+        let trace = CurlTrace::new(Box::new(sink.clone()), CurlOptions::default())
+            .with_preamble(Some("# write the files\n".into()))
+            .with_token_file(Some("/run/my token".into()))
+            .with_response_bodies(true);
+        let outcome = TracedOutcome::Status {
+            code: 201,
+            warnings: vec![],
+        };
+        for _ in 0..2 {
+            trace.request(&post());
+            trace.response(&post(), &outcome, Duration::from_millis(3));
+            trace.response_body(&post(), 201, br#"{"kind":"ServiceAccount"}"#);
+        }
+        let text = sink.text();
+        assert!(
+            text.starts_with("# write the files\ncurl -X POST "),
+            "{text}"
+        );
+        assert_eq!(text.matches("# write the files").count(), 1, "{text}");
+        assert!(
+            text.contains(r#"-H "Authorization: Bearer $(cat '/run/my token')""#),
+            "{text}"
+        );
+        assert!(
+            text.contains("# => 201 Created (3 ms)\n#    {\"kind\":\"ServiceAccount\"}\n"),
+            "{text}"
+        );
+        // Without with_response_bodies, no body lines.
+        let quiet_sink = Sink::default();
+        let quiet = CurlTrace::new(Box::new(quiet_sink.clone()), CurlOptions::default());
+        quiet.response_body(&post(), 201, br#"{"kind":"ServiceAccount"}"#);
+        assert_eq!(quiet_sink.text(), "");
+    }
+
+    #[derive(Clone, Default)]
+    struct Sink(std::sync::Arc<Mutex<Vec<u8>>>);
+
+    impl Sink {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    impl Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
 
     #[test]

@@ -121,7 +121,7 @@ pub struct ViewArgs {
     /// Show secrets and certificate data.
     #[arg(long)]
     pub raw: bool,
-    /// Output format: yaml (default) or json.
+    /// Output format: yaml (default), json or jsonpath=TEMPLATE.
     #[arg(short = 'o', long = "output", default_value = "yaml")]
     pub output: String,
 }
@@ -239,8 +239,14 @@ pub fn view(kc: &Kubeconfig, context: Option<&str>, a: &ViewArgs) -> Result<Stri
             let v = view_json(&c);
             Ok(super::print::typed_json(&v))
         }
+        other if other.starts_with("jsonpath=") => {
+            let template = &other["jsonpath=".len()..];
+            rawkube::output::jsonpath::JsonPath::parse(template)
+                .and_then(|p| p.execute(&view_json(&c), rawkube::output::Model::Typed))
+                .map_err(|e| CliError::msg(e.message().to_string()))
+        }
         other => Err(CliError::msg(format!(
-            "unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,yaml"
+            "unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,yaml,jsonpath=TEMPLATE"
         ))),
     }
 }

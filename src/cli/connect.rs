@@ -8,10 +8,11 @@ use std::time::Duration;
 use rawkube::Client;
 use rawkube::config::ConnectionConfig;
 use rawkube::kubeconfig::{Kubeconfig, LoadOptions, Overrides};
-use rawkube::trace::{CurlOptions, CurlTrace, Observer, TracedOutcome, TracedRequest};
+use rawkube::trace::{CurlTrace, Observer, TracedOutcome, TracedRequest};
 
 use super::CliError;
 use super::globals::GlobalArgs;
+use super::http_trace::trace_files;
 
 /// A connected client plus the namespace commands default to.
 pub struct Session {
@@ -49,25 +50,28 @@ impl GlobalArgs {
             .map_err(CliError::msg)
     }
 
-    /// What watches every request: the server-warning printer kubectl always has, plus
-    /// the `--show-http` tracer (curl commands on stderr) if asked for. Always `Some`.
-    pub fn observer(&self) -> Option<Arc<dyn Observer>> {
+    /// What watches every request to `conn`: the server-warning printer kubectl always
+    /// has, plus the `--show-http` tracer (curl commands on stderr, naming the
+    /// kubeconfig's files) if asked for. Always `Some`.
+    pub fn observer(&self, conn: &ConnectionConfig) -> Option<Arc<dyn Observer>> {
         let warnings: Arc<dyn Observer> = Arc::new(WarningPrinter::default());
-        if !self.show_http {
+        if !self.show_http && !self.show_http_body {
             return Some(warnings);
         }
-        let opts = CurlOptions {
-            show_secrets: self.show_secrets,
-            ..Default::default()
-        };
-        let curl: Arc<dyn Observer> = Arc::new(CurlTrace::new(Box::new(std::io::stderr()), opts));
-        Some(Arc::new(Both(curl, warnings)))
+        // The connection resolved already, so a failure here only loses file names.
+        let kc = self.load_kubeconfig().ok();
+        let files = trace_files(self, kc.as_ref(), conn);
+        let curl = CurlTrace::new(Box::new(std::io::stderr()), files.options)
+            .with_response_bodies(self.show_http_body)
+            .with_token_file(files.token_file)
+            .with_preamble(files.preamble);
+        Some(Arc::new(Both(Arc::new(curl), warnings)))
     }
 
     /// A client for `conn`, tracing requests with `--show-http`.
     pub fn client_for(&self, conn: &ConnectionConfig) -> Result<Client, CliError> {
         let client = Client::new(conn).map_err(api_error)?;
-        Ok(match self.observer() {
+        Ok(match self.observer(conn) {
             Some(o) => client.with_observer(o),
             None => client,
         })
@@ -125,6 +129,11 @@ impl Observer for Both {
     fn response(&self, req: &TracedRequest<'_>, outcome: &TracedOutcome, elapsed: Duration) {
         self.0.response(req, outcome, elapsed);
         self.1.response(req, outcome, elapsed);
+    }
+
+    fn response_body(&self, req: &TracedRequest<'_>, code: u16, body: &[u8]) {
+        self.0.response_body(req, code, body);
+        self.1.response_body(req, code, body);
     }
 }
 

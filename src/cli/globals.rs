@@ -50,10 +50,18 @@ pub struct GlobalArgs {
     pub insecure_skip_tls_verify: Option<bool>,
 
     /// Print every HTTP request as a curl command, and its response status, on stderr.
+    /// The commands run as printed: they name the kubeconfig's certificate files, or,
+    /// when it holds them inline, the trace first shows how to write ca.crt, client.crt
+    /// and client.key.
     #[arg(long, global = true)]
     pub show_http: bool,
 
-    /// With --show-http: print bearer tokens and keys instead of redacting them.
+    /// Like --show-http, and also print each response body: one line of JSON, cut at
+    /// 300 characters, Secret data and tokens redacted unless --show-secrets.
+    #[arg(long, global = true)]
+    pub show_http_body: bool,
+
+    /// With --show-http: print bearer tokens and Secret data instead of redacting them.
     #[arg(long, global = true)]
     pub show_secrets: bool,
 }
@@ -70,6 +78,7 @@ impl fmt::Debug for GlobalArgs {
             .field("certificate_authority", &self.certificate_authority)
             .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
             .field("show_http", &self.show_http)
+            .field("show_http_body", &self.show_http_body)
             .field("show_secrets", &self.show_secrets)
             .finish()
     }

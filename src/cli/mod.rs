@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod error;
 pub mod get;
 pub mod globals;
+pub mod http_trace;
 pub mod kubeconfig_cmd;
 pub mod print;
 pub mod setup;

@@ -130,7 +130,7 @@ pub fn target(g: &GlobalArgs) -> Result<SetupTarget, CliError> {
             "setup needs a kubeconfig cluster entry for the new context to reference; select a context with one, or use --kubeconfig-out FILE",
         )
     })?;
-    let observer = g.observer();
+    let observer = g.observer(&admin_conn);
     let mut admin = rawkube::Client::new(&admin_conn).map_err(super::connect::api_error)?;
     if let Some(o) = &observer {
         admin = admin.with_observer(o.clone());

@@ -387,6 +387,7 @@ impl Client {
                             warnings: raw.warnings.iter().map(|w| warning_text(w)).collect(),
                         };
                         o.response(&traced, &outcome, elapsed);
+                        o.response_body(&traced, raw.status, &raw.body);
                     }
                     if (200..300).contains(&raw.status) {
                         return Ok(Response {

@@ -525,3 +525,227 @@ fn get_tables_match_kubectl() {
         env.same_but_ages(args);
     }
 }
+
+/// Runs `sh -c line` in `dir` with the rawkube under test first on PATH.
+fn sh_in(dir: &std::path::Path, line: &str) -> std::process::Output {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_rawkube"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(line)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap()
+}
+
+/// rawkube `args` with `--kubeconfig kubeconfig`, run in `dir`.
+fn rawkube_in(
+    dir: &std::path::Path,
+    kubeconfig: &std::path::Path,
+    args: &[&str],
+) -> super::cli_util::Run {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("rawkube");
+    cmd.arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KUBECONFIG");
+    let out = cmd.output().unwrap();
+    super::cli_util::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The last traced curl command in `trace` and the status code its `# => ` line reports.
+fn last_curl(trace: &str) -> (String, String) {
+    let start = trace.rfind("curl -X ").expect("a curl command");
+    let rest = &trace[start..];
+    let end = rest.find("\n# => ").expect("a status line");
+    let code = rest[end + 6..end + 9].to_string();
+    (rest[..end].to_string(), code)
+}
+
+/// Replays `cmd` with the real curl in `dir`; returns the HTTP status code.
+fn replay(dir: &std::path::Path, cmd: &str) -> String {
+    let out = sh_in(
+        dir,
+        &format!("{cmd} -s --max-time 20 -o /dev/null -w '%{{http_code}}'"),
+    );
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn have_curl() -> bool {
+    let found = std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !found {
+        eprintln!("skipped: curl is not on PATH");
+    }
+    found
+}
+
+#[test]
+fn show_http_inline_credentials_note_writes_files_the_curl_commands_use() {
+    if !have_curl() {
+        return;
+    }
+    let env = Env::start();
+    let work = tempfile::tempdir().unwrap();
+    let r = rawkube_in(work.path(), &env.kubeconfig, &["--show-http", "get", "sa"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    // The note comes once, before the first request, and names each file to write.
+    let first_curl = r.stderr.find("curl -X ").unwrap();
+    let note = &r.stderr[..first_curl];
+    assert_eq!(
+        r.stderr.matches("base64 -d > ca.crt").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    let steps: Vec<&str> = note
+        .lines()
+        .filter_map(|l| l.strip_prefix("#   "))
+        .collect();
+    assert_eq!(steps.len(), 3, "{note}");
+    for step in &steps {
+        assert!(
+            step.contains("rawkube --kubeconfig ") && !step.contains("kubectl"),
+            "{step}"
+        );
+        let out = sh_in(work.path(), step);
+        assert!(out.status.success(), "{step}: {out:?}");
+    }
+    let key = std::fs::metadata(work.path().join("client.key")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(key.permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("ca.crt")).unwrap(),
+        env.mock.ca_pem()
+    );
+
+    let (cmd, code) = last_curl(&r.stderr);
+    assert!(
+        cmd.contains("--cacert ca.crt") && cmd.contains("--key client.key"),
+        "{cmd}"
+    );
+    assert_eq!(code, "200");
+    assert_eq!(replay(work.path(), &cmd), code, "{cmd}");
+}
+
+#[test]
+fn show_http_names_kubeconfig_files_and_reads_token_file() {
+    if !have_curl() {
+        return;
+    }
+    let env = Env::start();
+    let dir = tempfile::tempdir().unwrap();
+    let created = env.rawkube(&["create", "sa", "viacurl"]);
+    assert_eq!(created.code, 0, "{created:?}");
+    let token = env.rawkube(&["create", "token", "viacurl"]);
+    assert_eq!(token.code, 0, "{token:?}");
+    std::fs::create_dir(dir.path().join("pki")).unwrap();
+    std::fs::write(dir.path().join("pki/ca.crt"), env.mock.ca_pem()).unwrap();
+    std::fs::write(dir.path().join("pki/token"), token.stdout.trim()).unwrap();
+    let kubeconfig = dir.path().join("sa.kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {}\n    \
+             certificate-authority: pki/ca.crt\nusers:\n- name: u\n  user:\n    tokenFile: pki/token\n\
+             contexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n",
+            env.mock.url()
+        ),
+    )
+    .unwrap();
+    // Run from elsewhere: the relative paths resolve against the kubeconfig's directory.
+    let work = tempfile::tempdir().unwrap();
+    for args in [
+        &["--show-http", "get", "sa"][..],
+        &["--show-http", "get", "pods"],
+    ] {
+        let r = rawkube_in(work.path(), &kubeconfig, args);
+        assert!(
+            !r.stderr.contains("base64 -d"),
+            "no files to write: {}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains(token.stdout.trim()),
+            "token leaked: {}",
+            r.stderr
+        );
+        let (cmd, code) = last_curl(&r.stderr);
+        let ca = dir.path().join("pki/ca.crt");
+        assert!(cmd.contains(&format!("--cacert {}", ca.display())), "{cmd}");
+        let token_file = dir.path().join("pki/token");
+        assert!(
+            cmd.contains(&format!("Bearer $(cat {})", token_file.display())),
+            "{cmd}"
+        );
+        // The SA may read neither; the replay must get the same answer.
+        assert_eq!(code, "403", "{}", r.stderr);
+        assert_eq!(replay(work.path(), &cmd), code, "{cmd}");
+    }
+}
+
+#[test]
+fn show_http_body_prints_redacted_response_bodies() {
+    let env = Env::start();
+    assert_eq!(env.rawkube(&["create", "sa", "bodies"]).code, 0);
+    let hidden = env.rawkube(&["--show-http-body", "create", "token", "bodies"]);
+    assert_eq!(hidden.code, 0, "{hidden:?}");
+    let token = hidden.stdout.trim();
+    assert!(token.starts_with("eyJ"), "{hidden:?}");
+    let body = hidden
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("#    {\"kind\":\"TokenRequest\""))
+        .unwrap_or_else(|| panic!("no body line: {}", hidden.stderr));
+    // The line is cut at 300 characters, just after the start of the token value.
+    assert!(body.contains(r#""status":{"token":"<"#), "{body}");
+    assert!(
+        !hidden.stderr.contains("eyJ"),
+        "token leaked: {}",
+        hidden.stderr
+    );
+    // Each body line follows its status line.
+    let lines: Vec<&str> = hidden.stderr.lines().collect();
+    let at = lines.iter().position(|l| *l == body).unwrap();
+    assert!(
+        lines[at - 1].starts_with("# => 201 Created"),
+        "{}",
+        hidden.stderr
+    );
+
+    let shown = env.rawkube(&[
+        "--show-http-body",
+        "--show-secrets",
+        "create",
+        "token",
+        "bodies",
+    ]);
+    assert!(
+        shown.stderr.contains(r#""status":{"token":"eyJ"#),
+        "{}",
+        shown.stderr
+    );
+    // Plain --show-http prints no bodies.
+    let plain = env.rawkube(&["--show-http", "get", "sa"]);
+    assert!(!plain.stderr.contains("#    {"), "{}", plain.stderr);
+}

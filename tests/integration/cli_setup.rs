@@ -619,3 +619,78 @@ fn server_warnings_are_printed_like_kubectl() {
         assert_eq!(r.stderr, k.stderr);
     }
 }
+
+/// While `demo --interactive` waits for Enter, a curl command it printed runs as shown
+/// against its mock, with the TLS files the demo wrote (the key 0600).
+#[test]
+fn demo_curl_commands_run_while_it_pauses() {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::PermissionsExt;
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: curl is not on PATH");
+        return;
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rawkube"))
+        .args(["demo", "--interactive"])
+        .env_remove("KUBECONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !seen.ends_with(b"Press enter to continue") {
+        assert_eq!(
+            stdout.read(&mut byte).unwrap(),
+            1,
+            "demo ended before pausing"
+        );
+        seen.push(byte[0]);
+    }
+    let text = String::from_utf8(seen).unwrap();
+    // The first command (GET /api/v1, discovery) gets the same answer now as then.
+    let start = text.find("curl -X GET ").unwrap();
+    let end = start + text[start..].find("\n# => ").unwrap();
+    let cmd = &text[start..end];
+    let traced = &text[end + 6..end + 9];
+    assert_eq!(traced, "200", "{text}");
+    let key = cmd
+        .split_whitespace()
+        .skip_while(|w| *w != "--key")
+        .nth(1)
+        .unwrap();
+    assert!(key.starts_with('/'), "{cmd}");
+    let mode = std::fs::metadata(key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{key}");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{cmd} -s --max-time 20 -o /dev/null -w '%{{http_code}}'"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        traced,
+        "{cmd}: {out:?}"
+    );
+
+    // Enter at every pause; the demo finishes and exits 0.
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all(&b"\n".repeat(64));
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(child.wait().unwrap().success(), "{rest}");
+    // Each response is shown: a body line right after a status line.
+    assert!(
+        rest.contains("# => 201 Created") && rest.contains(")\n#    {\"kind\":"),
+        "{rest}"
+    );
+}
