@@ -84,7 +84,7 @@ mod tests {
 
     #[test]
     fn pod_list_round_trips() {
-        let body = r#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1007"},"items":[{"metadata":{"name":"nginx-0","namespace":"default"},"spec":{"containers":[{"name":"nginx","image":"nginx"}]},"status":{"phase":"Running","podIP":"10.244.0.5","hostIP":"172.18.0.2","containerStatuses":[{"name":"nginx","ready":true,"restartCount":0,"image":"nginx"}]}}]}"#;
+        let body = r#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1007"},"items":[{"metadata":{"name":"nginx-0","namespace":"default"},"spec":{"containers":[{"name":"nginx","image":"nginx"}]},"status":{"phase":"Running","podIP":"10.244.0.5","hostIP":"172.18.0.2","containerStatuses":[{"name":"nginx","ready":true,"restartCount":0,"image":"nginx","imageID":"docker.io/library/nginx@sha256:0123"}]}}]}"#;
         let l: List<Pod> = serde_json::from_str(body).unwrap();
         let st = l.items[0].status.as_ref().unwrap();
         assert_eq!(st.pod_ip, "10.244.0.5");
