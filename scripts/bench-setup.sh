@@ -4,7 +4,7 @@
 #
 # Re-runnable; a measurement, not a test. It runs the ignored integration test
 # `cli_bench::bench_setup_vs_step9_script` in release mode, which starts the mock
-# in-process,
+# in-process in 1.23 legacy-token mode (so the script runs every step for real),
 # times RUNS `rawkube setup` runs with a fresh ServiceAccount each, RUNS converging
 # re-runs, and RUNS runs of tests/fixtures/tutorial-step9.sh with kubectl (a fresh
 # --cache-dir per kubectl call).
