@@ -517,7 +517,12 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
             if !info.name.is_empty() || (def.namespaced && info.namespace.is_empty()) {
                 return Err(Status::method_not_allowed());
             }
-            let (body, warnings) = decode_object(ctx, def)?;
+            let (mut body, warnings) = decode_object(ctx, def)?;
+            if def.plural == "pods" {
+                // The pod strategy's PrepareForCreate; only for creates through the API, so
+                // tests can still put kubelet-style status straight into the store.
+                crate::qos::reset_pod_status_for_create(&mut body);
+            }
             admit(ctx, def, ns, &body)?;
             let obj = store.create(def, ns, body, &write_options(ctx, "CreateOptions")?)?;
             let mut r = Reply::json(201, &obj);

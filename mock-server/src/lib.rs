@@ -28,6 +28,7 @@ pub mod journal;
 pub mod kubeconfig;
 pub mod objects;
 pub mod protobuf;
+pub mod qos;
 pub mod query;
 pub mod rbac;
 pub mod registry;
