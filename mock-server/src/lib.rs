@@ -38,6 +38,7 @@ pub mod selectors;
 mod server;
 pub mod status;
 pub mod store;
+pub mod strategic_merge;
 pub mod table;
 pub mod tls;
 pub mod validation;

@@ -122,6 +122,26 @@ async fn crud_round_trip_with_kube_status_codes() {
     let r = c
         .patch(format!("{base}/x"))
         .header("content-type", "application/strategic-merge-patch+json")
+        .body(r#"{"secrets":[{"name":"s1"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = c
+        .patch(format!("{base}/x"))
+        .header("content-type", "application/strategic-merge-patch+json")
+        .body(r#"{"secrets":[{"name":"s2"}],"metadata":{"labels":{"c":"d"}}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["secrets"], json!([{"name": "s1"}, {"name": "s2"}]));
+    assert_eq!(v["metadata"]["labels"], json!({"a": "b", "c": "d"}));
+    // Server-side apply is not modelled: still the 415.
+    let r = c
+        .patch(format!("{base}/x?fieldManager=t"))
+        .header("content-type", "application/apply-patch+yaml")
         .body("{}")
         .send()
         .await

@@ -322,3 +322,58 @@ fn binary_rejects_a_bad_server_version() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Plain `kubectl patch` sends a strategic merge patch: ServiceAccount `secrets` merge by
+/// `name`, so two patches leave both secrets; `kubectl label` keeps working alongside.
+#[test]
+fn kubectl_patch_uses_strategic_merge() {
+    if !kubectl_available() {
+        return;
+    }
+    let server = start(&[]);
+    expect(
+        kubectl(&server, &["create", "sa", "x"]),
+        0,
+        "serviceaccount/x created\n",
+        "",
+    );
+    for name in ["a", "b"] {
+        let patch = format!(r#"{{"secrets":[{{"name":"{name}"}}]}}"#);
+        expect(
+            kubectl(&server, &["patch", "sa", "x", "-p", &patch]),
+            0,
+            "serviceaccount/x patched\n",
+            "",
+        );
+    }
+    expect(
+        kubectl(
+            &server,
+            &["get", "sa", "x", "-o", "jsonpath={.secrets[*].name}"],
+        ),
+        0,
+        "a b",
+        "",
+    );
+    expect(
+        kubectl(&server, &["label", "sa", "x", "a=b"]),
+        0,
+        "serviceaccount/x labeled\n",
+        "",
+    );
+    expect(
+        kubectl(
+            &server,
+            &[
+                "get",
+                "sa",
+                "x",
+                "-o",
+                "jsonpath={.metadata.labels.a} {.secrets[*].name}",
+            ],
+        ),
+        0,
+        "b a b",
+        "",
+    );
+}
