@@ -88,7 +88,7 @@ impl Tok {
     }
 
     /// In value position the keywords `in`/`notin` are plain identifiers (`x in (in)`).
-    fn as_value(self) -> Tok {
+    fn in_value_position(self) -> Tok {
         match self {
             Tok::In => Tok::Ident("in".into()),
             Tok::NotIn => Tok::Ident("notin".into()),
@@ -191,7 +191,7 @@ impl Parser {
             .get(self.pos)
             .cloned()
             .unwrap_or(Tok::End)
-            .as_value()
+            .in_value_position()
     }
 
     fn next_raw(&mut self) -> Tok {
@@ -201,7 +201,7 @@ impl Parser {
     }
 
     fn next(&mut self) -> Tok {
-        self.next_raw().as_value()
+        self.next_raw().in_value_position()
     }
 
     fn parse(&mut self) -> Result<Vec<LabelReq>, String> {
