@@ -377,3 +377,50 @@ fn kubectl_patch_uses_strategic_merge() {
         "",
     );
 }
+
+/// Client-side `kubectl apply` of a changed manifest sends a strategic merge patch with
+/// `$setElementOrder`, `null` labels and `$patch: delete` list elements; the result is the new
+/// manifest. (`--validate=false`: the mock serves no `/openapi/v3` for kubectl's schema check.)
+#[test]
+fn kubectl_apply_twice_patches_strategically() {
+    if !kubectl_available() {
+        return;
+    }
+    let server = start(&[]);
+    let file = server.dir.path().join("sa.yaml");
+    let manifest = |label: &str, secret: &str| {
+        format!(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ap\n  labels: {{{label}: \"1\"}}\nsecrets:\n- name: {secret}\n"
+        )
+    };
+    let path = file.to_str().unwrap();
+    std::fs::write(&file, manifest("a", "s1")).unwrap();
+    expect(
+        kubectl(&server, &["apply", "--validate=false", "-f", path]),
+        0,
+        "serviceaccount/ap created\n",
+        "",
+    );
+    std::fs::write(&file, manifest("b", "s2")).unwrap();
+    expect(
+        kubectl(&server, &["apply", "--validate=false", "-f", path]),
+        0,
+        "serviceaccount/ap configured\n",
+        "",
+    );
+    expect(
+        kubectl(
+            &server,
+            &[
+                "get",
+                "sa",
+                "ap",
+                "-o",
+                "jsonpath={.metadata.labels} {.secrets}",
+            ],
+        ),
+        0,
+        r#"{"b":"1"} [{"name":"s2"}]"#,
+        "",
+    );
+}
