@@ -45,22 +45,52 @@ fn strategies() -> &'static Strategies {
     })
 }
 
+/// Errors of `strategicpatch` that `interpretStrategicMergePatchError` (apiserver
+/// `handlers/patch.go`) passes through unconverted: the generic status for a plain error, a 500
+/// with no reason and the raw text.
 fn bad(msg: impl Into<String>) -> Status {
-    Status::unknown_error(
-        422,
-        format!(
-            "the server rejected our request due to an error in our request: {}",
-            msg.into()
-        ),
-    )
+    Status::unknown_error(500, msg.into())
+}
+
+/// Go's `%v` of a decoded JSON value (`map[k:v]` with sorted keys, `[a b]`), as the
+/// `strategicpatch` error texts print maps.
+fn go_fmt(v: &Value) -> String {
+    match v {
+        Value::Null => "<nil>".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => format!("[{}]", a.iter().map(go_fmt).collect::<Vec<_>>().join(" ")),
+        Value::Object(o) => {
+            let mut keys: Vec<&String> = o.keys().collect();
+            keys.sort();
+            let parts: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{k}:{}", go_fmt(&o[*k])))
+                .collect();
+            format!("map[{}]", parts.join(" "))
+        }
+        v => v.to_string(),
+    }
 }
 
 /// Applies a strategic merge patch to `original` (an object of kind `resource`).
 pub fn apply(resource: &str, original: &Value, patch: &Value) -> Result<Value, Status> {
-    let Value::Object(p) = patch else {
-        return Err(Status::bad_request(
-            "error decoding patch: a strategic merge patch must be a JSON object",
-        ));
+    // The handler unmarshals the patch into a `map[string]interface{}`: `null` is an empty
+    // patch, any other non-object the decoder's 400.
+    let empty = Map::new();
+    let p = match patch {
+        Value::Object(p) => p,
+        Value::Null => &empty,
+        other => {
+            let ty = match other {
+                Value::Array(_) => "array",
+                Value::String(_) => "string",
+                Value::Number(_) => "number",
+                _ => "bool",
+            };
+            return Err(Status::bad_request(format!(
+                "json: cannot unmarshal {ty} into Go value of type map[string]interface {{}}"
+            )));
+        }
     };
     let mut doc = match original {
         Value::Object(o) => o.clone(),
@@ -97,10 +127,12 @@ fn merge_map(
             doc.clear();
         }
         Some(Some("merge")) => {}
-        Some(other) => {
+        Some(_) => {
+            // `mergepatch.ErrBadPatchType`.
+            let t = go_fmt(&patch["$patch"]);
             return Err(bad(format!(
-                "Unrecognized patch directive: {:?}",
-                other.unwrap_or_default()
+                "unknown patch type: {t} in map: {}",
+                go_fmt(&Value::Object(patch.clone()))
             )));
         }
     }
@@ -198,13 +230,17 @@ fn merge_list(
     };
     for pv in patch {
         let Value::Object(po) = pv else {
+            // The mock's own wording: upstream's text for this depends on the code path.
             return Err(bad(format!(
-                "merging an object in json but data type is not map, merge key is {key}"
+                "element {} of a list merged by {key} is not a map",
+                go_fmt(pv)
             )));
         };
+        // `mergepatch.ErrNoMergeKey`.
         let Some(kv) = po.get(key) else {
             return Err(bad(format!(
-                "map: {pv} does not contain declared merge key: {key}"
+                "map: {} does not contain declared merge key: {key}",
+                go_fmt(pv)
             )));
         };
         let pos = cur.iter().position(|c| c.get(key) == Some(kv));
@@ -351,22 +387,33 @@ mod tests {
     #[test]
     fn malformed_patches_are_rejected() {
         let sa = json!({"metadata": {"name": "x"}});
+        let e = apply("serviceaccounts", &sa, &json!([])).unwrap_err();
+        assert_eq!(e.code, 400);
         assert_eq!(
-            apply("serviceaccounts", &sa, &json!([])).unwrap_err().code,
-            400
+            e.message,
+            "json: cannot unmarshal array into Go value of type map[string]interface {}"
+        );
+        assert_eq!(apply("serviceaccounts", &sa, &Value::Null).unwrap(), sa);
+        let e = apply(
+            "serviceaccounts",
+            &sa,
+            &json!({"secrets": [{"namespace": "n", "kind": "Secret"}]}),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, 500);
+        assert_eq!(
+            e.message,
+            "map: map[kind:Secret namespace:n] does not contain declared merge key: name"
         );
         let e = apply(
             "serviceaccounts",
             &sa,
-            &json!({"secrets": [{"namespace": "n"}]}),
+            &json!({"metadata": {"$patch": "bogus"}}),
         )
         .unwrap_err();
-        assert_eq!(e.code, 422);
-        assert!(
-            e.message
-                .contains("does not contain declared merge key: name"),
-            "{}",
-            e.message
+        assert_eq!(
+            e.message,
+            "unknown patch type: bogus in map: map[$patch:bogus]"
         );
     }
 }
