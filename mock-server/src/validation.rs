@@ -1113,6 +1113,21 @@ fn known_fields() -> &'static KnownFields {
     })
 }
 
+/// The OpenAPI schema name of a stored kind (`pods` -> `io.k8s.api.core.v1.Pod`).
+pub(crate) fn schema_of(resource: &str) -> Option<&'static str> {
+    known_fields().roots.get(resource).map(String::as_str)
+}
+
+/// What `field` of `schema` holds, in `known_fields.json`'s encoding (`""` leaf, `S`, `[]S`,
+/// `{}S`); `None` for a field the schema does not declare.
+pub(crate) fn schema_field(schema: &str, field: &str) -> Option<&'static str> {
+    known_fields()
+        .schemas
+        .get(schema)
+        .and_then(|f| f.get(field))
+        .map(String::as_str)
+}
+
 /// The top-level field names a kind's JSON may carry (sorted), e.g. for `serviceaccounts`:
 /// `apiVersion, automountServiceAccountToken, imagePullSecrets, kind, metadata, secrets`.
 pub fn known_fields_of(resource: &str) -> Vec<String> {

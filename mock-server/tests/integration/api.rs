@@ -122,6 +122,26 @@ async fn crud_round_trip_with_kube_status_codes() {
     let r = c
         .patch(format!("{base}/x"))
         .header("content-type", "application/strategic-merge-patch+json")
+        .body(r#"{"secrets":[{"name":"s1"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = c
+        .patch(format!("{base}/x"))
+        .header("content-type", "application/strategic-merge-patch+json")
+        .body(r#"{"secrets":[{"name":"s2"}],"metadata":{"labels":{"c":"d"}}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["secrets"], json!([{"name": "s1"}, {"name": "s2"}]));
+    assert_eq!(v["metadata"]["labels"], json!({"a": "b", "c": "d"}));
+    // Server-side apply is not modelled: still the 415.
+    let r = c
+        .patch(format!("{base}/x?fieldManager=t"))
+        .header("content-type", "application/apply-patch+yaml")
         .body("{}")
         .send()
         .await
@@ -744,4 +764,86 @@ async fn blocking_start_works_inside_an_async_context_too() {
         .unwrap();
     assert_eq!(r.text().await.unwrap(), "ok");
     drop(server);
+}
+
+/// `PrepareForCreate` of the pod strategy: a create through the API gets `status` reset to
+/// `{phase: Pending, qosClass}`; the store-level create keeps the status a test writes.
+#[tokio::test]
+async fn pod_create_resets_status_but_store_create_keeps_it() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let pods = format!("{}/api/v1/namespaces/default/pods", server.url());
+    let full = json!({"cpu": "250m", "memory": "64Mi"});
+    for (name, resources, qos) in [
+        ("be", json!({}), "BestEffort"),
+        ("g", json!({"requests": full, "limits": full}), "Guaranteed"),
+        ("b", json!({"requests": {"cpu": "250m"}}), "Burstable"),
+    ] {
+        let r = c
+            .post(&pods)
+            .json(&json!({"metadata": {"name": name},
+                "spec": {"containers": [{"name": "c", "image": "nginx", "resources": resources}]},
+                "status": {"phase": "Running", "podIP": "10.1.2.3"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(
+            v["status"],
+            json!({"phase": "Pending", "qosClass": qos}),
+            "{name}"
+        );
+        let v: Value = c
+            .get(format!("{pods}/{name}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["status"]["phase"], "Pending");
+        assert!(v["status"].get("podIP").is_none());
+    }
+    let def = mock_apiserver::registry::find_plural("pods").unwrap();
+    let kubelet = json!({"phase": "Running", "podIP": "10.1.2.3"});
+    server
+        .store()
+        .create(
+            def,
+            "default",
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "k"},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]}, "status": kubelet}),
+            &Default::default(),
+        )
+        .unwrap();
+    let v: Value = c
+        .get(format!("{pods}/k"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"]["phase"], "Running");
+    assert_eq!(v["status"]["podIP"], "10.1.2.3");
+}
+
+/// A malformed `labelSelector` is the 400 `labels.Parse` gives, not a match-everything list.
+#[tokio::test]
+async fn malformed_label_selector_is_400() {
+    let server = MockServer::start().await.unwrap();
+    let r = admin(&server)
+        .get(format!(
+            "{}/api/v1/namespaces/default/serviceaccounts?labelSelector=%21%21",
+            server.url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"unable to parse requirement: found '!', expected: identifier\",\"reason\":\"BadRequest\",\"code\":400}\n"
+    );
 }

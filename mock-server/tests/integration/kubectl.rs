@@ -322,3 +322,105 @@ fn binary_rejects_a_bad_server_version() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Plain `kubectl patch` sends a strategic merge patch: ServiceAccount `secrets` merge by
+/// `name`, so two patches leave both secrets; `kubectl label` keeps working alongside.
+#[test]
+fn kubectl_patch_uses_strategic_merge() {
+    if !kubectl_available() {
+        return;
+    }
+    let server = start(&[]);
+    expect(
+        kubectl(&server, &["create", "sa", "x"]),
+        0,
+        "serviceaccount/x created\n",
+        "",
+    );
+    for name in ["a", "b"] {
+        let patch = format!(r#"{{"secrets":[{{"name":"{name}"}}]}}"#);
+        expect(
+            kubectl(&server, &["patch", "sa", "x", "-p", &patch]),
+            0,
+            "serviceaccount/x patched\n",
+            "",
+        );
+    }
+    expect(
+        kubectl(
+            &server,
+            &["get", "sa", "x", "-o", "jsonpath={.secrets[*].name}"],
+        ),
+        0,
+        "a b",
+        "",
+    );
+    expect(
+        kubectl(&server, &["label", "sa", "x", "a=b"]),
+        0,
+        "serviceaccount/x labeled\n",
+        "",
+    );
+    expect(
+        kubectl(
+            &server,
+            &[
+                "get",
+                "sa",
+                "x",
+                "-o",
+                "jsonpath={.metadata.labels.a} {.secrets[*].name}",
+            ],
+        ),
+        0,
+        "b a b",
+        "",
+    );
+}
+
+/// Client-side `kubectl apply` of a changed manifest sends a strategic merge patch with
+/// `$setElementOrder`, `null` labels and `$patch: delete` list elements; the result is the new
+/// manifest. (`--validate=false`: the mock serves no `/openapi/v3` for kubectl's schema check.)
+#[test]
+fn kubectl_apply_twice_patches_strategically() {
+    if !kubectl_available() {
+        return;
+    }
+    let server = start(&[]);
+    let file = server.dir.path().join("sa.yaml");
+    let manifest = |label: &str, secret: &str| {
+        format!(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ap\n  labels: {{{label}: \"1\"}}\nsecrets:\n- name: {secret}\n"
+        )
+    };
+    let path = file.to_str().unwrap();
+    std::fs::write(&file, manifest("a", "s1")).unwrap();
+    expect(
+        kubectl(&server, &["apply", "--validate=false", "-f", path]),
+        0,
+        "serviceaccount/ap created\n",
+        "",
+    );
+    std::fs::write(&file, manifest("b", "s2")).unwrap();
+    expect(
+        kubectl(&server, &["apply", "--validate=false", "-f", path]),
+        0,
+        "serviceaccount/ap configured\n",
+        "",
+    );
+    expect(
+        kubectl(
+            &server,
+            &[
+                "get",
+                "sa",
+                "ap",
+                "-o",
+                "jsonpath={.metadata.labels} {.secrets}",
+            ],
+        ),
+        0,
+        r#"{"b":"1"} [{"name":"s2"}]"#,
+        "",
+    );
+}
