@@ -54,6 +54,9 @@ pub struct PodStatus {
     /// One entry per container.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub container_statuses: Vec<ContainerStatus>,
+    /// `Guaranteed`, `Burstable` or `BestEffort`, set by the server on create.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub qos_class: String,
 }
 
 /// One container's status.

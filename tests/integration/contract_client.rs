@@ -649,6 +649,7 @@ async fn pod_status_is_read_under_the_official_field_names() {
     // Every field rawkube models is read back under its official name, with its value.
     let modelled = [
         "/status/phase",
+        "/status/qosClass",
         "/status/hostIP",
         "/status/podIP",
         "/status/startTime",
