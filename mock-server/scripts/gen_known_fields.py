@@ -10,7 +10,8 @@ descended into), "S" = the object schema S, "[]S" = a list of S, "{}S" = a map w
 
 Usage: gen_known_fields.py [--check] [OPENAPI_DIR]
 Writes mock-server/src/known_fields.json (next to this script's ../src); with --check, only
-compares and exits 1 if the committed file is stale. OPENAPI_DIR defaults to /work/shared/openapi.
+compares and exits 1 if the committed file is stale. OPENAPI_DIR defaults to ../shared/openapi beside the repository (where CI and the
+developers' machines put the reference material).
 """
 import json
 import os
@@ -34,6 +35,12 @@ ROOTS = {
 PREFIX = "#/components/schemas/"
 
 
+# The reference material sits beside the repository: three levels above this script
+# (mock-server/scripts/), in shared/openapi.
+DEFAULT_OPENAPI_DIR = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "openapi"
+)
+
 def ref_of(prop):
     if "$ref" in prop:
         return prop["$ref"][len(PREFIX):]
@@ -47,7 +54,7 @@ def main():
     args = sys.argv[1:]
     check = "--check" in args
     args = [a for a in args if a != "--check"]
-    base = args[0] if args else "/work/shared/openapi"
+    base = args[0] if args else DEFAULT_OPENAPI_DIR
     target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "known_fields.json")
     schemas = {}
     docs = {}

@@ -9,7 +9,8 @@ kube-apiserver's strategic merge patch does (e.g. ServiceAccount `secrets` by `n
 
 Usage: gen_patch_strategies.py [--check] [OPENAPI_DIR]
 Writes ../src/patch_strategies.json; with --check, exits 1 if the committed file is stale.
-OPENAPI_DIR defaults to /work/shared/openapi.
+OPENAPI_DIR defaults to ../shared/openapi beside the repository (where CI and the
+developers' machines put the reference material).
 """
 import glob
 import json
@@ -17,11 +18,17 @@ import os
 import sys
 
 
+# The reference material sits beside the repository: three levels above this script
+# (mock-server/scripts/), in shared/openapi.
+DEFAULT_OPENAPI_DIR = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "openapi"
+)
+
 def main():
     args = sys.argv[1:]
     check = "--check" in args
     args = [a for a in args if a != "--check"]
-    base = args[0] if args else "/work/shared/openapi"
+    base = args[0] if args else DEFAULT_OPENAPI_DIR
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
     with open(os.path.join(src, "known_fields.json")) as f:
         wanted = set(json.load(f)["schemas"])
