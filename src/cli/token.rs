@@ -43,7 +43,7 @@ pub fn run(_g: &GlobalArgs, cmd: TokenCommand) -> Result<(), CliError> {
                 }
                 Some(t) => t.to_string(),
             };
-            let jwt = jwt::decode(&token).map_err(|e| CliError::msg(format!("not a JWT: {e}")))?;
+            let jwt = jwt::decode(&token).map_err(|e| CliError::msg(e.to_string()))?;
             print!("{}", describe(&jwt, SystemTime::now()));
             Ok(())
         }
