@@ -313,6 +313,36 @@ impl Store {
         let _ = self.events.send(event);
     }
 
+    /// Takes the next resourceVersion for a write and stamps it on `obj` (every write is one
+    /// step of the one counter, as etcd's revision).
+    fn next_resource_version(inner: &mut Inner, obj: &mut Value) -> u64 {
+        inner.resource_version += 1;
+        let rv = inner.resource_version;
+        set_meta(obj, "resourceVersion", Value::String(rv.to_string()));
+        rv
+    }
+
+    /// Records a write of the object at `key` for watchers.
+    fn record_change(
+        &self,
+        inner: &mut Inner,
+        event_type: EventType,
+        key: &Key,
+        object: Value,
+        resource_version: u64,
+    ) {
+        self.record(
+            inner,
+            WatchEvent {
+                event_type,
+                resource: key.0,
+                namespace: key.1.clone(),
+                object,
+                resource_version,
+            },
+        );
+    }
+
     fn namespace_exists(inner: &Inner, ns: &str) -> bool {
         inner
             .objects
@@ -366,15 +396,7 @@ impl Store {
         crate::validation::prepare_for_create(def.plural, &mut obj);
         crate::validation::validate(def.plural, &obj, None)?;
         let name = meta_str(&obj, "name").to_string();
-        let key = (
-            def.plural,
-            if def.namespaced {
-                ns.to_string()
-            } else {
-                String::new()
-            },
-            name.clone(),
-        );
+        let key = key_of(def, ns, &name);
         if inner.objects.contains_key(&key) {
             return Err(if generated {
                 Status::generate_name_conflict(def.group, def.plural, &name, 1)
@@ -406,25 +428,10 @@ impl Store {
         if opts.dry_run {
             return Ok(normalize(def, obj));
         }
-        inner.resource_version += 1;
-        let rv = inner.resource_version;
-        set_meta(&mut obj, "resourceVersion", Value::String(rv.to_string()));
+        let rv = Self::next_resource_version(inner, &mut obj);
         let obj = normalize(def, obj);
-        inner.objects.insert(key, obj.clone());
-        self.record(
-            inner,
-            WatchEvent {
-                event_type: EventType::Added,
-                resource: def.plural,
-                namespace: if def.namespaced {
-                    ns.to_string()
-                } else {
-                    String::new()
-                },
-                object: obj.clone(),
-                resource_version: rv,
-            },
-        );
+        inner.objects.insert(key.clone(), obj.clone());
+        self.record_change(inner, EventType::Added, &key, obj.clone(), rv);
         if def.plural == "namespaces" {
             self.populate_namespace(inner, &name);
         }
@@ -598,21 +605,10 @@ impl Store {
         if opts.dry_run {
             return Ok(normalize(def, obj));
         }
-        inner.resource_version += 1;
-        let rv = inner.resource_version;
-        set_meta(&mut obj, "resourceVersion", Value::String(rv.to_string()));
+        let rv = Self::next_resource_version(inner, &mut obj);
         let obj = normalize(def, obj);
         inner.objects.insert(key.clone(), obj.clone());
-        self.record(
-            inner,
-            WatchEvent {
-                event_type: EventType::Modified,
-                resource: def.plural,
-                namespace: key.1,
-                object: obj.clone(),
-                resource_version: rv,
-            },
-        );
+        self.record_change(inner, EventType::Modified, &key, obj.clone(), rv);
         Ok(obj)
     }
 
@@ -699,19 +695,8 @@ impl Store {
             return Ok(gone);
         }
         inner.objects.remove(&key);
-        inner.resource_version += 1;
-        let rv = inner.resource_version;
-        set_meta(&mut gone, "resourceVersion", Value::String(rv.to_string()));
-        self.record(
-            &mut inner,
-            WatchEvent {
-                event_type: EventType::Deleted,
-                resource: def.plural,
-                namespace: key.1.clone(),
-                object: gone.clone(),
-                resource_version: rv,
-            },
-        );
+        let rv = Self::next_resource_version(&mut inner, &mut gone);
+        self.record_change(&mut inner, EventType::Deleted, &key, gone.clone(), rv);
         if def.plural == "namespaces" {
             let contents: Vec<Key> = inner
                 .objects
@@ -721,19 +706,8 @@ impl Store {
                 .collect();
             for k in contents {
                 if let Some(mut obj) = inner.objects.remove(&k) {
-                    inner.resource_version += 1;
-                    let rv = inner.resource_version;
-                    set_meta(&mut obj, "resourceVersion", Value::String(rv.to_string()));
-                    self.record(
-                        &mut inner,
-                        WatchEvent {
-                            event_type: EventType::Deleted,
-                            resource: k.0,
-                            namespace: k.1.clone(),
-                            object: obj,
-                            resource_version: rv,
-                        },
-                    );
+                    let rv = Self::next_resource_version(&mut inner, &mut obj);
+                    self.record_change(&mut inner, EventType::Deleted, &k, obj, rv);
                 }
             }
         }
