@@ -270,7 +270,8 @@ pub const GROUPS: &[&str] = &[
     "apps",
 ];
 
-/// Fields of `ObjectMeta`, for `fieldValidation=Strict`.
+/// Fields of `ObjectMeta`, in Go's struct order (the order the real encoder writes them):
+/// for `fieldValidation=Strict` and for ordering metadata in answers.
 pub const OBJECT_META_FIELDS: &[&str] = &[
     "name",
     "generateName",

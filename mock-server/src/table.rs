@@ -245,28 +245,11 @@ fn row(resource: &str, obj: &Value, include: IncludeObject, now: SystemTime) -> 
 
 /// `ObjectMeta` keys in Go's struct order (what the real encoder writes); other keys follow.
 pub fn go_order_metadata(meta: &Value) -> Value {
-    const ORDER: [&str; 15] = [
-        "name",
-        "generateName",
-        "namespace",
-        "selfLink",
-        "uid",
-        "resourceVersion",
-        "generation",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "labels",
-        "annotations",
-        "ownerReferences",
-        "finalizers",
-        "managedFields",
-    ];
     let Some(m) = meta.as_object() else {
         return Value::Object(Map::new());
     };
     let mut out = Map::new();
-    for k in ORDER {
+    for &k in crate::registry::OBJECT_META_FIELDS {
         if let Some(v) = m.get(k) {
             out.insert(k.into(), v.clone());
         }
