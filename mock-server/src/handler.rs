@@ -130,84 +130,72 @@ pub(crate) async fn handle(
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().unwrap_or("").to_string();
+    let (user, decoded, reply) =
+        match authenticate_request(&state, &parts, body, cert_user.as_deref()).await {
+            Err((user, reply)) => (user, None, reply),
+            Ok((user, authn_warnings, body)) => {
+                let mut ctx = Ctx {
+                    state: &state,
+                    method: &parts.method,
+                    headers: &parts.headers,
+                    body: &body,
+                    query: Query::parse(&raw_query),
+                    query_raw: &raw_query,
+                    user: &user,
+                    info: RequestInfo::parse(parts.method.as_str(), &path, &raw_query),
+                    decoded: None,
+                };
+                let mut reply = route(&mut ctx).await;
+                reply.warnings.splice(0..0, authn_warnings);
+                let decoded = ctx.decoded.take().or_else(|| raw_body_for_journal(&body));
+                (user, decoded, reply)
+            }
+        };
+    finish(
+        &state, &parts, &path, &raw_query, decoded, user, reply, start, time,
+    )
+}
+
+/// Reads the body, authenticates and applies `Impersonate-*`: the user the request acts as, the
+/// authenticators' warnings and the body; or the user so far and the answer that ends the
+/// request here (413, 401, or a refused impersonation).
+async fn authenticate_request(
+    state: &State,
+    parts: &hyper::http::request::Parts,
+    body: Incoming,
+    cert_user: Option<&UserInfo>,
+) -> Result<(UserInfo, Vec<String>, Bytes), (UserInfo, Reply)> {
     let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
         Ok(c) => c.to_bytes(),
         Err(e) => {
             tracing::debug!(error = %e, "reading the request body failed");
             let s = Status::unknown_error(413, "Request entity too large: limit is 3145728");
-            return finish(
-                &state,
-                &parts,
-                &path,
-                &raw_query,
-                None,
-                UserInfo::default(),
-                Reply::status(&s),
-                start,
-                time,
-            );
+            return Err((UserInfo::default(), Reply::status(&s)));
         }
     };
-    let authn = state.authn.authenticate(&AuthnRequest {
+    let (user, warnings) = match state.authn.authenticate(&AuthnRequest {
         headers: &parts.headers,
-        client_cert_user: cert_user.as_deref(),
-    });
-    let (authenticated, authn_warnings) = match authn {
-        ChainResult::User(u) => (Ok(u), Vec::new()),
-        ChainResult::UserWithWarnings(u, w) => (Ok(u), w),
-        ChainResult::Unauthorized(reason) => (Err(reason), Vec::new()),
-    };
-    let user = match authenticated {
-        Ok(u) => match &state.impersonator {
-            None => u,
-            Some(imp) => match imp.impersonate(&ImpersonationRequest {
-                user: &u,
-                headers: &parts.headers,
-                authorizer: state.authz.as_ref(),
-            }) {
-                Ok(None) => u,
-                Ok(Some(as_user)) => as_user,
-                Err(s) => {
-                    let reply = Reply::status(&s);
-                    return finish(
-                        &state, &parts, &path, &raw_query, None, u, reply, start, time,
-                    );
-                }
-            },
-        },
-        Err(reason) => {
-            tracing::info!(%path, %reason, "unauthorized");
-            let reply = Reply::status(&Status::unauthorized());
-            return finish(
-                &state,
-                &parts,
-                &path,
-                &raw_query,
-                None,
-                UserInfo::default(),
-                reply,
-                start,
-                time,
-            );
+        client_cert_user: cert_user,
+    }) {
+        ChainResult::User(u) => (u, Vec::new()),
+        ChainResult::UserWithWarnings(u, w) => (u, w),
+        ChainResult::Unauthorized(reason) => {
+            tracing::info!(path = %parts.uri.path(), %reason, "unauthorized");
+            return Err((UserInfo::default(), Status::unauthorized().into()));
         }
     };
-    let mut ctx = Ctx {
-        state: &state,
-        method: &parts.method,
-        headers: &parts.headers,
-        body: &body,
-        query: Query::parse(&raw_query),
-        query_raw: &raw_query,
+    let Some(imp) = &state.impersonator else {
+        return Ok((user, warnings, body));
+    };
+    match imp.impersonate(&ImpersonationRequest {
         user: &user,
-        info: RequestInfo::parse(parts.method.as_str(), &path, &raw_query),
-        decoded: None,
-    };
-    let mut reply = route(&mut ctx).await;
-    reply.warnings.splice(0..0, authn_warnings);
-    let decoded = ctx.decoded.take().or_else(|| raw_body_for_journal(&body));
-    finish(
-        &state, &parts, &path, &raw_query, decoded, user, reply, start, time,
-    )
+        headers: &parts.headers,
+        authorizer: state.authz.as_ref(),
+    }) {
+        Ok(None) => Ok((user, warnings, body)),
+        Ok(Some(as_user)) => Ok((as_user, warnings, body)),
+        Err(s) => Err((user, Reply::status(&s))),
+    }
 }
 
 /// A body we did not decode, for the journal: JSON if it parses, else text.
