@@ -14,7 +14,7 @@ use rawkube::workflow::standalone::{Names, standalone};
 use super::CliError;
 use super::connect::{api_error, block_on};
 use super::globals::GlobalArgs;
-use super::setup::{TokenModeArg, workflow_error};
+use super::setup::{TokenArgs, workflow_error};
 
 /// `kubeconfig` arguments.
 #[derive(Args, Debug)]
@@ -28,12 +28,9 @@ pub struct KubeconfigArgs {
     /// Write to FILE (mode 0600) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Where the token comes from.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub token_mode: TokenModeArg,
-    /// Requested token lifetime for TokenRequest (e.g. 24h).
-    #[arg(long, value_parser = humantime::parse_duration)]
-    pub duration: Option<std::time::Duration>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub token: TokenArgs,
     /// Context (and user) name in the file (default: NAME).
     #[arg(long)]
     pub context_name: Option<String>,
@@ -45,8 +42,8 @@ pub fn run(g: &GlobalArgs, a: KubeconfigArgs) -> Result<(), CliError> {
     let ns = session.namespace.clone();
     let mut opts = rawkube::workflow::SetupOptions::tutorial(&a.name);
     opts.namespace = ns.clone();
-    opts.token_mode = a.token_mode.into();
-    opts.duration = a.duration;
+    opts.token_mode = a.token.token_mode.into();
+    opts.duration = a.token.duration;
     let token = block_on(async {
         let sa = Api::<ServiceAccount>::namespaced(&session.client, &ns)
             .get(&a.name)

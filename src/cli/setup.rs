@@ -35,6 +35,17 @@ impl From<TokenModeArg> for TokenMode {
     }
 }
 
+/// Where a ServiceAccount's token comes from: shared by `setup` and `kubeconfig`.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct TokenArgs {
+    /// Where the token comes from.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub token_mode: TokenModeArg,
+    /// Requested token lifetime for TokenRequest (e.g. 1h); the server may shorten it.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub duration: Option<std::time::Duration>,
+}
+
 /// `setup` arguments (defaults are the tutorial's).
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
@@ -71,12 +82,9 @@ pub struct SetupArgs {
     /// RoleBinding name (default: bearertoken-binding-NAME).
     #[arg(long)]
     pub binding: Option<String>,
-    /// Where the token comes from.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub token_mode: TokenModeArg,
-    /// Requested token lifetime for TokenRequest (e.g. 1h); the server may shorten it.
-    #[arg(long, value_parser = humantime::parse_duration)]
-    pub duration: Option<std::time::Duration>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub token: TokenArgs,
     /// kubeconfig context name (default: NAME).
     #[arg(long)]
     pub context_name: Option<String>,
@@ -108,8 +116,8 @@ impl SetupArgs {
                 .binding
                 .clone()
                 .unwrap_or_else(|| format!("bearertoken-binding-{}", self.name)),
-            token_mode: self.token_mode.into(),
-            duration: self.duration,
+            token_mode: self.token.token_mode.into(),
+            duration: self.token.duration,
             context_name: self
                 .context_name
                 .clone()
