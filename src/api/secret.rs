@@ -107,6 +107,18 @@ impl Api<Secret> {
     /// has written `data.token`, and return it (the tutorial's `kubectl describe
     /// secret` loop). Pauses grow from 100 ms to 1 s; gives up after `timeout`.
     pub async fn wait_for_token(&self, name: &str, timeout: Duration) -> Result<String> {
+        self.wait_for_token_with_progress(name, timeout, |_| {})
+            .await
+    }
+
+    /// As [`Api::wait_for_token`], calling `progress` with the time waited so far before each
+    /// pause, so a command line can show that it is waiting.
+    pub async fn wait_for_token_with_progress(
+        &self,
+        name: &str,
+        timeout: Duration,
+        mut progress: impl FnMut(Duration),
+    ) -> Result<String> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(100);
         loop {
@@ -121,6 +133,7 @@ impl Api<Secret> {
                     waited: timeout,
                 });
             }
+            progress(waited);
             tokio::time::sleep(pause.min(timeout - waited)).await;
             pause = (pause * 2).min(Duration::from_secs(1));
         }

@@ -563,35 +563,25 @@ async fn wait_for_secret_token(
     o: &SetupOptions,
     n: &mut Narrator<'_>,
 ) -> Result<String> {
-    let start = Instant::now();
     let mut dots = false;
-    loop {
-        let s = secrets.get(name).await?;
-        if let Some(t) = s.token() {
-            if dots {
-                n.line(" done")?;
-            }
-            return Ok(t);
-        }
-        if start.elapsed() > o.timeout {
-            if dots {
-                n.line(" timed out")?;
-            }
-            return Err(WorkflowError::Timeout {
-                what: format!("the token controller did not fill Secret {name}"),
-                after: o.timeout,
-            });
-        }
-        if !dots {
-            n.partial(&format!(
-                "waiting for the token controller to fill Secret {name} "
-            ))?;
+    let token = secrets
+        .wait_for_token_with_progress(name, o.timeout, |_| {
+            // A failed write of a progress dot is not worth failing the setup for; the next
+            // full line reports a broken output.
+            let _ = if dots {
+                n.partial(".")
+            } else {
+                n.partial(&format!(
+                    "waiting for the token controller to fill Secret {name} "
+                ))
+            };
             dots = true;
-        } else {
-            n.partial(".")?;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        })
+        .await;
+    if dots {
+        n.line(if token.is_ok() { " done" } else { " timed out" })?;
     }
+    Ok(token?)
 }
 
 /// Writes the user and context (or the standalone file); returns the file and whether it changed.

@@ -487,10 +487,16 @@ async fn wait_for_token_polls_until_the_secret_is_filled() {
         ..Default::default()
     };
     api.create(&unowned, &PostParams::default()).await.unwrap();
+    let mut waits = Vec::new();
     let err = api
-        .wait_for_token("unowned-token", Duration::from_millis(300))
+        .wait_for_token_with_progress("unowned-token", Duration::from_millis(300), |w| {
+            waits.push(w)
+        })
         .await
         .unwrap_err();
+    // Progress is reported before each pause, with the time waited growing.
+    assert!(waits.len() >= 2, "{waits:?}");
+    assert!(waits.windows(2).all(|w| w[0] < w[1]), "{waits:?}");
     assert_eq!(
         err.to_string(),
         "data.token of Secret default/unowned-token was not filled in within 300ms: the token controller only fills Secrets of type kubernetes.io/service-account-token whose ServiceAccount exists (it deletes the others)"
