@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate mock-server/src/known_fields.json from the official OpenAPI v3 documents.
+"""Generate mock-server/src/api/known_fields.json from the official OpenAPI v3 documents.
 
 The table lists, for every object schema reachable from the kinds mock-apiserver stores, the
 field names it declares and what each field holds, so `validation::unknown_fields` can reject
@@ -9,7 +9,7 @@ Encoding of a field type: "" = a leaf (scalar, free-form object, or list/map of 
 descended into), "S" = the object schema S, "[]S" = a list of S, "{}S" = a map whose values are S.
 
 Usage: gen_known_fields.py [--check] [OPENAPI_DIR]
-Writes mock-server/src/known_fields.json (next to this script's ../src); with --check, only
+Writes mock-server/src/api/known_fields.json (next to this script's ../src); with --check, only
 compares and exits 1 if the committed file is stale. OPENAPI_DIR defaults to ../shared/openapi beside the repository (where CI and the
 developers' machines put the reference material).
 """
@@ -55,7 +55,7 @@ def main():
     check = "--check" in args
     args = [a for a in args if a != "--check"]
     base = args[0] if args else DEFAULT_OPENAPI_DIR
-    target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "known_fields.json")
+    target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "api", "known_fields.json")
     schemas = {}
     docs = {}
     out_schemas = {}

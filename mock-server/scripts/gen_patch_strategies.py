@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate mock-server/src/patch_strategies.json from the official OpenAPI v3 documents.
+"""Generate mock-server/src/api/patch_strategies.json from the official OpenAPI v3 documents.
 
 For every object schema in known_fields.json (the schemas reachable from the kinds mock-apiserver
 stores), the fields that carry `x-kubernetes-patch-strategy` and their
@@ -8,7 +8,7 @@ kube-apiserver's strategic merge patch does (e.g. ServiceAccount `secrets` by `n
 `containers` by `name`, ObjectMeta `finalizers` as a set). Run gen_known_fields.py first.
 
 Usage: gen_patch_strategies.py [--check] [OPENAPI_DIR]
-Writes ../src/patch_strategies.json; with --check, exits 1 if the committed file is stale.
+Writes ../src/api/patch_strategies.json; with --check, exits 1 if the committed file is stale.
 OPENAPI_DIR defaults to ../shared/openapi beside the repository (where CI and the
 developers' machines put the reference material).
 """
@@ -29,7 +29,7 @@ def main():
     check = "--check" in args
     args = [a for a in args if a != "--check"]
     base = args[0] if args else DEFAULT_OPENAPI_DIR
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "api")
     with open(os.path.join(src, "known_fields.json")) as f:
         wanted = set(json.load(f)["schemas"])
     schemas = {}

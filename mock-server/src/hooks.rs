@@ -5,10 +5,10 @@
 
 use serde_json::Value;
 
-use crate::authorization::Authorizer;
-use crate::identity::UserInfo;
-use crate::objects::ObjectSource;
-use crate::status::Status;
+use crate::api::objects::ObjectSource;
+use crate::api::status::Status;
+use crate::authn::identity::UserInfo;
+use crate::authz::Authorizer;
 
 /// One create request for a virtual resource.
 pub struct VirtualRequest<'a> {

@@ -17,31 +17,12 @@
 //! [`Journal`]. The identity stack is assembled in [`wiring`].
 #![warn(missing_docs)]
 
-pub mod auth;
-pub mod authentication;
-pub mod authorization;
-pub mod discovery;
-mod handler;
+pub mod api;
+pub mod authn;
+pub mod authz;
 pub mod hooks;
-pub mod identity;
-pub mod journal;
-pub mod kubeconfig;
-pub mod objects;
-pub mod protobuf;
-pub mod qos;
-pub mod query;
-pub mod rbac;
-pub mod registry;
-pub mod request_info;
-pub mod reviews;
-pub mod selectors;
-mod server;
-pub mod status;
+pub mod http;
 pub mod store;
-pub mod strategic_merge;
-pub mod table;
-pub mod tls;
-pub mod validation;
 pub mod wiring;
 
 use std::net::SocketAddr;
@@ -51,15 +32,15 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-pub use authentication::{Authenticator, AuthenticatorChain, AuthnOutcome, AuthnRequest};
-pub use authorization::{Authorizer, Decision, MastersAuthorizer};
+pub use api::objects::ObjectSource;
+pub use authn::identity::{RequestAttributes, UserInfo};
+pub use authn::{Authenticator, AuthenticatorChain, AuthnOutcome, AuthnRequest};
+pub use authz::{Authorizer, Decision, MastersAuthorizer};
 pub use hooks::{
     ImpersonationRequest, Impersonator, NonResourceHandler, RawResponse, VirtualRequest,
     VirtualResource, WriteAdmission,
 };
-pub use identity::{RequestAttributes, UserInfo};
-pub use journal::{Journal, JournalEntry};
-pub use objects::ObjectSource;
+pub use http::journal::{Journal, JournalEntry};
 pub use store::Store;
 
 /// The admin user of the admin kubeconfig.
@@ -72,7 +53,7 @@ pub const ADMIN_GROUP: &str = "system:masters";
 pub enum MockError {
     /// Generating the PKI or the TLS configuration failed.
     #[error(transparent)]
-    Tls(#[from] tls::TlsError),
+    Tls(#[from] http::tls::TlsError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -86,10 +67,10 @@ pub enum MockError {
     BadServerVersion(String),
     /// `--token-auth-file` could not be read or parsed.
     #[error(transparent)]
-    TokenFile(#[from] auth::token_file::TokenFileError),
+    TokenFile(#[from] authn::tokens::token_file::TokenFileError),
     /// `--service-account-key-file` could not be read or holds no usable key.
     #[error(transparent)]
-    ServiceAccountKey(#[from] auth::keys::KeyError),
+    ServiceAccountKey(#[from] authn::tokens::keys::KeyError),
     /// The background runtime of a blocking start could not be created.
     #[error("starting the server's runtime failed: {0}")]
     Runtime(std::io::Error),
@@ -105,7 +86,7 @@ pub struct MockServerBuilder {
     non_resource: Vec<(String, Arc<dyn NonResourceHandler>)>,
     impersonator: Option<Arc<dyn Impersonator>>,
     admission: Vec<Arc<dyn WriteAdmission>>,
-    pki: Result<Arc<tls::Pki>, tls::TlsError>,
+    pki: Result<Arc<http::tls::Pki>, http::tls::TlsError>,
     store: Option<Arc<Store>>,
     token_auth_file: Option<PathBuf>,
     service_account_key_file: Option<PathBuf>,
@@ -124,11 +105,11 @@ impl std::fmt::Debug for MockServerBuilder {
 
 impl Default for MockServerBuilder {
     fn default() -> Self {
-        let pki = tls::Pki::generate().map(Arc::new);
+        let pki = http::tls::Pki::generate().map(Arc::new);
         let store = pki.as_ref().ok().map(|p| Arc::new(Store::new(p.ca_pem())));
         MockServerBuilder {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            server_version: discovery::DEFAULT_SERVER_VERSION.into(),
+            server_version: api::discovery::DEFAULT_SERVER_VERSION.into(),
             authorizer: None,
             authenticators: AuthenticatorChain::default(),
             virtuals: Vec::new(),
@@ -289,7 +270,7 @@ impl MockServerBuilder {
 
     fn prepare(self) -> Result<Prepared, MockError> {
         let pki = self.pki?;
-        let version = discovery::version_info(&self.server_version)
+        let version = api::discovery::version_info(&self.server_version)
             .ok_or_else(|| MockError::BadServerVersion(self.server_version.clone()))?;
         let store = match self.store {
             Some(s) => s,
@@ -301,15 +282,15 @@ impl MockServerBuilder {
             token_file: self
                 .token_auth_file
                 .as_deref()
-                .map(auth::token_file::TokenFile::load)
+                .map(authn::tokens::token_file::TokenFile::load)
                 .transpose()?,
             keys: match &self.service_account_key_file {
-                Some(path) => auth::keys::ServiceAccountKeys::from_pem_file(path)?,
-                None => auth::keys::ServiceAccountKeys::lazy(),
+                Some(path) => authn::tokens::keys::ServiceAccountKeys::from_pem_file(path)?,
+                None => authn::tokens::keys::ServiceAccountKeys::lazy(),
             },
             legacy_token_secrets: self.legacy_token_secrets,
             authz_cache_delay: self.authz_cache_delay,
-            legacy_token_tracking: discovery::minor_version(&version) >= 27,
+            legacy_token_tracking: api::discovery::minor_version(&version) >= 27,
         };
         if identity.legacy_token_secrets {
             // Legacy mode signs tokens for every ServiceAccount at once: make the key now, so
@@ -348,8 +329,8 @@ fn server_url(addr: SocketAddr) -> String {
 
 struct Prepared {
     listen: SocketAddr,
-    pki: Arc<tls::Pki>,
-    admin: tls::ClientCert,
+    pki: Arc<http::tls::Pki>,
+    admin: http::tls::ClientCert,
     config: rustls::ServerConfig,
     store: Arc<Store>,
     version: serde_json::Value,
@@ -383,7 +364,7 @@ impl Prepared {
         non_resource.extend(wired.non_resource);
         let mut admission: Vec<Arc<dyn WriteAdmission>> = vec![wired.admission];
         admission.extend(self.admission);
-        let state = Arc::new(handler::State {
+        let state = Arc::new(http::handler::State {
             store: self.store.clone(),
             authn,
             authz: self
@@ -398,7 +379,7 @@ impl Prepared {
             server_address: addr.to_string(),
         });
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(self.config));
-        handle.spawn(server::serve(listener, acceptor, state, rx));
+        handle.spawn(http::server::serve(listener, acceptor, state, rx));
         tracing::debug!(%url, "mock-apiserver listening");
         MockServer {
             url,
@@ -418,11 +399,11 @@ impl Prepared {
 pub struct MockServer {
     url: String,
     addr: SocketAddr,
-    pki: Arc<tls::Pki>,
-    admin: tls::ClientCert,
+    pki: Arc<http::tls::Pki>,
+    admin: http::tls::ClientCert,
     store: Arc<Store>,
     journal: Journal,
-    bearer: Arc<auth::BearerAuthenticator>,
+    bearer: Arc<authn::tokens::BearerAuthenticator>,
     shutdown: watch::Sender<bool>,
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -468,7 +449,7 @@ impl MockServer {
 
     /// The admin kubeconfig (kubeadm's `admin.conf` layout) as YAML.
     pub fn admin_kubeconfig(&self) -> String {
-        kubeconfig::admin_kubeconfig(
+        http::kubeconfig::admin_kubeconfig(
             &self.url,
             self.pki.ca_pem(),
             &self.admin.cert_pem,
@@ -478,7 +459,7 @@ impl MockServer {
 
     /// Writes the admin kubeconfig to `path` atomically with mode 0600.
     pub fn write_admin_kubeconfig(&self, path: &Path) -> std::io::Result<()> {
-        kubeconfig::write_private_file(path, &self.admin_kubeconfig())
+        http::kubeconfig::write_private_file(path, &self.admin_kubeconfig())
     }
 
     /// The request journal (a shared handle; it sees later requests too).
@@ -514,7 +495,7 @@ impl MockServer {
 
     /// The service-account token machinery (signing key, issuer), e.g. to mint a token with
     /// chosen claims in a test.
-    pub fn service_account_tokens(&self) -> &auth::serviceaccount::ServiceAccountTokens {
+    pub fn service_account_tokens(&self) -> &authn::tokens::serviceaccount::ServiceAccountTokens {
         &self.bearer.service_accounts
     }
 

@@ -20,7 +20,7 @@ struct Args {
     #[arg(long, value_name = "PATH")]
     kubeconfig_out: Option<PathBuf>,
     /// The gitVersion /version reports (the kubectl dispatcher picks its binary by it).
-    #[arg(long, value_name = "vX.Y.Z", default_value = mock_apiserver::discovery::DEFAULT_SERVER_VERSION)]
+    #[arg(long, value_name = "vX.Y.Z", default_value = mock_apiserver::api::discovery::DEFAULT_SERVER_VERSION)]
     server_version: String,
     /// Static bearer tokens, kube-apiserver's CSV format: token,user,uid,"group1,group2".
     #[arg(long, value_name = "PATH")]

@@ -381,7 +381,7 @@ fn show_http_prints_curl_and_redacts_tokens() {
 
 /// Puts a pod straight into the mock's store (there is no `create pod` command).
 fn store_pod(env: &Env, ns: &str, name: &str, status: serde_json::Value) {
-    let def = mock_apiserver::registry::find_plural("pods").expect("pods are served");
+    let def = mock_apiserver::api::registry::find_plural("pods").expect("pods are served");
     let pod = serde_json::json!({
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": name, "namespace": ns},

@@ -631,7 +631,7 @@ async fn pod_status_is_read_under_the_official_field_names() {
             "qosClass": "BestEffort"}});
     // Written straight into the store, as a kubelet's status update would land (a create
     // through the API may reset status, as the real server's PrepareForCreate does).
-    let pods = mock_apiserver::registry::find_plural("pods").expect("pods are served");
+    let pods = mock_apiserver::api::registry::find_plural("pods").expect("pods are served");
     server
         .store()
         .create(pods, "default", pod.clone(), &WriteOptions::default())

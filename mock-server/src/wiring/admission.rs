@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::api::status::Status;
+use crate::authn::identity::UserInfo;
+use crate::authz::rbac::RbacAuthorizer;
+use crate::authz::rbac::escalation::{check_binding_write, check_role_write};
 use crate::hooks::WriteAdmission;
-use crate::identity::UserInfo;
-use crate::rbac::RbacAuthorizer;
-use crate::rbac::escalation::{check_binding_write, check_role_write};
-use crate::status::Status;
 
 /// Refuses RBAC writes that grant more than the writer holds, unless it may `escalate`
 /// (roles) or `bind` (bindings), as the RBAC storage of kube-apiserver does.

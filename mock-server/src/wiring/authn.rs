@@ -7,15 +7,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hyper::HeaderMap;
 use serde_json::Value;
 
-use crate::auth::jwt::{AUTO_GENERATED_LEGACY_TOKEN_WARNING, TokenError};
-use crate::auth::serviceaccount::legacy_token_last_used_patch;
-use crate::auth::{AuthenticationError, BearerAuthenticator};
-use crate::authentication::{Authenticator, AuthnOutcome, AuthnRequest};
+use crate::api::registry;
+use crate::api::status::Status;
+use crate::authn::identity::UserInfo;
+use crate::authn::tokens::jwt::{AUTO_GENERATED_LEGACY_TOKEN_WARNING, TokenError};
+use crate::authn::tokens::serviceaccount::legacy_token_last_used_patch;
+use crate::authn::tokens::{AuthenticationError, BearerAuthenticator};
+use crate::authn::{Authenticator, AuthnOutcome, AuthnRequest};
+use crate::authz::rbac::impersonation::{ImpersonationError, ImpersonationRequest, impersonate};
 use crate::hooks::{ImpersonationRequest as ImpersonationHook, Impersonator};
-use crate::identity::UserInfo;
-use crate::rbac::impersonation::{ImpersonationError, ImpersonationRequest, impersonate};
-use crate::registry;
-use crate::status::Status;
 use crate::store::{Store, WriteOptions};
 
 /// Unix seconds now.

@@ -8,14 +8,14 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::{broadcast, watch};
 
-use crate::auth::BearerAuthenticator;
-use crate::auth::token_controller::{
+use crate::api::objects::ObjectSource;
+use crate::api::registry::{self, ResourceDef};
+use crate::authn::tokens::BearerAuthenticator;
+use crate::authn::tokens::token_controller::{
     SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, TokenSecretAction, add_secret_reference,
     is_token_secret_of, legacy_token_secret, reconcile_token_secret, remove_secret_reference,
     token_secrets_to_delete,
 };
-use crate::objects::ObjectSource;
-use crate::registry::{self, ResourceDef};
 use crate::store::{DeleteOptions, EventType, Store, WatchEvent, WriteOptions};
 
 fn def(plural: &str) -> Option<&'static ResourceDef> {
@@ -204,7 +204,7 @@ impl TokenController {
             meta(sa, "name"),
             |current| {
                 if meta(current, "uid") != sa_uid {
-                    return Err(crate::status::Status::conflict_modified(
+                    return Err(crate::api::status::Status::conflict_modified(
                         "",
                         "serviceaccounts",
                         meta(current, "name"),
@@ -251,9 +251,9 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::jwt::{DEFAULT_ISSUER, IssuerConfig};
-    use crate::auth::keys::ServiceAccountKeys;
-    use crate::auth::serviceaccount::ServiceAccountTokens;
+    use crate::authn::tokens::jwt::{DEFAULT_ISSUER, IssuerConfig};
+    use crate::authn::tokens::keys::ServiceAccountKeys;
+    use crate::authn::tokens::serviceaccount::ServiceAccountTokens;
     use serde_json::json;
 
     fn controller(legacy: bool) -> (TokenController, Arc<Store>) {

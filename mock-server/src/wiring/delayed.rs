@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::{broadcast, watch};
 
-use crate::objects::ObjectSource;
+use crate::api::objects::ObjectSource;
 use crate::store::{EventType, Store, WatchEvent};
 
 /// The resources whose changes are delayed.
@@ -167,7 +167,7 @@ impl ObjectSource for DelayedRbacSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry;
+    use crate::api::registry;
     use crate::store::WriteOptions;
     use serde_json::json;
 

@@ -1,4 +1,4 @@
-//! Wires the identity modules ([`crate::auth`], [`crate::rbac`], [`crate::reviews`]) into the
+//! Wires the identity modules ([`crate::authn::tokens`], [`crate::authz::rbac`], [`crate::authz::reviews`]) into the
 //! server the way kube-apiserver assembles them: the bearer-token authenticators after the
 //! client-certificate one, RBAC (with the bootstrap policy) as the authorizer, the
 //! impersonation filter, escalation checks on RBAC writes, the TokenRequest and review
@@ -16,17 +16,17 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::auth::BearerAuthenticator;
-use crate::auth::jwt::{DEFAULT_ISSUER, IssuerConfig};
-use crate::auth::keys::ServiceAccountKeys;
-use crate::auth::serviceaccount::ServiceAccountTokens;
-use crate::auth::token_file::TokenFile;
-use crate::authentication::Authenticator;
+use crate::api::objects::ObjectSource;
+use crate::api::registry;
+use crate::api::status::{Status, StatusCause, StatusDetails};
+use crate::authn::Authenticator;
+use crate::authn::tokens::BearerAuthenticator;
+use crate::authn::tokens::jwt::{DEFAULT_ISSUER, IssuerConfig};
+use crate::authn::tokens::keys::ServiceAccountKeys;
+use crate::authn::tokens::serviceaccount::ServiceAccountTokens;
+use crate::authn::tokens::token_file::TokenFile;
+use crate::authz::rbac::RbacAuthorizer;
 use crate::hooks::{Impersonator, NonResourceHandler, VirtualResource, WriteAdmission};
-use crate::objects::ObjectSource;
-use crate::rbac::RbacAuthorizer;
-use crate::registry;
-use crate::status::{Status, StatusCause, StatusDetails};
 use crate::store::{Store, WriteOptions};
 
 /// The identity settings of one server, resolved at start-up (files already read).
@@ -69,10 +69,13 @@ pub struct Wired {
 /// objects of the same name are kept).
 pub fn seed_bootstrap_policy(store: &Store) {
     let seeds = [
-        ("clusterroles", crate::rbac::bootstrap::cluster_roles()),
+        (
+            "clusterroles",
+            crate::authz::rbac::bootstrap::cluster_roles(),
+        ),
         (
             "clusterrolebindings",
-            crate::rbac::bootstrap::cluster_role_bindings(),
+            crate::authz::rbac::bootstrap::cluster_role_bindings(),
         ),
     ];
     for (plural, objects) in seeds {
@@ -182,7 +185,7 @@ mod tests {
 
     #[test]
     fn module_status_json_round_trips_byte_for_byte() {
-        let e = crate::rbac::escalation::EscalationError::RoleNotFound {
+        let e = crate::authz::rbac::escalation::EscalationError::RoleNotFound {
             resource: "roles".into(),
             name: "x".into(),
         };
@@ -194,7 +197,7 @@ mod tests {
             String::from_utf8(s.to_json()).unwrap(),
             String::from_utf8(expected).unwrap()
         );
-        let v = crate::auth::status_json(
+        let v = crate::authn::tokens::status_json(
             422,
             "Invalid",
             "m",

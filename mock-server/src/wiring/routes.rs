@@ -8,12 +8,12 @@ use serde_json::Value;
 
 use super::authn::unix_now;
 use super::status_from_json;
-use crate::auth::BearerAuthenticator;
-use crate::auth::jwt::{DISCOVERY_CACHE_CONTROL, JWKS_CONTENT_TYPE};
+use crate::api::status::Status;
+use crate::authn::tokens::BearerAuthenticator;
+use crate::authn::tokens::jwt::{DISCOVERY_CACHE_CONTROL, JWKS_CONTENT_TYPE};
+use crate::authz::rbac::RbacAuthorizer;
+use crate::authz::reviews;
 use crate::hooks::{NonResourceHandler, RawResponse, VirtualRequest, VirtualResource};
-use crate::rbac::RbacAuthorizer;
-use crate::reviews;
-use crate::status::Status;
 use crate::store::now_rfc3339;
 
 /// `POST .../serviceaccounts/NAME/token`.

@@ -381,7 +381,10 @@ async fn replaced_authorizer_and_virtual_resources_are_used() {
     }
     struct Echo;
     impl VirtualResource for Echo {
-        fn create(&self, req: VirtualRequest<'_>) -> Result<Value, mock_apiserver::status::Status> {
+        fn create(
+            &self,
+            req: VirtualRequest<'_>,
+        ) -> Result<Value, mock_apiserver::api::status::Status> {
             let mut body = req.body;
             body["status"] = json!({"allowed": req.user.username == "system:anonymous", "ns": req.namespace, "name": req.name});
             Ok(body)
@@ -570,7 +573,7 @@ async fn non_resource_routes_impersonation_and_store_events_hooks() {
         fn impersonate(
             &self,
             req: &ImpersonationRequest<'_>,
-        ) -> Result<Option<UserInfo>, mock_apiserver::status::Status> {
+        ) -> Result<Option<UserInfo>, mock_apiserver::api::status::Status> {
             Ok(req.headers.get("impersonate-user").map(|u| UserInfo {
                 username: u.to_str().unwrap_or("").into(),
                 ..Default::default()
@@ -805,7 +808,7 @@ async fn pod_create_resets_status_but_store_create_keeps_it() {
         assert_eq!(v["status"]["phase"], "Pending");
         assert!(v["status"].get("podIP").is_none());
     }
-    let def = mock_apiserver::registry::find_plural("pods").unwrap();
+    let def = mock_apiserver::api::registry::find_plural("pods").unwrap();
     let kubelet = json!({"phase": "Running", "podIP": "10.1.2.3"});
     server
         .store()

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use mock_apiserver::MockServer;
-use mock_apiserver::auth::jwt::{BoundTokenClaims, DEFAULT_ISSUER, ObjectRef};
+use mock_apiserver::authn::tokens::jwt::{BoundTokenClaims, DEFAULT_ISSUER, ObjectRef};
 use serde_json::{Value, json};
 
 use crate::util::{admin, anonymous};

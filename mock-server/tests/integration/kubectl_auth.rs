@@ -9,9 +9,11 @@ use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use mock_apiserver::auth::jwt::{BoundTokenClaims, DEFAULT_ISSUER, IssuerConfig, ObjectRef};
-use mock_apiserver::auth::keys::{ServiceAccountKeys, SigningKey};
-use mock_apiserver::auth::serviceaccount::ServiceAccountTokens;
+use mock_apiserver::authn::tokens::jwt::{
+    BoundTokenClaims, DEFAULT_ISSUER, IssuerConfig, ObjectRef,
+};
+use mock_apiserver::authn::tokens::keys::{ServiceAccountKeys, SigningKey};
+use mock_apiserver::authn::tokens::serviceaccount::ServiceAccountTokens;
 use serde_json::Value;
 
 use crate::kubectl::{ROLE, ROLEBINDING, Run, Server, expect, kubectl, kubectl_available, start};

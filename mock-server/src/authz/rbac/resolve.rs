@@ -1,0 +1,153 @@
+//! Which rules apply to a user in a namespace (`pkg/registry/rbac/validation/rule.go`
+//! `VisitRulesFor`), with the binding descriptions used in allow reasons.
+
+use serde_json::Value;
+
+use super::rules::PolicyRule;
+use crate::api::objects::ObjectSource;
+use crate::authn::identity::UserInfo;
+
+fn s<'a>(v: &'a Value, ptr: &str) -> &'a str {
+    v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
+}
+
+/// `appliesToUser` for one subject; `namespace` is the RoleBinding's (empty for ClusterRoleBindings).
+pub fn subject_applies(user: &UserInfo, subject: &Value, namespace: &str) -> bool {
+    let name = s(subject, "/name");
+    match s(subject, "/kind") {
+        "User" => user.username == name,
+        "Group" => user.in_group(name),
+        "ServiceAccount" => {
+            let sa_ns = match s(subject, "/namespace") {
+                "" => namespace,
+                ns => ns,
+            };
+            !sa_ns.is_empty() && user.username == format!("system:serviceaccount:{sa_ns}:{name}")
+        }
+        _ => false,
+    }
+}
+
+/// `describeSubject`.
+fn describe_subject(subject: &Value, binding_namespace: &str) -> String {
+    let kind = s(subject, "/kind");
+    let name = s(subject, "/name");
+    if kind == "ServiceAccount" {
+        let ns = match s(subject, "/namespace") {
+            "" => binding_namespace,
+            ns => ns,
+        };
+        format!("{kind} \"{name}/{ns}\"")
+    } else {
+        format!("{kind} \"{name}\"")
+    }
+}
+
+/// A rule together with where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourcedRule {
+    /// e.g. `RoleBinding "rb/default" of Role "r" to ServiceAccount "x/default"`.
+    pub source: String,
+    /// The rule.
+    pub rule: PolicyRule,
+}
+
+/// All rules of `user` in `namespace` (cluster-wide only if empty), in visiting order, and the
+/// role-resolution errors (e.g. `role.rbac.authorization.k8s.io "missing" not found`).
+pub fn rules_for(
+    source: &dyn ObjectSource,
+    user: &UserInfo,
+    namespace: &str,
+) -> (Vec<SourcedRule>, Vec<String>) {
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    let mut visit = |binding: &Value, binding_ns: &str, kind: &str| {
+        let subjects = binding
+            .get("subjects")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let Some(subject) = subjects
+            .iter()
+            .find(|sub| subject_applies(user, sub, binding_ns))
+        else {
+            return;
+        };
+        match role_reference_rules(
+            source,
+            binding.get("roleRef").unwrap_or(&Value::Null),
+            binding_ns,
+        ) {
+            Err(e) => errors.push(e),
+            Ok(rs) => {
+                let name = s(binding, "/metadata/name");
+                let shown = if kind == "RoleBinding" {
+                    format!("{name}/{binding_ns}")
+                } else {
+                    name.to_string()
+                };
+                let desc = format!(
+                    "{kind} \"{shown}\" of {} \"{}\" to {}",
+                    s(binding, "/roleRef/kind"),
+                    s(binding, "/roleRef/name"),
+                    describe_subject(subject, binding_ns)
+                );
+                rules.extend(rs.into_iter().map(|rule| SourcedRule {
+                    source: desc.clone(),
+                    rule,
+                }));
+            }
+        }
+    };
+    for crb in source.list_objects("clusterrolebindings", None) {
+        visit(&crb, "", "ClusterRoleBinding");
+    }
+    if !namespace.is_empty() {
+        for rb in source.list_objects("rolebindings", Some(namespace)) {
+            visit(&rb, namespace, "RoleBinding");
+        }
+    }
+    (rules, errors)
+}
+
+/// `GetRoleReferenceRules`: a Role in the binding's namespace or a ClusterRole; the lister's
+/// NotFound text uses the singular resource.
+pub fn role_reference_rules(
+    source: &dyn ObjectSource,
+    role_ref: &Value,
+    binding_ns: &str,
+) -> Result<Vec<PolicyRule>, String> {
+    let name = s(role_ref, "/name");
+    match s(role_ref, "/kind") {
+        "Role" => source
+            .get_object("roles", Some(binding_ns), name)
+            .map(|r| PolicyRule::list_from(&r))
+            .ok_or_else(|| format!("role.rbac.authorization.k8s.io \"{name}\" not found")),
+        "ClusterRole" => source
+            .get_object("clusterroles", None, name)
+            .map(|r| PolicyRule::list_from(&r))
+            .ok_or_else(|| format!("clusterrole.rbac.authorization.k8s.io \"{name}\" not found")),
+        other => Err(format!("unsupported role reference kind: \"{other}\"")),
+    }
+}
+
+/// `utilerrors.NewAggregate(errs).Error()`: one error as itself, several as `[a, b]`, duplicates removed.
+pub fn aggregate(errors: &[String]) -> String {
+    let mut seen: Vec<&String> = Vec::new();
+    for e in errors {
+        if !seen.contains(&e) {
+            seen.push(e);
+        }
+    }
+    match seen.len() {
+        0 => String::new(),
+        1 => seen[0].clone(),
+        _ => format!(
+            "[{}]",
+            seen.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

@@ -1,0 +1,544 @@
+//! The review APIs, computed for one request: SelfSubjectAccessReview, SelfSubjectRulesReview,
+//! SelfSubjectReview and TokenReview (all 201, not persisted; `pkg/registry/authorization/*`,
+//! `pkg/registry/authentication/*`).
+
+use serde_json::{Map, Value, json};
+
+use crate::api::objects::ObjectSource;
+use crate::authn::identity::{RequestAttributes, UserInfo};
+use crate::authn::tokens::{AuthenticationError, BearerAuthenticator};
+use crate::authz::rbac::RbacAuthorizer;
+use crate::authz::rbac::authorizer::SYSTEM_MASTERS;
+
+/// A review request refused before evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReviewError {
+    /// 400 with this message.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 422 with this message (`<Kind>.<group> "" is invalid: ...`).
+    #[error("{message}")]
+    Invalid {
+        /// Full message.
+        message: String,
+        /// Kind, e.g. `SelfSubjectAccessReview`.
+        kind: String,
+        /// API group.
+        group: String,
+        /// The field path.
+        field: String,
+        /// The cause message (without the field).
+        cause: String,
+    },
+}
+
+impl ReviewError {
+    /// The full Status body.
+    pub fn to_status(&self) -> Value {
+        match self {
+            Self::BadRequest(m) => crate::authn::tokens::status_json(400, "BadRequest", m, None),
+            Self::Invalid {
+                message,
+                kind,
+                group,
+                field,
+                cause,
+            } => crate::authn::tokens::status_json(
+                422,
+                "Invalid",
+                message,
+                Some(
+                    json!({"group": group, "kind": kind, "causes": [{"reason": "FieldValueInvalid", "message": cause, "field": field}]}),
+                ),
+            ),
+        }
+    }
+}
+
+/// `UserInfo` JSON with every field `omitempty`.
+pub fn user_info_json(u: &UserInfo) -> Value {
+    let mut m = Map::new();
+    if !u.username.is_empty() {
+        m.insert("username".into(), json!(u.username));
+    }
+    if !u.uid.is_empty() {
+        m.insert("uid".into(), json!(u.uid));
+    }
+    if !u.groups.is_empty() {
+        m.insert("groups".into(), json!(u.groups));
+    }
+    if !u.extra.is_empty() {
+        m.insert("extra".into(), json!(u.extra));
+    }
+    Value::Object(m)
+}
+
+fn head(kind: &str, api_version: &str, body: &Value) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("kind".into(), json!(kind));
+    m.insert("apiVersion".into(), json!(api_version));
+    m.insert(
+        "metadata".into(),
+        body.get("metadata")
+            .filter(|v| v.is_object())
+            .cloned()
+            .unwrap_or_else(|| json!({})),
+    );
+    m
+}
+
+fn st(v: &Value, key: &str) -> String {
+    v.get(key).and_then(Value::as_str).unwrap_or("").to_string()
+}
+
+/// `POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews`.
+pub fn self_subject_access_review(
+    authz: &RbacAuthorizer,
+    user: &UserInfo,
+    body: &Value,
+) -> Result<Value, ReviewError> {
+    let spec = body.get("spec").cloned().unwrap_or_else(|| json!({}));
+    let ra = spec.get("resourceAttributes").filter(|v| !v.is_null());
+    let nra = spec.get("nonResourceAttributes").filter(|v| !v.is_null());
+    let invalid = |field: &str, cause: &str| ReviewError::Invalid {
+        message: format!(
+            "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: {field}: {cause}"
+        ),
+        kind: "SelfSubjectAccessReview".into(),
+        group: "authorization.k8s.io".into(),
+        field: field.into(),
+        cause: cause.into(),
+    };
+    let attrs = match (ra, nra) {
+        (Some(_), Some(n)) => {
+            return Err(invalid(
+                "spec.nonResourceAttributes",
+                &format!(
+                    "Invalid value: {}: cannot be specified in combination with resourceAttributes",
+                    go_struct(n)
+                ),
+            ));
+        }
+        (None, None) => {
+            return Err(invalid(
+                "spec.resourceAttributes",
+                "Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified",
+            ));
+        }
+        (Some(r), None) => RequestAttributes {
+            user: user.clone(),
+            verb: st(r, "verb"),
+            resource_request: true,
+            namespace: st(r, "namespace"),
+            api_group: st(r, "group"),
+            api_version: st(r, "version"),
+            resource: st(r, "resource"),
+            subresource: st(r, "subresource"),
+            name: st(r, "name"),
+            path: String::new(),
+        },
+        (None, Some(n)) => RequestAttributes {
+            user: user.clone(),
+            verb: st(n, "verb"),
+            resource_request: false,
+            path: st(n, "path"),
+            ..Default::default()
+        },
+    };
+    // The privileged-group authorizer answers first, with no reason.
+    let (allowed, reason) = if user.in_group(SYSTEM_MASTERS) {
+        (true, String::new())
+    } else {
+        let e = authz.evaluate(&attrs);
+        (e.allowed, e.reason)
+    };
+    let mut status = Map::new();
+    status.insert("allowed".into(), json!(allowed));
+    if !reason.is_empty() {
+        status.insert("reason".into(), json!(reason));
+    }
+    let mut out = head("SelfSubjectAccessReview", "authorization.k8s.io/v1", body);
+    out.insert("spec".into(), spec);
+    out.insert("status".into(), Value::Object(status));
+    Ok(Value::Object(out))
+}
+
+/// Go's `%v`-ish rendering of a struct value in a field error; only used for the both-set case.
+fn go_struct(v: &Value) -> String {
+    format!("\"{}\"", v.to_string().replace('"', "\\\""))
+}
+
+/// `POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews`.
+pub fn self_subject_rules_review(
+    authz: &RbacAuthorizer,
+    user: &UserInfo,
+    body: &Value,
+) -> Result<Value, ReviewError> {
+    let spec = body.get("spec").cloned().unwrap_or_else(|| json!({}));
+    let namespace = st(&spec, "namespace");
+    if namespace.is_empty() {
+        return Err(ReviewError::BadRequest("no namespace on request".into()));
+    }
+    let mut out = head("SelfSubjectRulesReview", "authorization.k8s.io/v1", body);
+    out.insert("spec".into(), spec);
+    out.insert("status".into(), authz.rules_review_status(user, &namespace));
+    Ok(Value::Object(out))
+}
+
+/// `POST /apis/authentication.k8s.io/v1/selfsubjectreviews`; `now_rfc3339` is the creation time.
+pub fn self_subject_review(user: &UserInfo, now_rfc3339: &str) -> Value {
+    json!({
+        "kind": "SelfSubjectReview",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": {"creationTimestamp": now_rfc3339},
+        "status": {"userInfo": user_info_json(user)},
+    })
+}
+
+/// `POST /apis/authentication.k8s.io/v1/tokenreviews` (the caller must already be authorized
+/// to `create tokenreviews`). `now` is Unix seconds.
+pub fn token_review(
+    authn: &BearerAuthenticator,
+    body: &Value,
+    now: i64,
+    source: &dyn ObjectSource,
+) -> Result<Value, ReviewError> {
+    let spec = body.get("spec").cloned().unwrap_or_else(|| json!({}));
+    let token = st(&spec, "token");
+    if token.is_empty() {
+        return Err(ReviewError::BadRequest(
+            "token is required for TokenReview in authentication".into(),
+        ));
+    }
+    let requested: Vec<String> = spec
+        .get("audiences")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let api_auds = &authn.service_accounts.issuer.api_audiences;
+    let requested_or_api = if requested.is_empty() {
+        api_auds.clone()
+    } else {
+        requested.clone()
+    };
+    let mut status = Map::new();
+    let file_user = authn
+        .token_file
+        .as_ref()
+        .and_then(|f| f.authenticate(&token));
+    let result: Result<(UserInfo, Vec<String>), AuthenticationError> = match file_user {
+        // Audience-agnostic authenticators are valid for the API audiences only.
+        Some(u) => {
+            let auds: Vec<String> = requested_or_api
+                .iter()
+                .filter(|a| api_auds.contains(a))
+                .cloned()
+                .collect();
+            if auds.is_empty() {
+                Err(AuthenticationError::UnknownToken)
+            } else {
+                Ok((u, auds))
+            }
+        }
+        None => {
+            let req = (!requested.is_empty()).then_some(requested.as_slice());
+            match authn
+                .service_accounts
+                .authenticate(&token, req, now, source)
+            {
+                Ok((u, v)) => Ok((u, v.audiences)),
+                Err(
+                    crate::authn::tokens::jwt::TokenError::NotAJwt
+                    | crate::authn::tokens::jwt::TokenError::IssuerNotRecognized(_),
+                ) => Err(AuthenticationError::UnknownToken),
+                Err(e) => Err(e.into()),
+            }
+        }
+    };
+    match result {
+        Ok((user, auds)) => {
+            status.insert("authenticated".into(), json!(true));
+            status.insert("user".into(), user_info_json(&user));
+            status.insert("audiences".into(), json!(auds));
+        }
+        Err(e) => {
+            status.insert("user".into(), json!({}));
+            if let AuthenticationError::ServiceAccount(inner) = e {
+                status.insert(
+                    "error".into(),
+                    json!(format!("[invalid bearer token, {inner}]")),
+                );
+            }
+        }
+    }
+    let mut out = head("TokenReview", "authentication.k8s.io/v1", body);
+    out.insert("spec".into(), spec);
+    out.insert("status".into(), Value::Object(status));
+    Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::authn::tokens::jwt::{DEFAULT_ISSUER, IssuerConfig};
+    use crate::authn::tokens::keys::{ServiceAccountKeys, SigningKey};
+    use crate::authn::tokens::serviceaccount::{ServiceAccountTokens, service_account_user};
+    use crate::authn::tokens::test_source::MemSource;
+    use crate::authn::tokens::token_file::TokenFile;
+    use crate::authz::rbac::bootstrap::{cluster_role_bindings, cluster_roles};
+
+    fn store() -> Arc<MemSource> {
+        let s = Arc::new(MemSource::new());
+        for r in cluster_roles() {
+            s.put("clusterroles", r);
+        }
+        for b in cluster_role_bindings() {
+            s.put("clusterrolebindings", b);
+        }
+        s.sa(
+            "default",
+            "bearertokenauth",
+            "6f8a2d4e-0000-4000-8000-000000000001",
+        );
+        s
+    }
+
+    fn sa() -> UserInfo {
+        service_account_user(
+            "default",
+            "bearertokenauth",
+            "6f8a2d4e-0000-4000-8000-000000000001",
+        )
+    }
+
+    #[test]
+    fn ssar_resource_and_non_resource() {
+        let s = store();
+        let authz = RbacAuthorizer::new(s.clone());
+        let body = json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "metadata": {},
+                          "spec": {"resourceAttributes": {"namespace": "default", "verb": "list", "resource": "pods"}}});
+        let r = self_subject_access_review(&authz, &sa(), &body).unwrap();
+        assert_eq!(
+            r.to_string(),
+            r#"{"kind":"SelfSubjectAccessReview","apiVersion":"authorization.k8s.io/v1","metadata":{},"spec":{"resourceAttributes":{"namespace":"default","verb":"list","resource":"pods"}},"status":{"allowed":false}}"#
+        );
+        s.put(
+            "roles",
+            json!({"metadata": {"name": "bearertokenauth", "namespace": "default"},
+            "rules": [{"verbs": ["list"], "apiGroups": [""], "resources": ["pods"]}]}),
+        );
+        s.put("rolebindings", json!({"metadata": {"name": "bearertoken-binding-bearertokenauth", "namespace": "default"},
+            "subjects": [{"kind": "ServiceAccount", "name": "bearertokenauth", "namespace": "default"}],
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "bearertokenauth"}}));
+        let r = self_subject_access_review(&authz, &sa(), &body).unwrap();
+        assert_eq!(
+            r["status"],
+            json!({"allowed": true, "reason": "RBAC: allowed by RoleBinding \"bearertoken-binding-bearertokenauth/default\" of Role \"bearertokenauth\" to ServiceAccount \"bearertokenauth/default\""})
+        );
+        let nr = json!({"spec": {"nonResourceAttributes": {"path": "/healthz", "verb": "get"}}});
+        assert_eq!(
+            self_subject_access_review(&authz, &sa(), &nr).unwrap()["status"]["allowed"],
+            true
+        );
+        let nr = json!({"spec": {"nonResourceAttributes": {"path": "/metrics", "verb": "get"}}});
+        assert_eq!(
+            self_subject_access_review(&authz, &sa(), &nr).unwrap()["status"],
+            json!({"allowed": false})
+        );
+        // system:masters: allowed by the privileged-group authorizer, no reason.
+        let admin = UserInfo {
+            username: "kubernetes-admin".into(),
+            groups: vec!["system:masters".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            self_subject_access_review(&authz, &admin, &body).unwrap()["status"],
+            json!({"allowed": true})
+        );
+    }
+
+    #[test]
+    fn ssar_needs_exactly_one_attribute_set() {
+        let authz = RbacAuthorizer::new(store());
+        let e = self_subject_access_review(&authz, &sa(), &json!({"spec": {}})).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.resourceAttributes: Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified"
+        );
+        assert_eq!(e.to_status()["code"], 422);
+        let both = json!({"spec": {"resourceAttributes": {"verb": "get"}, "nonResourceAttributes": {"path": "/", "verb": "get"}}});
+        let e = self_subject_access_review(&authz, &sa(), &both).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("spec.nonResourceAttributes: Invalid value: "),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .ends_with("cannot be specified in combination with resourceAttributes")
+        );
+    }
+
+    #[test]
+    fn ssrr_shape_and_namespace_required() {
+        let authz = RbacAuthorizer::new(store());
+        let e = self_subject_rules_review(&authz, &sa(), &json!({"spec": {}})).unwrap_err();
+        assert_eq!(
+            e.to_status().to_string(),
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"no namespace on request","reason":"BadRequest","code":400}"#
+        );
+        let r = self_subject_rules_review(
+            &authz,
+            &sa(),
+            &json!({"metadata": {}, "spec": {"namespace": "default"}}),
+        )
+        .unwrap();
+        assert_eq!(r["kind"], "SelfSubjectRulesReview");
+        assert_eq!(r["spec"], json!({"namespace": "default"}));
+        let keys: Vec<&String> = r["status"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["resourceRules", "nonResourceRules", "incomplete"]);
+        assert_eq!(
+            r["status"]["resourceRules"][0],
+            json!({"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]})
+        );
+    }
+
+    #[test]
+    fn whoami_shape() {
+        let mut u = sa();
+        u.extra.insert(
+            "authentication.kubernetes.io/credential-id".into(),
+            vec!["JTI=00000000-0000-0000-0000-000000000000".into()],
+        );
+        assert_eq!(
+            self_subject_review(&u, "2026-11-28T14:00:00Z").to_string(),
+            r#"{"kind":"SelfSubjectReview","apiVersion":"authentication.k8s.io/v1","metadata":{"creationTimestamp":"2026-11-28T14:00:00Z"},"status":{"userInfo":{"username":"system:serviceaccount:default:bearertokenauth","uid":"6f8a2d4e-0000-4000-8000-000000000001","groups":["system:serviceaccounts","system:serviceaccounts:default","system:authenticated"],"extra":{"authentication.kubernetes.io/credential-id":["JTI=00000000-0000-0000-0000-000000000000"]}}}}"#
+        );
+        let admin = UserInfo {
+            username: "kubernetes-admin".into(),
+            groups: vec!["system:masters".into(), "system:authenticated".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            self_subject_review(&admin, "t")["status"]["userInfo"].to_string(),
+            r#"{"username":"kubernetes-admin","groups":["system:masters","system:authenticated"]}"#
+        );
+    }
+
+    fn authn() -> BearerAuthenticator {
+        BearerAuthenticator {
+            token_file: Some(TokenFile::parse("static-tok,alice,1001,devs\n", "t").unwrap()),
+            service_accounts: ServiceAccountTokens::new(
+                ServiceAccountKeys::with_key(SigningKey::generate().unwrap()),
+                IssuerConfig::new(DEFAULT_ISSUER, "https://127.0.0.1:6443"),
+            ),
+        }
+    }
+
+    #[test]
+    fn token_review_paths() {
+        let a = authn();
+        let s = store();
+        let now = std::time::SystemTime::now();
+        let now_s = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let tok = a
+            .service_accounts
+            .create_token("default", "bearertokenauth", &json!({}), now, &*s)
+            .unwrap()["status"]["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = token_review(&a, &json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": tok}}), now_s, &*s).unwrap();
+        let st = &r["status"];
+        let keys: Vec<&String> = st.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["authenticated", "user", "audiences"]);
+        assert_eq!(
+            st["user"]["username"],
+            "system:serviceaccount:default:bearertokenauth"
+        );
+        assert_eq!(st["audiences"], json!([DEFAULT_ISSUER]));
+        assert!(
+            st["user"]["extra"]["authentication.kubernetes.io/credential-id"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("JTI=")
+        );
+        // Wrong audience requested.
+        let r = token_review(
+            &a,
+            &json!({"spec": {"token": tok, "audiences": ["vault"]}}),
+            now_s,
+            &*s,
+        )
+        .unwrap();
+        assert!(r["status"].get("authenticated").is_none());
+        assert_eq!(r["status"]["user"], json!({}));
+        assert!(
+            r["status"]["error"]
+                .as_str()
+                .unwrap()
+                .contains("token audiences")
+        );
+        // Unknown token: unauthenticated, no error.
+        let r = token_review(&a, &json!({"spec": {"token": "nope"}}), now_s, &*s).unwrap();
+        assert_eq!(r["status"], json!({"user": {}}));
+        // Static token.
+        let r = token_review(&a, &json!({"spec": {"token": "static-tok"}}), now_s, &*s).unwrap();
+        assert_eq!(
+            r["status"]["user"],
+            json!({"username": "alice", "uid": "1001", "groups": ["devs", "system:authenticated"]})
+        );
+        // Deleted SA.
+        s.delete("serviceaccounts", Some("default"), "bearertokenauth");
+        let r = token_review(&a, &json!({"spec": {"token": tok}}), now_s, &*s).unwrap();
+        assert_eq!(
+            r["status"]["error"],
+            "[invalid bearer token, serviceaccount \"bearertokenauth\" not found]"
+        );
+        let e = token_review(&a, &json!({"spec": {}}), now_s, &*s).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "token is required for TokenReview in authentication"
+        );
+    }
+
+    #[test]
+    fn bearer_chain_token_file_then_service_accounts() {
+        let a = authn();
+        let s = store();
+        let (u, w) = a.authenticate("static-tok", 0, &*s).unwrap();
+        assert_eq!((u.username.as_str(), w), ("alice", None));
+        assert_eq!(
+            a.authenticate("garbage", 0, &*s).unwrap_err(),
+            AuthenticationError::UnknownToken
+        );
+        let legacy = a
+            .service_accounts
+            .mint_legacy(
+                "default",
+                "bearertokenauth",
+                "6f8a2d4e-0000-4000-8000-000000000001",
+                "s",
+            )
+            .unwrap();
+        assert!(matches!(
+            a.authenticate(&legacy, 0, &*s).unwrap_err(),
+            AuthenticationError::ServiceAccount(_)
+        ));
+        use base64::Engine as _;
+        s.put("secrets", json!({"metadata": {"name": "s", "namespace": "default"}, "data": {"token": base64::engine::general_purpose::STANDARD.encode(&legacy)}}));
+        s.put("serviceaccounts", json!({"metadata": {"name": "bearertokenauth", "namespace": "default", "uid": "6f8a2d4e-0000-4000-8000-000000000001"}, "secrets": [{"name": "s"}]}));
+        let (u, w) = a.authenticate(&legacy, 0, &*s).unwrap();
+        assert_eq!(u.username, "system:serviceaccount:default:bearertokenauth");
+        assert_eq!(
+            w,
+            Some(crate::authn::tokens::jwt::AUTO_GENERATED_LEGACY_TOKEN_WARNING)
+        );
+    }
+}

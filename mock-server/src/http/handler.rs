@@ -1,0 +1,931 @@
+//! Request handling: authenticate, authorize, route by parsing the Kubernetes path, run the
+//! verb against the store, render the answer (JSON object, list, Table, watch stream,
+//! discovery), and record the exchange in the journal.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use hyper::{HeaderMap, Method, Request, Response};
+use serde_json::{Map, Value, json};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::api::discovery;
+use crate::api::registry::{self, DeleteReturns, ResourceDef, Storage};
+use crate::api::status::Status;
+use crate::authn::identity::UserInfo;
+use crate::authn::{AuthenticatorChain, AuthnRequest, ChainResult};
+use crate::authz::{Authorizer, Decision};
+use crate::hooks::{
+    ImpersonationRequest, Impersonator, NonResourceHandler, VirtualRequest, VirtualResource,
+    WriteAdmission,
+};
+use crate::http::journal::{self, Journal, JournalEntry};
+use crate::http::query::Query;
+use crate::http::request_info::RequestInfo;
+use crate::store::selectors::{FieldSelector, LabelSelector};
+use crate::store::{DeleteOptions, ListOptions, Store, WatchEvent, WriteOptions};
+
+/// The response body type: a full buffer or a stream (watch).
+pub(crate) type Body = BoxBody<Bytes, Infallible>;
+
+/// Request bodies larger than this are refused (kube's limit is 3 MiB).
+const MAX_BODY: usize = 3 * 1024 * 1024;
+
+/// How long a watch without `timeoutSeconds` stays open.
+const DEFAULT_WATCH_TIMEOUT: Duration = Duration::from_secs(1800);
+
+/// Everything a request handler needs.
+pub(crate) struct State {
+    pub store: Arc<Store>,
+    pub authn: AuthenticatorChain,
+    pub authz: Arc<dyn Authorizer>,
+    pub journal: Journal,
+    pub version: Value,
+    pub virtuals: Vec<(String, String, Arc<dyn VirtualResource>)>,
+    pub non_resource: Vec<(String, Arc<dyn NonResourceHandler>)>,
+    pub impersonator: Option<Arc<dyn Impersonator>>,
+    pub admission: Vec<Arc<dyn WriteAdmission>>,
+    pub server_address: String,
+}
+
+/// An answer before it becomes an HTTP response.
+struct Reply {
+    status: u16,
+    content_type: String,
+    body: Body,
+    warnings: Vec<String>,
+    headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            content_type: content_type.to_string(),
+            body: Full::new(Bytes::from(body)).boxed(),
+            warnings: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn json(status: u16, v: &Value) -> Reply {
+        let mut body = serde_json::to_vec(v).unwrap_or_default();
+        body.push(b'\n');
+        Reply::bytes(status, "application/json", body)
+    }
+
+    fn status(s: &Status) -> Reply {
+        Reply::bytes(s.code(), "application/json", s.to_json())
+    }
+
+    fn text(status: u16, text: &str) -> Reply {
+        Reply::bytes(
+            status,
+            "text/plain; charset=utf-8",
+            text.as_bytes().to_vec(),
+        )
+    }
+
+    fn page_not_found() -> Reply {
+        Reply::text(404, "404 page not found\n")
+    }
+}
+
+impl From<Status> for Reply {
+    fn from(s: Status) -> Reply {
+        Reply::status(&s)
+    }
+}
+
+/// What a request handler sees.
+struct Ctx<'a> {
+    state: &'a State,
+    method: &'a Method,
+    headers: &'a HeaderMap,
+    body: &'a Bytes,
+    query: Query,
+    query_raw: &'a str,
+    user: &'a UserInfo,
+    info: RequestInfo,
+    /// The decoded body, kept for the journal.
+    decoded: Option<Value>,
+}
+
+/// Handles one request end to end.
+pub(crate) async fn handle(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    cert_user: Option<Arc<UserInfo>>,
+) -> Response<Body> {
+    let start = Instant::now();
+    let time = SystemTime::now();
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let raw_query = parts.uri.query().unwrap_or("").to_string();
+    let (user, decoded, reply) =
+        match authenticate_request(&state, &parts, body, cert_user.as_deref()).await {
+            Err((user, reply)) => (user, None, reply),
+            Ok((user, authn_warnings, body)) => {
+                let mut ctx = Ctx {
+                    state: &state,
+                    method: &parts.method,
+                    headers: &parts.headers,
+                    body: &body,
+                    query: Query::parse(&raw_query),
+                    query_raw: &raw_query,
+                    user: &user,
+                    info: RequestInfo::parse(parts.method.as_str(), &path, &raw_query),
+                    decoded: None,
+                };
+                let mut reply = route(&mut ctx).await;
+                reply.warnings.splice(0..0, authn_warnings);
+                let decoded = ctx.decoded.take().or_else(|| raw_body_for_journal(&body));
+                (user, decoded, reply)
+            }
+        };
+    finish(
+        &state, &parts, &path, &raw_query, decoded, user, reply, start, time,
+    )
+}
+
+/// Reads the body, authenticates and applies `Impersonate-*`: the user the request acts as, the
+/// authenticators' warnings and the body; or the user so far and the answer that ends the
+/// request here (413, 401, or a refused impersonation).
+async fn authenticate_request(
+    state: &State,
+    parts: &hyper::http::request::Parts,
+    body: Incoming,
+    cert_user: Option<&UserInfo>,
+) -> Result<(UserInfo, Vec<String>, Bytes), (UserInfo, Reply)> {
+    let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) => {
+            tracing::debug!(error = %e, "reading the request body failed");
+            let s = Status::unknown_error(413, "Request entity too large: limit is 3145728");
+            return Err((UserInfo::default(), Reply::status(&s)));
+        }
+    };
+    let (user, warnings) = match state.authn.authenticate(&AuthnRequest {
+        headers: &parts.headers,
+        client_cert_user: cert_user,
+    }) {
+        ChainResult::User(u) => (u, Vec::new()),
+        ChainResult::UserWithWarnings(u, w) => (u, w),
+        ChainResult::Unauthorized(reason) => {
+            tracing::info!(path = %parts.uri.path(), %reason, "unauthorized");
+            return Err((UserInfo::default(), Status::unauthorized().into()));
+        }
+    };
+    let Some(imp) = &state.impersonator else {
+        return Ok((user, warnings, body));
+    };
+    match imp.impersonate(&ImpersonationRequest {
+        user: &user,
+        headers: &parts.headers,
+        authorizer: state.authz.as_ref(),
+    }) {
+        Ok(None) => Ok((user, warnings, body)),
+        Ok(Some(as_user)) => Ok((as_user, warnings, body)),
+        Err(s) => Err((user, Reply::status(&s))),
+    }
+}
+
+/// A body we did not decode, for the journal: JSON if it parses, else text.
+fn raw_body_for_journal(body: &Bytes) -> Option<Value> {
+    if body.is_empty() {
+        return None;
+    }
+    serde_json::from_slice(body)
+        .ok()
+        .or_else(|| Some(Value::String(String::from_utf8_lossy(body).into_owned())))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    state: &State,
+    parts: &hyper::http::request::Parts,
+    path: &str,
+    query: &str,
+    body: Option<Value>,
+    user: UserInfo,
+    reply: Reply,
+    start: Instant,
+    time: SystemTime,
+) -> Response<Body> {
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let v = String::from_utf8_lossy(v.as_bytes());
+            (
+                k.as_str().to_string(),
+                journal::redact_header(k.as_str(), &v),
+            )
+        })
+        .collect();
+    tracing::debug!(
+        method = %parts.method,
+        %path,
+        status = reply.status,
+        user = %user.username,
+        "request"
+    );
+    state.journal.record(JournalEntry {
+        method: parts.method.as_str().to_string(),
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+        body: body.map(journal::redact_body),
+        user,
+        status: reply.status,
+        latency: start.elapsed(),
+        time,
+    });
+    let mut resp = Response::new(reply.body);
+    *resp.status_mut() = hyper::StatusCode::from_u16(reply.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&reply.content_type) {
+        h.insert(CONTENT_TYPE, v);
+    }
+    h.insert(
+        "cache-control",
+        HeaderValue::from_static("no-cache, private"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        h.insert("audit-id", v);
+    }
+    for (k, v) in reply.headers {
+        if let (Ok(k), Ok(v)) = (
+            hyper::header::HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(&v),
+        ) {
+            h.insert(k, v);
+        }
+    }
+    for w in reply.warnings {
+        if let Ok(v) = HeaderValue::from_str(&format!("299 - \"{}\"", w.replace('"', "\\\""))) {
+            h.append("warning", v);
+        }
+    }
+    resp
+}
+
+async fn route(ctx: &mut Ctx<'_>) -> Reply {
+    let attrs = ctx.info.attributes(ctx.user);
+    if ctx.info.path.starts_with("/__admin/") {
+        // The admin API is for the cluster admin only, whatever the authorizer says.
+        if !ctx.user.in_group("system:masters") {
+            return Status::forbidden(&attrs, "").into();
+        }
+        return admin(ctx);
+    }
+    match ctx.state.authz.authorize(&attrs) {
+        Decision::Allow => {}
+        Decision::Deny { reason } => return Status::forbidden(&attrs, &reason).into(),
+        Decision::NoOpinion => return Status::forbidden(&attrs, "").into(),
+    }
+    if ctx.info.is_resource_request {
+        match resource(ctx).await {
+            Ok(r) => r,
+            Err(s) => s.into(),
+        }
+    } else {
+        non_resource(ctx)
+    }
+}
+
+fn admin(ctx: &Ctx<'_>) -> Reply {
+    match (ctx.method.as_str(), ctx.info.path.as_str()) {
+        ("GET", "/__admin/requests") => Reply::json(200, &ctx.state.journal.to_json()),
+        ("DELETE", "/__admin/requests") => {
+            ctx.state.journal.clear();
+            Reply::json(200, &json!({"cleared": true}))
+        }
+        _ => Reply::page_not_found(),
+    }
+}
+
+fn header(headers: &HeaderMap, name: hyper::header::HeaderName) -> &str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+fn non_resource(ctx: &Ctx<'_>) -> Reply {
+    if !matches!(*ctx.method, Method::GET | Method::HEAD) {
+        return Reply::page_not_found();
+    }
+    let accept = header(ctx.headers, ACCEPT);
+    let path = ctx.info.path.as_str();
+    if let Some((_, h)) = ctx.state.non_resource.iter().find(|(p, _)| p == path) {
+        let raw = h.get(path, ctx.query_raw);
+        let mut r = Reply::bytes(raw.status, &raw.content_type, raw.body);
+        r.headers = raw.headers;
+        return r;
+    }
+    match path {
+        "/version" | "/version/" => Reply::json(200, &ctx.state.version),
+        "/healthz" | "/livez" | "/readyz" => Reply::text(200, "ok"),
+        "/api" | "/api/" => match discovery::aggregated_version(accept) {
+            Some(v) => aggregated(discovery::aggregated_api(v), v),
+            None => Reply::json(200, &discovery::legacy_api(&ctx.state.server_address)),
+        },
+        "/apis" | "/apis/" => match discovery::aggregated_version(accept) {
+            Some(v) => aggregated(discovery::aggregated_apis(v), v),
+            None => Reply::json(200, &discovery::legacy_apis()),
+        },
+        _ => {
+            let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+            match parts.as_slice() {
+                ["api", version] => discovery::resource_list("", version)
+                    .map(|v| Reply::json(200, &v))
+                    .unwrap_or_else(Reply::page_not_found),
+                ["apis", group] if registry::GROUPS.contains(group) => {
+                    Reply::json(200, &discovery::legacy_group_document(group))
+                }
+                ["apis", group, version] => discovery::resource_list(group, version)
+                    .map(|v| Reply::json(200, &v))
+                    .unwrap_or_else(Reply::page_not_found),
+                _ => Reply::page_not_found(),
+            }
+        }
+    }
+}
+
+fn aggregated(doc: Value, version: &str) -> Reply {
+    let mut r = Reply::json(200, &doc);
+    r.content_type = if version == "v2" {
+        discovery::AGGREGATED_V2.into()
+    } else {
+        discovery::AGGREGATED_V2BETA1.into()
+    };
+    r
+}
+
+fn wants_table(accept: &str) -> bool {
+    accept
+        .split(',')
+        .next()
+        .is_some_and(|first| first.split(';').any(|p| p.trim() == "as=Table"))
+}
+
+/// `dryRun` must be `All` if given (the only value kube accepts); `options_kind` names the
+/// options type in the 422 (`CreateOptions`, `UpdateOptions`, `PatchOptions`, `DeleteOptions`).
+fn dry_run(ctx: &Ctx<'_>, options_kind: &str) -> Result<bool, Status> {
+    match ctx.query.get("dryRun") {
+        None => Ok(false),
+        Some("All") => Ok(true),
+        Some(other) => Err(Status::invalid(
+            "meta.k8s.io",
+            options_kind,
+            "",
+            &[crate::api::status::FieldError::not_supported(
+                "dryRun",
+                crate::api::status::BadValue::Raw(format!(
+                    "[]string{{{}}}",
+                    crate::api::status::go_quote(other)
+                )),
+                &["All"],
+            )],
+        )),
+    }
+}
+
+/// Options of create/update/patch: `dryRun` and `fieldManager` (default: the User-Agent
+/// up to its first `/`, as kube's `managerOrUserAgent`).
+fn write_options(ctx: &Ctx<'_>, options_kind: &str) -> Result<WriteOptions, Status> {
+    let field_manager = match ctx.query.get("fieldManager") {
+        Some(m) if !m.is_empty() => m.to_string(),
+        _ => header(ctx.headers, USER_AGENT)
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    };
+    Ok(WriteOptions {
+        dry_run: dry_run(ctx, options_kind)?,
+        field_manager,
+    })
+}
+
+async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
+    let info = ctx.info.clone();
+    if !registry::serves_group_version(&info.api_group, &info.api_version) {
+        return Ok(Reply::page_not_found());
+    }
+    let Some(def) = registry::find(&info.api_group, &info.api_version, &info.resource) else {
+        return Err(Status::not_found_path());
+    };
+    // `/api/v1/namespaces/<ns>` names the namespace itself; any other use of the
+    // namespace prefix with a cluster-scoped resource is not a route.
+    let in_ns_path =
+        !info.namespace.is_empty() && (def.plural != "namespaces" || info.name != info.namespace);
+    if (in_ns_path && !def.namespaced) || info.extra_parts {
+        return Err(Status::not_found_path());
+    }
+    let ns = if def.namespaced {
+        info.namespace.as_str()
+    } else {
+        ""
+    };
+
+    if !info.subresource.is_empty() {
+        if !def.has_subresource(&info.subresource) {
+            return Err(Status::not_found_path());
+        }
+        if def.plural == "pods" && info.subresource == "log" && *ctx.method == Method::GET {
+            // No container ever runs here, so an existing pod has an empty log.
+            ctx.state.store.get(def, ns, &info.name)?;
+            return Ok(Reply::text(200, ""));
+        }
+        if *ctx.method != Method::POST {
+            return Err(Status::method_not_allowed());
+        }
+        let key = format!("{}/{}", def.plural, info.subresource);
+        return virtual_create(ctx, def, &key, ns, &info.name).map(|v| Reply::json(201, &v));
+    }
+    match def.storage {
+        Storage::DiscoveryOnly => return Err(Status::not_found_path()),
+        Storage::Virtual => {
+            if *ctx.method != Method::POST || !info.name.is_empty() {
+                return Err(Status::method_not_allowed());
+            }
+            return virtual_create(ctx, def, def.plural, ns, "").map(|v| Reply::json(201, &v));
+        }
+        Storage::Stored => {}
+    }
+
+    let store = ctx.state.store.clone();
+    let accept = header(ctx.headers, ACCEPT).to_string();
+    match info.verb.as_str() {
+        "get" => {
+            let obj = store.get(def, ns, &info.name)?;
+            render_object(ctx, def, obj, &accept)
+        }
+        "list" => {
+            let opts = list_options(ctx, def)?;
+            let scope = (def.namespaced && !info.namespace.is_empty()).then_some(ns);
+            let list = store.list(def, scope, &opts)?;
+            let mut meta = Map::new();
+            meta.insert(
+                "resourceVersion".into(),
+                json!(list.resource_version.to_string()),
+            );
+            if let Some(c) = list.continue_token {
+                meta.insert("continue".into(), json!(c));
+            }
+            if let Some(n) = list.remaining_item_count {
+                meta.insert("remainingItemCount".into(), json!(n));
+            }
+            if wants_table(&accept) {
+                return render_table_list(ctx, def, list.items, meta);
+            }
+            Ok(Reply::json(
+                200,
+                &json!({
+                    "kind": def.list_kind(),
+                    "apiVersion": def.api_version(),
+                    "metadata": meta,
+                    "items": list.items,
+                }),
+            ))
+        }
+        "watch" => watch(ctx, def, ns),
+        "create" => {
+            if !info.name.is_empty() || (def.namespaced && info.namespace.is_empty()) {
+                return Err(Status::method_not_allowed());
+            }
+            let (mut body, warnings) = decode_object(ctx, def)?;
+            if def.plural == "pods" {
+                // The pod strategy's PrepareForCreate; only for creates through the API, so
+                // tests can still put kubelet-style status straight into the store.
+                crate::api::qos::reset_pod_status_for_create(&mut body);
+            }
+            admit(ctx, def, ns, &body)?;
+            let obj = store.create(def, ns, body, &write_options(ctx, "CreateOptions")?)?;
+            let mut r = Reply::json(201, &obj);
+            r.warnings = warnings;
+            Ok(r)
+        }
+        "update" => {
+            if info.name.is_empty() || (def.namespaced && info.namespace.is_empty()) {
+                return Err(Status::method_not_allowed());
+            }
+            let (body, warnings) = decode_object(ctx, def)?;
+            admit(ctx, def, ns, &body)?;
+            let (obj, created) = store.update(
+                def,
+                ns,
+                &info.name,
+                body,
+                &write_options(ctx, "UpdateOptions")?,
+            )?;
+            let mut r = Reply::json(if created { 201 } else { 200 }, &obj);
+            r.warnings = warnings;
+            Ok(r)
+        }
+        "patch" => {
+            if info.name.is_empty() || (def.namespaced && info.namespace.is_empty()) {
+                return Err(Status::method_not_allowed());
+            }
+            patch(ctx, def, ns, &info.name)
+        }
+        "delete" => {
+            let opts = delete_options(ctx)?;
+            let gone = store.delete(def, ns, &info.name, &opts)?;
+            Ok(match def.delete_returns {
+                DeleteReturns::Object => Reply::json(200, &gone),
+                DeleteReturns::Status => {
+                    let uid = gone["metadata"]["uid"].as_str().unwrap_or("");
+                    Reply::status(&Status::deleted(def.group, def.plural, &info.name, uid))
+                }
+            })
+        }
+        "deletecollection" => {
+            if !def.verbs.contains(&"deletecollection") {
+                return Err(Status::method_not_allowed());
+            }
+            let opts = list_options(ctx, def)?;
+            let del = delete_options(ctx)?;
+            let scope = (def.namespaced && !info.namespace.is_empty()).then_some(ns);
+            let list = store.list(def, scope, &opts)?;
+            let mut items = Vec::new();
+            for item in list.items {
+                let name = item["metadata"]["name"].as_str().unwrap_or("").to_string();
+                let item_ns = item["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+                if let Ok(mut gone) = store.delete(def, &item_ns, &name, &del) {
+                    if let Value::Object(m) = &mut gone {
+                        m.remove("kind");
+                        m.remove("apiVersion");
+                    }
+                    items.push(gone);
+                }
+            }
+            Ok(Reply::json(
+                200,
+                &json!({
+                    "kind": def.list_kind(),
+                    "apiVersion": def.api_version(),
+                    "metadata": {"resourceVersion": store.resource_version().to_string()},
+                    "items": items,
+                }),
+            ))
+        }
+        _ => Err(Status::method_not_allowed()),
+    }
+}
+
+fn virtual_create(
+    ctx: &mut Ctx<'_>,
+    def: &ResourceDef,
+    key: &str,
+    ns: &str,
+    name: &str,
+) -> Result<Value, Status> {
+    let handler = ctx
+        .state
+        .virtuals
+        .iter()
+        .find(|(g, k, _)| g == def.group && k == key)
+        .map(|(_, _, h)| h.clone());
+    let Some(handler) = handler else {
+        return Err(Status::not_found_path());
+    };
+    let dry_run = dry_run(ctx, "CreateOptions")?;
+    // A subresource has its own type (serviceaccounts/token takes a TokenRequest).
+    let (kind, version) = def
+        .subresources
+        .iter()
+        .find(|s| {
+            key.strip_prefix(def.plural)
+                .and_then(|k| k.strip_prefix('/'))
+                == Some(s.name)
+        })
+        .map(|s| {
+            (
+                s.kind,
+                if s.version.is_empty() {
+                    def.version
+                } else {
+                    s.version
+                },
+            )
+        })
+        .unwrap_or((def.kind, def.version));
+    let body = decode_body(ctx, kind, version)?;
+    ctx.decoded = Some(body.clone());
+    handler.create(VirtualRequest {
+        user: ctx.user,
+        namespace: ns,
+        name,
+        body,
+        objects: ctx.state.store.as_ref(),
+        authorizer: ctx.state.authz.as_ref(),
+        dry_run,
+    })
+}
+
+fn media_type(headers: &HeaderMap) -> String {
+    header(headers, CONTENT_TYPE)
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Decodes a POST/PUT body by its Content-Type (JSON, YAML or Kubernetes protobuf).
+/// `kind`/`version` name the expected type in the 400 for an undecodable body.
+fn decode_body(ctx: &Ctx<'_>, kind: &str, version: &str) -> Result<Value, Status> {
+    let cannot = |e: &dyn std::fmt::Display| {
+        Status::bad_request(format!(
+            "{kind} in version \"{version}\" cannot be handled as a {kind}: {e}"
+        ))
+    };
+    match media_type(ctx.headers).as_str() {
+        "" | "application/json" => serde_json::from_slice(ctx.body).map_err(|e| cannot(&e)),
+        "application/yaml" => serde_yaml::from_slice(ctx.body).map_err(|e| cannot(&e)),
+        "application/vnd.kubernetes.protobuf" => {
+            crate::http::protobuf::decode(ctx.body).map_err(|e| cannot(&e))
+        }
+        _ => Err(Status::unsupported_media_type()),
+    }
+}
+
+/// Decodes a body for create/update and applies `fieldValidation` (Strict: 400, Warn: a
+/// `Warning` header per unknown field, Ignore: nothing).
+fn decode_object(ctx: &mut Ctx<'_>, def: &ResourceDef) -> Result<(Value, Vec<String>), Status> {
+    let body = decode_body(ctx, def.kind, def.version)?;
+    ctx.decoded = Some(body.clone());
+    match ctx.query.get("fieldValidation").unwrap_or("Warn") {
+        "Strict" => {
+            crate::api::validation::check_strict(def.plural, &body)?;
+            Ok((body, Vec::new()))
+        }
+        "Ignore" => Ok((body, Vec::new())),
+        _ => {
+            let warnings = crate::api::validation::unknown_field_warnings(def.plural, &body);
+            Ok((body, warnings))
+        }
+    }
+}
+
+fn patch(
+    ctx: &mut Ctx<'_>,
+    def: &'static ResourceDef,
+    ns: &str,
+    name: &str,
+) -> Result<Reply, Status> {
+    let kind = media_type(ctx.headers);
+    // Server-side apply (`application/apply-patch+yaml`) stays a 415 here although the real
+    // server accepts it (it creates missing objects, tracks managedFields and needs
+    // `fieldManager`): the mock does not model field ownership, and a 415 is an honest "not
+    // supported" rather than a wrong merge.
+    if !matches!(
+        kind.as_str(),
+        "application/merge-patch+json"
+            | "application/json-patch+json"
+            | "application/strategic-merge-patch+json"
+    ) {
+        return Err(Status::unsupported_patch_media_type());
+    }
+    let patch: Value = serde_json::from_slice(ctx.body)
+        .map_err(|e| Status::bad_request(format!("error decoding patch: {e}")))?;
+    ctx.decoded = Some(patch.clone());
+    let opts = write_options(ctx, "PatchOptions")?;
+    let apply = |current: &Value| -> Result<Value, Status> {
+        let mut doc = current.clone();
+        if kind == "application/merge-patch+json" {
+            json_patch::merge(&mut doc, &patch);
+        } else if kind == "application/strategic-merge-patch+json" {
+            doc = crate::api::strategic_merge::apply(def.plural, current, &patch)?;
+        } else {
+            let ops: json_patch::Patch = serde_json::from_value(patch.clone())
+                .map_err(|e| Status::bad_request(format!("error decoding patch: {e}")))?;
+            json_patch::patch(&mut doc, &ops).map_err(|e| {
+                Status::unknown_error(
+                    422,
+                    format!("the server rejected our request due to an error in our request: {e}"),
+                )
+            })?;
+        }
+        Ok(doc)
+    };
+    if !ctx.state.admission.is_empty() {
+        // Admission reads the store, so it runs on a preview of the result, outside the
+        // store's write lock that `Store::patch` holds while applying.
+        let preview = apply(&ctx.state.store.get(def, ns, name)?)?;
+        admit(ctx, def, ns, &preview)?;
+    }
+    let obj = ctx.state.store.patch(def, ns, name, apply, &opts)?;
+    Ok(Reply::json(200, &obj))
+}
+
+/// Runs the write admission hooks (RBAC escalation prevention) on an object about to be written.
+fn admit(ctx: &Ctx<'_>, def: &ResourceDef, ns: &str, object: &Value) -> Result<(), Status> {
+    for a in &ctx.state.admission {
+        a.admit(ctx.user, def.plural, ns, object)?;
+    }
+    Ok(())
+}
+
+fn list_options(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<ListOptions, Status> {
+    let limit = match ctx.query.get("limit") {
+        Some(l) if !l.is_empty() => l
+            .parse::<usize>()
+            .map_err(|_| Status::bad_request(format!("invalid limit: {l:?}")))?,
+        _ => 0,
+    };
+    Ok(ListOptions {
+        label_selector: LabelSelector::parse(ctx.query.get("labelSelector").unwrap_or(""))?,
+        field_selector: FieldSelector::parse(
+            ctx.query.get("fieldSelector").unwrap_or(""),
+            def.plural,
+        )?,
+        limit,
+        continue_token: ctx
+            .query
+            .get("continue")
+            .filter(|c| !c.is_empty())
+            .map(str::to_string),
+    })
+}
+
+fn delete_options(ctx: &Ctx<'_>) -> Result<DeleteOptions, Status> {
+    let mut opts = DeleteOptions {
+        dry_run: dry_run(ctx, "DeleteOptions")?,
+        ..Default::default()
+    };
+    if ctx.body.is_empty() {
+        return Ok(opts);
+    }
+    let body: Value = serde_json::from_slice(ctx.body).map_err(|e| {
+        Status::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
+    })?;
+    if let Some(p) = body.get("preconditions") {
+        opts.precondition_uid = p.get("uid").and_then(Value::as_str).map(str::to_string);
+        opts.precondition_resource_version = p
+            .get("resourceVersion")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+    }
+    if let Some(Value::Array(d)) = body.get("dryRun")
+        && d.iter().any(|x| x == "All")
+    {
+        opts.dry_run = true;
+    }
+    Ok(opts)
+}
+
+/// `GET` of one object: the object, or a Table when the Accept header asks for one.
+fn render_object(
+    ctx: &Ctx<'_>,
+    def: &ResourceDef,
+    obj: Value,
+    accept: &str,
+) -> Result<Reply, Status> {
+    if wants_table(accept) {
+        let include = crate::api::table::IncludeObject::from_query(ctx.query.get("includeObject"))?;
+        let t = crate::api::table::object_to_table(def.plural, &obj, include, SystemTime::now());
+        return Ok(Reply::json(200, &t));
+    }
+    Ok(Reply::json(200, &obj))
+}
+
+/// A list as a `meta.k8s.io/v1` Table.
+fn render_table_list(
+    ctx: &Ctx<'_>,
+    def: &ResourceDef,
+    items: Vec<Value>,
+    meta: Map<String, Value>,
+) -> Result<Reply, Status> {
+    let include = crate::api::table::IncludeObject::from_query(ctx.query.get("includeObject"))?;
+    let t = crate::api::table::to_table(
+        def.plural,
+        &items,
+        &Value::Object(meta),
+        include,
+        SystemTime::now(),
+    );
+    Ok(Reply::json(200, &t))
+}
+
+/// A body fed by a channel: each message is one chunk (one watch event line).
+struct ChannelBody(mpsc::Receiver<Bytes>);
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0.poll_recv(cx).map(|m| m.map(|b| Ok(Frame::data(b))))
+    }
+}
+
+fn event_line(event_type: &str, object: &Value) -> Bytes {
+    let mut line =
+        serde_json::to_vec(&json!({"type": event_type, "object": object})).unwrap_or_default();
+    line.push(b'\n');
+    Bytes::from(line)
+}
+
+fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, Status> {
+    let opts = list_options(ctx, def)?;
+    let from = match ctx.query.get("resourceVersion") {
+        None | Some("") => None,
+        Some(rv) => Some(
+            rv.parse::<u64>()
+                .map_err(|_| Status::bad_request(format!("invalid resource version: {rv:?}")))?,
+        ),
+    };
+    let timeout = match ctx.query.get("timeoutSeconds") {
+        Some(t) => Duration::from_secs(
+            t.parse()
+                .map_err(|_| Status::bad_request(format!("invalid timeoutSeconds: {t:?}")))?,
+        ),
+        None => DEFAULT_WATCH_TIMEOUT,
+    };
+    let scope = (def.namespaced && !ctx.info.namespace.is_empty()).then(|| ns.to_string());
+    let (initial, mut rx) = ctx.state.store.watch(def, scope.as_deref(), from)?;
+    let wanted = move |e: &WatchEvent| {
+        e.resource == def.plural
+            && scope.as_deref().is_none_or(|n| n == e.namespace)
+            && opts.label_selector.matches(&e.object)
+            && opts.field_selector.matches(&e.object)
+    };
+    // `kubectl get -w` asks for Tables: each event's object is then a one-row Table, with the
+    // column definitions only in the first (later ones are `NoHeaders`).
+    let table = if wants_table(header(ctx.headers, ACCEPT)) {
+        Some(crate::api::table::IncludeObject::from_query(
+            ctx.query.get("includeObject"),
+        )?)
+    } else {
+        None
+    };
+    let mut first = true;
+    let mut render = move |e: &WatchEvent| -> Bytes {
+        let Some(include) = table else {
+            return event_line(e.event_type.as_str(), &e.object);
+        };
+        let mut t =
+            crate::api::table::object_to_table(def.plural, &e.object, include, SystemTime::now());
+        if !first {
+            t["columnDefinitions"] = Value::Null;
+        }
+        first = false;
+        event_line(e.event_type.as_str(), &t)
+    };
+    let (tx, body_rx) = mpsc::channel::<Bytes>(64);
+    tokio::spawn(async move {
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        for e in initial.iter().filter(|e| wanted(e)) {
+            if tx.send(render(e)).await.is_err() {
+                return;
+            }
+        }
+        loop {
+            tokio::select! {
+                _ = &mut deadline => return,
+                _ = tx.closed() => return,
+                ev = rx.recv() => match ev {
+                    Ok(e) if wanted(&e) => {
+                        if tx.send(render(&e)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let s = Status::expired("too old resource version: the watch fell behind");
+                        let _ = tx.send(event_line("ERROR", &s.to_value())).await;
+                        return;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        }
+    });
+    Ok(Reply {
+        status: 200,
+        content_type: "application/json".into(),
+        body: ChannelBody(body_rx).boxed(),
+        warnings: Vec::new(),
+        headers: Vec::new(),
+    })
+}

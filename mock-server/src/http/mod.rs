@@ -1,0 +1,14 @@
+//! The HTTP layer, in the order a request meets it: the TLS listener (`server`, [`tls`]),
+//! the request pipeline (`handler`: body, authentication, impersonation, authorization,
+//! routing, answer), the parsing it relies on ([`request_info`], [`query`], [`protobuf`]),
+//! and the [`journal`] every exchange ends in. [`kubeconfig`] writes the admin kubeconfig
+//! that points a client at the listener.
+
+pub(crate) mod handler;
+pub mod journal;
+pub mod kubeconfig;
+pub mod protobuf;
+pub mod query;
+pub mod request_info;
+pub(crate) mod server;
+pub mod tls;

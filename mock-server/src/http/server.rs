@@ -1,0 +1,77 @@
+//! The HTTPS listener: accepts TCP connections, runs the TLS handshake (ALPN h2 or
+//! http/1.1, optional client certificate), maps a verified client certificate to its user and
+//! serves each connection with hyper's auto (h1 + h2) builder until shutdown.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use crate::authn::identity::UserInfo;
+use crate::http::handler::{self, State};
+
+/// Accepts connections until `shutdown` flips to true; then every connection task is aborted.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    state: Arc<State>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    break;
+                }
+            }
+            accepted = listener.accept() => {
+                let (tcp, peer) = match accepted {
+                    Ok(x) => x,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        continue;
+                    }
+                };
+                let _ = tcp.set_nodelay(true);
+                let acceptor = acceptor.clone();
+                let state = state.clone();
+                connections.spawn(async move {
+                    let tls = match acceptor.accept(tcp).await {
+                        Ok(t) => t,
+                        Err(e) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                            return;
+                        }
+                    };
+                    let cert_user: Option<Arc<UserInfo>> = tls
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|chain| chain.first())
+                        .and_then(|c| crate::http::tls::user_from_certificate(c))
+                        .map(Arc::new);
+                    let service = service_fn(move |req| {
+                        let state = state.clone();
+                        let cert_user = cert_user.clone();
+                        async move {
+                            Ok::<_, Infallible>(handler::handle(state, req, cert_user).await)
+                        }
+                    });
+                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    if let Err(e) = builder.serve_connection(TokioIo::new(tls), service).await {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                });
+                // Reap finished connection tasks so the set does not grow without bound.
+                while connections.try_join_next().is_some() {}
+            }
+        }
+    }
+    connections.abort_all();
+}

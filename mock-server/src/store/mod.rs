@@ -1,0 +1,904 @@
+//! The in-memory object store: objects as JSON keyed by (resource, namespace, name), one
+//! global resourceVersion counter, and a bounded event log that feeds watches.
+//!
+//! It implements the generic registry semantics of kube-apiserver (apiserver-spec §5): system
+//! fields on create, generateName, optimistic concurrency, create-on-update for RBAC kinds,
+//! DELETE return shapes, list selectors and paging, dry-run. It also plays the controllers a
+//! fresh cluster runs: every namespace gets a `default` ServiceAccount and a
+//! `kube-root-ca.crt` ConfigMap, and deleting a namespace deletes what is in it.
+
+pub mod selectors;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+use tokio::sync::broadcast;
+
+use crate::api::objects::ObjectSource;
+use crate::api::registry::{self, OBJECT_META_FIELDS, ResourceDef, Storage};
+use crate::api::status::Status;
+use crate::store::selectors::{FieldSelector, LabelSelector};
+
+/// Namespaces that exist when the server starts.
+pub const INITIAL_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// How many past events the store keeps for watches that start at an old resourceVersion.
+const EVENT_LOG_CAPACITY: usize = 4096;
+
+/// The characters kube appends to a `generateName` prefix (`apimachinery/pkg/util/rand`).
+const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// The type of a watch event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventType {
+    /// An object was created.
+    Added,
+    /// An object was changed.
+    Modified,
+    /// An object was deleted.
+    Deleted,
+}
+
+impl EventType {
+    /// The wire name (`ADDED`, `MODIFIED`, `DELETED`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One change, as watches see it.
+#[derive(Clone, Debug)]
+pub struct WatchEvent {
+    /// What happened.
+    pub event_type: EventType,
+    /// Plural resource.
+    pub resource: &'static str,
+    /// Namespace; empty for cluster-scoped objects.
+    pub namespace: String,
+    /// The object after the change (for DELETED: as it was, with the deletion's resourceVersion).
+    pub object: Value,
+    /// The resourceVersion of the change.
+    pub resource_version: u64,
+}
+
+/// Options that apply to writes.
+#[derive(Clone, Debug, Default)]
+pub struct WriteOptions {
+    /// `dryRun=All`: validate and answer, but persist nothing.
+    pub dry_run: bool,
+    /// `fieldManager`, or the User-Agent up to the first `/`.
+    pub field_manager: String,
+}
+
+/// DELETE options (query and `DeleteOptions` body).
+#[derive(Clone, Debug, Default)]
+pub struct DeleteOptions {
+    /// `dryRun=All`.
+    pub dry_run: bool,
+    /// `preconditions.uid`.
+    pub precondition_uid: Option<String>,
+    /// `preconditions.resourceVersion`.
+    pub precondition_resource_version: Option<String>,
+}
+
+/// What a list asks for.
+#[derive(Clone, Debug, Default)]
+pub struct ListOptions {
+    /// `labelSelector`.
+    pub label_selector: LabelSelector,
+    /// `fieldSelector`.
+    pub field_selector: FieldSelector,
+    /// `limit` (0 = all).
+    pub limit: usize,
+    /// `continue` token.
+    pub continue_token: Option<String>,
+}
+
+/// A list result (the `XList` object is built by the caller).
+#[derive(Clone, Debug)]
+pub struct ListResult {
+    /// Matching objects, ordered by namespace and name; with `kind`/`apiVersion` stripped.
+    pub items: Vec<Value>,
+    /// The store's resourceVersion at the time of the list.
+    pub resource_version: u64,
+    /// A token for the next page.
+    pub continue_token: Option<String>,
+    /// How many matching items follow this page, when paging.
+    pub remaining_item_count: Option<usize>,
+}
+
+type Key = (&'static str, String, String);
+
+#[derive(Default)]
+struct Inner {
+    resource_version: u64,
+    objects: BTreeMap<Key, Value>,
+    log: VecDeque<WatchEvent>,
+}
+
+/// The store. Cheap to share behind an `Arc`.
+pub struct Store {
+    inner: RwLock<Inner>,
+    events: broadcast::Sender<WatchEvent>,
+    ca_pem: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+/// The current time as kube writes timestamps: RFC 3339, UTC, seconds.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+fn random_suffix() -> String {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    bytes[..5]
+        .iter()
+        .map(|b| NAME_ALPHABET[*b as usize % NAME_ALPHABET.len()] as char)
+        .collect()
+}
+
+fn meta_str<'a>(obj: &'a Value, field: &str) -> &'a str {
+    obj.get("metadata")
+        .and_then(|m| m.get(field))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// Puts `kind`, `apiVersion`, `metadata` first and the metadata fields in `ObjectMeta` order,
+/// as a Go server serializes them.
+pub fn normalize(def: &ResourceDef, obj: Value) -> Value {
+    let Value::Object(mut map) = obj else {
+        return obj;
+    };
+    let mut out = Map::new();
+    out.insert("kind".into(), Value::String(def.kind.into()));
+    out.insert("apiVersion".into(), Value::String(def.api_version()));
+    map.remove("kind");
+    map.remove("apiVersion");
+    let meta = match map.remove("metadata") {
+        Some(Value::Object(mut m)) => {
+            let mut ordered = Map::new();
+            for f in OBJECT_META_FIELDS {
+                if let Some(v) = m.remove(*f) {
+                    ordered.insert((*f).into(), v);
+                }
+            }
+            ordered.extend(m);
+            ordered
+        }
+        _ => Map::new(),
+    };
+    out.insert("metadata".into(), Value::Object(meta));
+    for f in def.fields {
+        if let Some(v) = map.remove(*f) {
+            out.insert((*f).into(), v);
+        }
+    }
+    out.extend(map);
+    Value::Object(out)
+}
+
+/// A `managedFields` entry for a write by `manager`: the set of fields the object holds,
+/// in the `FieldsV1` form (`f:<name>` maps).
+fn managed_fields_entry(def: &ResourceDef, obj: &Value, manager: &str, time: &str) -> Value {
+    fn fields(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut out = Map::new();
+                for (k, v) in m {
+                    out.insert(format!("f:{k}"), fields(v));
+                }
+                Value::Object(out)
+            }
+            _ => json!({}),
+        }
+    }
+    let mut set = Map::new();
+    if let Some(Value::Object(obj)) = Some(obj) {
+        for (k, v) in obj {
+            match k.as_str() {
+                "kind" | "apiVersion" => {}
+                "metadata" => {
+                    let mut meta = Map::new();
+                    if let Value::Object(m) = v {
+                        for f in ["labels", "annotations", "ownerReferences", "finalizers"] {
+                            if let Some(x) = m.get(f) {
+                                meta.insert(format!("f:{f}"), fields(x));
+                            }
+                        }
+                    }
+                    if !meta.is_empty() {
+                        set.insert("f:metadata".into(), Value::Object(meta));
+                    }
+                }
+                _ => {
+                    set.insert(format!("f:{k}"), fields(v));
+                }
+            }
+        }
+    }
+    json!({
+        "manager": manager,
+        "operation": "Update",
+        "apiVersion": def.api_version(),
+        "time": time,
+        "fieldsType": "FieldsV1",
+        "fieldsV1": Value::Object(set),
+    })
+}
+
+fn set_meta(obj: &mut Value, field: &str, value: Value) {
+    if let Some(Value::Object(m)) = obj.get_mut("metadata") {
+        m.insert(field.into(), value);
+    }
+}
+
+fn remove_meta(obj: &mut Value, field: &str) {
+    if let Some(Value::Object(m)) = obj.get_mut("metadata") {
+        m.remove(field);
+    }
+}
+
+/// Go serializes a Role's `rules` without omitempty: an absent list is `null`.
+fn fill_go_nulls(def: &ResourceDef, obj: &mut Value) {
+    if let (Value::Object(map), "roles" | "clusterroles") = (obj, def.plural) {
+        map.entry("rules").or_insert(Value::Null);
+    }
+}
+
+/// The object without the fields every write changes, to detect no-op updates.
+fn comparable(obj: &Value) -> Value {
+    let mut o = obj.clone();
+    remove_meta(&mut o, "resourceVersion");
+    remove_meta(&mut o, "managedFields");
+    o
+}
+
+impl Store {
+    /// A store holding the initial namespaces and what their controllers create.
+    pub fn new(ca_pem: &str) -> Store {
+        let (events, _) = broadcast::channel(1024);
+        let store = Store {
+            inner: RwLock::new(Inner::default()),
+            events,
+            ca_pem: ca_pem.to_string(),
+        };
+        if let Some(ns) = registry::find_plural("namespaces") {
+            for name in INITIAL_NAMESPACES {
+                let obj = json!({"metadata": {"name": name}});
+                // Creating a fixed, valid namespace in an empty store cannot fail.
+                if let Err(e) = store.create(ns, "", obj, &WriteOptions::default()) {
+                    tracing::error!(namespace = %name, error = %e.message, "seeding namespace failed");
+                }
+            }
+        }
+        store
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The latest resourceVersion.
+    pub fn resource_version(&self) -> u64 {
+        self.read().resource_version
+    }
+
+    /// The CA bundle the `kube-root-ca.crt` ConfigMaps hold.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    fn record(&self, inner: &mut Inner, event: WatchEvent) {
+        if inner.log.len() == EVENT_LOG_CAPACITY {
+            inner.log.pop_front();
+        }
+        inner.log.push_back(event.clone());
+        // No receivers is fine: nobody is watching.
+        let _ = self.events.send(event);
+    }
+
+    /// Takes the next resourceVersion for a write and stamps it on `obj` (every write is one
+    /// step of the one counter, as etcd's revision).
+    fn next_resource_version(inner: &mut Inner, obj: &mut Value) -> u64 {
+        inner.resource_version += 1;
+        let rv = inner.resource_version;
+        set_meta(obj, "resourceVersion", Value::String(rv.to_string()));
+        rv
+    }
+
+    /// Records a write of the object at `key` for watchers.
+    fn record_change(
+        &self,
+        inner: &mut Inner,
+        event_type: EventType,
+        key: &Key,
+        object: Value,
+        resource_version: u64,
+    ) {
+        self.record(
+            inner,
+            WatchEvent {
+                event_type,
+                resource: key.0,
+                namespace: key.1.clone(),
+                object,
+                resource_version,
+            },
+        );
+    }
+
+    fn namespace_exists(inner: &Inner, ns: &str) -> bool {
+        inner
+            .objects
+            .contains_key(&("namespaces", String::new(), ns.to_string()))
+    }
+
+    /// Creates an object (POST). `ns` is the URL namespace ("" for cluster-scoped).
+    pub fn create(
+        &self,
+        def: &'static ResourceDef,
+        ns: &str,
+        obj: Value,
+        opts: &WriteOptions,
+    ) -> Result<Value, Status> {
+        let mut inner = self.write();
+        let created = self.create_locked(&mut inner, def, ns, obj, opts)?;
+        Ok(created)
+    }
+
+    fn create_locked(
+        &self,
+        inner: &mut Inner,
+        def: &'static ResourceDef,
+        ns: &str,
+        obj: Value,
+        opts: &WriteOptions,
+    ) -> Result<Value, Status> {
+        let mut obj = prepare_body(def, ns, obj, false)?;
+        if !meta_str(&obj, "resourceVersion").is_empty() {
+            return Err(Status::unknown_error(
+                500,
+                "resourceVersion should not be set on objects to be created",
+            ));
+        }
+        if def.namespaced && !Self::namespace_exists(inner, ns) {
+            return Err(Status::namespace_not_found(ns));
+        }
+        let mut generated = false;
+        if meta_str(&obj, "name").is_empty() {
+            let prefix = meta_str(&obj, "generateName").to_string();
+            if !prefix.is_empty() {
+                let prefix: String = prefix.chars().take(58).collect();
+                set_meta(
+                    &mut obj,
+                    "name",
+                    Value::String(format!("{prefix}{}", random_suffix())),
+                );
+                generated = true;
+            }
+        }
+        crate::api::validation::prepare_for_create(def.plural, &mut obj);
+        crate::api::validation::validate(def.plural, &obj, None)?;
+        let name = meta_str(&obj, "name").to_string();
+        let key = key_of(def, ns, &name);
+        if inner.objects.contains_key(&key) {
+            return Err(if generated {
+                Status::generate_name_conflict(def.group, def.plural, &name, 1)
+            } else {
+                Status::already_exists(def.group, def.plural, &name)
+            });
+        }
+        for f in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "selfLink",
+        ] {
+            remove_meta(&mut obj, f);
+        }
+        let now = now_rfc3339();
+        set_meta(
+            &mut obj,
+            "uid",
+            Value::String(uuid::Uuid::new_v4().to_string()),
+        );
+        set_meta(&mut obj, "creationTimestamp", Value::String(now.clone()));
+        fill_go_nulls(def, &mut obj);
+        if !opts.field_manager.is_empty() {
+            let entry = managed_fields_entry(def, &obj, &opts.field_manager, &now);
+            set_meta(&mut obj, "managedFields", json!([entry]));
+        }
+        if opts.dry_run {
+            return Ok(normalize(def, obj));
+        }
+        let rv = Self::next_resource_version(inner, &mut obj);
+        let obj = normalize(def, obj);
+        inner.objects.insert(key.clone(), obj.clone());
+        self.record_change(inner, EventType::Added, &key, obj.clone(), rv);
+        if def.plural == "namespaces" {
+            self.populate_namespace(inner, &name);
+        }
+        Ok(obj)
+    }
+
+    /// What the serviceaccount and root-CA-publisher controllers add to a new namespace.
+    fn populate_namespace(&self, inner: &mut Inner, ns: &str) {
+        let seeds = [
+            ("serviceaccounts", json!({"metadata": {"name": "default"}})),
+            (
+                "configmaps",
+                json!({
+                    "metadata": {
+                        "name": "kube-root-ca.crt",
+                        "annotations": {"kubernetes.io/description": "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters."}
+                    },
+                    "data": {"ca.crt": self.ca_pem.clone()}
+                }),
+            ),
+        ];
+        for (plural, obj) in seeds {
+            if let Some(def) = registry::find_plural(plural)
+                && let Err(e) = self.create_locked(inner, def, ns, obj, &WriteOptions::default())
+            {
+                tracing::warn!(namespace = %ns, resource = plural, error = %e.message, "namespace controller seed failed");
+            }
+        }
+    }
+
+    /// One object.
+    pub fn get(&self, def: &'static ResourceDef, ns: &str, name: &str) -> Result<Value, Status> {
+        let key = key_of(def, ns, name);
+        self.read()
+            .objects
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| Status::not_found(def.group, def.plural, name))
+    }
+
+    /// Lists objects; `ns` `None` lists across namespaces.
+    pub fn list(
+        &self,
+        def: &'static ResourceDef,
+        ns: Option<&str>,
+        opts: &ListOptions,
+    ) -> Result<ListResult, Status> {
+        let start = match &opts.continue_token {
+            Some(t) => Some(decode_continue(t)?),
+            None => None,
+        };
+        let inner = self.read();
+        let mut items: Vec<(&Key, &Value)> = inner
+            .objects
+            .range((def.plural, String::new(), String::new())..)
+            .take_while(|(k, _)| k.0 == def.plural)
+            .filter(|(k, _)| ns.is_none_or(|n| k.1 == n))
+            .filter(|(_, v)| opts.label_selector.matches(v) && opts.field_selector.matches(v))
+            .collect();
+        if let Some(start) = &start {
+            items.retain(|(k, _)| format!("{}/{}", k.1, k.2) >= *start);
+        }
+        let mut continue_token = None;
+        let mut remaining = None;
+        if opts.limit > 0 && items.len() > opts.limit {
+            let next = items[opts.limit].0;
+            continue_token = Some(encode_continue(
+                inner.resource_version,
+                &format!("{}/{}", next.1, next.2),
+            ));
+            remaining = Some(items.len() - opts.limit);
+            items.truncate(opts.limit);
+        }
+        let items = items
+            .into_iter()
+            .map(|(_, v)| {
+                let mut v = v.clone();
+                if let Value::Object(m) = &mut v {
+                    m.remove("kind");
+                    m.remove("apiVersion");
+                }
+                v
+            })
+            .collect();
+        Ok(ListResult {
+            items,
+            resource_version: inner.resource_version,
+            continue_token,
+            remaining_item_count: remaining,
+        })
+    }
+
+    /// Replaces an object (PUT). Returns the stored object and whether it was created.
+    pub fn update(
+        &self,
+        def: &'static ResourceDef,
+        ns: &str,
+        name: &str,
+        obj: Value,
+        opts: &WriteOptions,
+    ) -> Result<(Value, bool), Status> {
+        let obj = prepare_body(def, ns, obj, true)?;
+        let body_name = meta_str(&obj, "name");
+        if body_name != name {
+            return Err(Status::name_mismatch_on_update(body_name, name));
+        }
+        let mut inner = self.write();
+        let key = key_of(def, ns, name);
+        let Some(old) = inner.objects.get(&key).cloned() else {
+            if def.create_on_update {
+                let mut obj = obj;
+                remove_meta(&mut obj, "resourceVersion");
+                return self
+                    .create_locked(&mut inner, def, ns, obj, opts)
+                    .map(|o| (o, true));
+            }
+            return Err(Status::not_found(def.group, def.plural, name));
+        };
+        let updated = self.update_locked(&mut inner, def, key, old, obj, opts)?;
+        Ok((updated, false))
+    }
+
+    fn update_locked(
+        &self,
+        inner: &mut Inner,
+        def: &'static ResourceDef,
+        key: Key,
+        old: Value,
+        mut obj: Value,
+        opts: &WriteOptions,
+    ) -> Result<Value, Status> {
+        let name = key.2.clone();
+        let want_rv = meta_str(&obj, "resourceVersion");
+        if !want_rv.is_empty() && want_rv != meta_str(&old, "resourceVersion") {
+            return Err(Status::conflict_modified(def.group, def.plural, &name));
+        }
+        crate::api::validation::apply_defaults(def.plural, &mut obj);
+        // System fields the request left out are kept; changed ones fail validation (422).
+        for f in ["uid", "creationTimestamp"] {
+            if meta_str(&obj, f).is_empty() {
+                match old.get("metadata").and_then(|m| m.get(f)) {
+                    Some(v) => set_meta(&mut obj, f, v.clone()),
+                    None => remove_meta(&mut obj, f),
+                }
+            }
+        }
+        match old.get("metadata").and_then(|m| m.get("managedFields")) {
+            Some(v) => set_meta(&mut obj, "managedFields", v.clone()),
+            None => remove_meta(&mut obj, "managedFields"),
+        }
+        set_meta(
+            &mut obj,
+            "resourceVersion",
+            old.get("metadata")
+                .and_then(|m| m.get("resourceVersion"))
+                .cloned()
+                .unwrap_or(Value::Null),
+        );
+        crate::api::validation::validate(def.plural, &obj, Some(&old))?;
+        fill_go_nulls(def, &mut obj);
+        let obj = normalize(def, obj);
+        if comparable(&obj) == comparable(&old) {
+            // A no-op update does not write, so the resourceVersion stays.
+            return Ok(old);
+        }
+        let mut obj = obj;
+        if !opts.field_manager.is_empty() {
+            let entry = managed_fields_entry(def, &obj, &opts.field_manager, &now_rfc3339());
+            set_meta(&mut obj, "managedFields", json!([entry]));
+        }
+        if opts.dry_run {
+            return Ok(normalize(def, obj));
+        }
+        let rv = Self::next_resource_version(inner, &mut obj);
+        let obj = normalize(def, obj);
+        inner.objects.insert(key.clone(), obj.clone());
+        self.record_change(inner, EventType::Modified, &key, obj.clone(), rv);
+        Ok(obj)
+    }
+
+    /// Patches an object: `apply` computes the new object from the current one (under the
+    /// write lock, so the read-modify-write is atomic).
+    pub fn patch(
+        &self,
+        def: &'static ResourceDef,
+        ns: &str,
+        name: &str,
+        apply: impl FnOnce(&Value) -> Result<Value, Status>,
+        opts: &WriteOptions,
+    ) -> Result<Value, Status> {
+        let mut inner = self.write();
+        let key = key_of(def, ns, name);
+        let Some(old) = inner.objects.get(&key).cloned() else {
+            return Err(Status::not_found(def.group, def.plural, name));
+        };
+        let patched = apply(&old)?;
+        if !patched.is_object() {
+            return Err(Status::bad_request(
+                "the patch did not produce a JSON object",
+            ));
+        }
+        if meta_str(&patched, "name") != name {
+            return Err(Status::name_mismatch_on_update(
+                meta_str(&patched, "name"),
+                name,
+            ));
+        }
+        let patched = prepare_body(def, ns, patched, true)?;
+        self.update_locked(&mut inner, def, key, old, patched, opts)
+    }
+
+    /// Deletes one object; returns it as it was deleted (with the deletion's resourceVersion).
+    pub fn delete(
+        &self,
+        def: &'static ResourceDef,
+        ns: &str,
+        name: &str,
+        opts: &DeleteOptions,
+    ) -> Result<Value, Status> {
+        let mut inner = self.write();
+        let key = key_of(def, ns, name);
+        let Some(old) = inner.objects.get(&key).cloned() else {
+            return Err(Status::not_found(def.group, def.plural, name));
+        };
+        if let Some(uid) = &opts.precondition_uid {
+            let have = meta_str(&old, "uid");
+            if uid != have {
+                return Err(Status::conflict(
+                    def.group,
+                    def.plural,
+                    name,
+                    &format!(
+                        "Precondition failed: UID in precondition: {uid}, UID in object meta: {have}"
+                    ),
+                ));
+            }
+        }
+        if let Some(rv) = &opts.precondition_resource_version {
+            let have = meta_str(&old, "resourceVersion");
+            if rv != have {
+                return Err(Status::conflict(
+                    def.group,
+                    def.plural,
+                    name,
+                    &format!(
+                        "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {have}"
+                    ),
+                ));
+            }
+        }
+        let mut gone = old;
+        if def.plural == "namespaces" {
+            // The real server answers with the namespace in phase Terminating; its
+            // controller then empties and removes it. Here that happens at once.
+            set_meta(&mut gone, "deletionTimestamp", Value::String(now_rfc3339()));
+            if let Value::Object(m) = &mut gone {
+                m.insert("status".into(), json!({"phase": "Terminating"}));
+            }
+        }
+        if opts.dry_run {
+            return Ok(gone);
+        }
+        inner.objects.remove(&key);
+        let rv = Self::next_resource_version(&mut inner, &mut gone);
+        self.record_change(&mut inner, EventType::Deleted, &key, gone.clone(), rv);
+        if def.plural == "namespaces" {
+            let contents: Vec<Key> = inner
+                .objects
+                .keys()
+                .filter(|k| k.1 == name && registry::find_plural(k.0).is_some_and(|d| d.namespaced))
+                .cloned()
+                .collect();
+            for k in contents {
+                if let Some(mut obj) = inner.objects.remove(&k) {
+                    let rv = Self::next_resource_version(&mut inner, &mut obj);
+                    self.record_change(&mut inner, EventType::Deleted, &k, obj, rv);
+                }
+            }
+        }
+        Ok(gone)
+    }
+
+    /// Starts a watch: the events to send first, and a receiver for what follows.
+    ///
+    /// `from` is the `resourceVersion` parameter: `None` (or 0) sends an ADDED event for every
+    /// current object first; otherwise every logged event after it is replayed. A version
+    /// older than the log reaches gives `410 Expired`.
+    pub fn watch(
+        &self,
+        def: &'static ResourceDef,
+        ns: Option<&str>,
+        from: Option<u64>,
+    ) -> Result<(Vec<WatchEvent>, broadcast::Receiver<WatchEvent>), Status> {
+        let inner = self.read();
+        // Subscribing under the lock: no write can slip between the snapshot and the stream.
+        let rx = self.events.subscribe();
+        let in_scope = |plural: &str, n: &str| plural == def.plural && ns.is_none_or(|x| x == n);
+        let initial = match from {
+            None | Some(0) => inner
+                .objects
+                .iter()
+                .filter(|(k, _)| in_scope(k.0, &k.1))
+                .map(|(k, v)| WatchEvent {
+                    event_type: EventType::Added,
+                    resource: def.plural,
+                    namespace: k.1.clone(),
+                    object: v.clone(),
+                    resource_version: meta_str(v, "resourceVersion").parse().unwrap_or(0),
+                })
+                .collect(),
+            Some(rv) => {
+                let oldest = inner
+                    .log
+                    .front()
+                    .map(|e| e.resource_version)
+                    .unwrap_or(inner.resource_version + 1);
+                if rv + 1 < oldest && rv < inner.resource_version {
+                    return Err(Status::expired(format!(
+                        "too old resource version: {rv} ({})",
+                        oldest.saturating_sub(1)
+                    )));
+                }
+                inner
+                    .log
+                    .iter()
+                    .filter(|e| e.resource_version > rv && in_scope(e.resource, &e.namespace))
+                    .cloned()
+                    .collect()
+            }
+        };
+        Ok((initial, rx))
+    }
+
+    /// Every future change of every resource, e.g. for controllers (token secrets) that react
+    /// to writes. Events are delivered after the write is visible.
+    pub fn subscribe(&self) -> broadcast::Receiver<WatchEvent> {
+        self.events.subscribe()
+    }
+
+    /// The number of stored objects.
+    pub fn len(&self) -> usize {
+        self.read().objects.len()
+    }
+
+    /// Whether the store holds no objects.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn key_of(def: &'static ResourceDef, ns: &str, name: &str) -> Key {
+    (
+        def.plural,
+        if def.namespaced {
+            ns.to_string()
+        } else {
+            String::new()
+        },
+        name.to_string(),
+    )
+}
+
+/// Checks a request body against the URL and the kind: body must be an object of the right
+/// kind/apiVersion (when given), the namespace must match the URL's (and is filled from it),
+/// cluster-scoped objects lose any namespace.
+fn prepare_body(def: &ResourceDef, ns: &str, obj: Value, update: bool) -> Result<Value, Status> {
+    let Value::Object(mut map) = obj else {
+        return Err(Status::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: the body is not a JSON object",
+            def.kind, def.version, def.kind
+        )));
+    };
+    if let Some(kind) = map.get("kind").and_then(Value::as_str)
+        && !kind.is_empty()
+        && kind != def.kind
+    {
+        return Err(Status::bad_request(format!(
+            "{kind} in version \"{}\" cannot be handled as a {}: no kind \"{kind}\" is registered for version \"{}\"",
+            def.version,
+            def.kind,
+            def.api_version()
+        )));
+    }
+    if let Some(av) = map.get("apiVersion").and_then(Value::as_str)
+        && !av.is_empty()
+        && av != def.api_version()
+    {
+        return Err(Status::bad_request(format!(
+            "the API version in the data ({av}) does not match the expected API version ({})",
+            def.api_version()
+        )));
+    }
+    let meta = map
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Value::Object(meta) = meta else {
+        return Err(Status::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: metadata is not an object",
+            def.kind, def.version, def.kind
+        )));
+    };
+    if def.namespaced {
+        let body_ns = meta.get("namespace").and_then(Value::as_str).unwrap_or("");
+        if body_ns.is_empty() {
+            meta.insert("namespace".into(), Value::String(ns.to_string()));
+        } else if body_ns != ns {
+            return Err(if update {
+                Status::namespace_mismatch_on_update(body_ns, ns)
+            } else {
+                Status::namespace_mismatch()
+            });
+        }
+    } else {
+        meta.remove("namespace");
+    }
+    Ok(Value::Object(map))
+}
+
+fn encode_continue(rv: u64, start: &str) -> String {
+    let token = json!({"v": "meta.k8s.io/v1", "rv": rv, "start": start});
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
+}
+
+fn decode_continue(token: &str) -> Result<String, Status> {
+    let invalid = |why: &str| Status::bad_request(format!("invalid continue token: {why}"));
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim_end_matches('='))
+        .map_err(|e| invalid(&e.to_string()))?;
+    let v: Value = serde_json::from_slice(&raw).map_err(|e| invalid(&e.to_string()))?;
+    if v.get("v").and_then(Value::as_str) != Some("meta.k8s.io/v1") {
+        return Err(invalid(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        ));
+    }
+    v.get("start")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| invalid("continue key is not valid: encoded start key empty"))
+}
+
+impl ObjectSource for Store {
+    fn get_object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
+        let def = registry::find_plural(resource)?;
+        if def.storage != Storage::Stored {
+            return None;
+        }
+        self.get(def, namespace.unwrap_or(""), name).ok()
+    }
+
+    fn list_objects(&self, resource: &str, namespace: Option<&str>) -> Vec<Value> {
+        let Some(def) = registry::find_plural(resource) else {
+            return Vec::new();
+        };
+        let inner = self.read();
+        inner
+            .objects
+            .iter()
+            .filter(|(k, _)| k.0 == def.plural && namespace.is_none_or(|n| k.1 == n))
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// A shared store handle.
+pub type SharedStore = Arc<Store>;
+
+#[cfg(test)]
+mod tests;
