@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::error::KubeconfigError;
+use super::exec::{EXEC_CLUSTER_EXTENSION, ExecStanza};
 use super::load::{Kubeconfig, KubeconfigFile};
 use super::model::{Cluster, User};
 use crate::config::{ConnectionConfig, Origin};
@@ -282,8 +283,17 @@ impl Kubeconfig {
         }
         .filter(|n| !n.is_empty());
 
+        if let (Some(c), Some(proxy)) = (cluster, cl.proxy_url.as_deref().filter(|p| !p.is_empty()))
+        {
+            crate::client::proxy::parse_proxy_url(proxy).map_err(|e| KubeconfigError::Invalid {
+                file: c.file.path.clone(),
+                field: format!("clusters[{cluster_name}].cluster.proxy-url"),
+                reason: format!("invalid 'proxy-url' {proxy:?} for cluster {cluster_name:?}: {e}"),
+            })?;
+            conn.proxy_url = Some(proxy.to_string());
+        }
         if let Some(u) = user {
-            apply_user(&mut conn, u.file, &user_name, &u.entry.user)?;
+            apply_user(&mut conn, u.file, &user_name, &u.entry.user, cl)?;
         }
         if let Some(t) = &o.token {
             conn.token = Some(t.clone());
@@ -298,6 +308,7 @@ fn apply_user(
     file: &KubeconfigFile,
     name: &str,
     u: &User,
+    cluster: &Cluster,
 ) -> Result<(), KubeconfigError> {
     let prefix = format!("users[{name}].user");
     conn.client_cert_pem = data_or_file(
@@ -353,21 +364,30 @@ fn apply_user(
             ));
         }
     }
-    let has_credentials =
-        conn.token.is_some() || conn.token_file.is_some() || conn.client_cert_pem.is_some();
+    let auth_provider = u.other.get("auth-provider").is_some_and(|v| !v.is_null());
+    if let Some(raw) = u.other.get("exec")
+        && let Some(stanza) = ExecStanza::parse(file, name, raw)?
+    {
+        // The cluster's exec extension reaches the plugin as spec.cluster.config.
+        let config = cluster
+            .extensions
+            .iter()
+            .find(|e| e.name == EXEC_CLUSTER_EXTENSION)
+            .map(|e| super::view::yaml_to_json(&e.extension))
+            .transpose()
+            .map_err(|reason| invalid("exec", &reason))?;
+        conn.exec = Some(stanza.plugin(file, name, auth_provider, config)?);
+    }
+    let has_credentials = conn.token.is_some()
+        || conn.token_file.is_some()
+        || conn.client_cert_pem.is_some()
+        || conn.exec.is_some();
     if !has_credentials {
-        for (field, what) in [
-            ("exec", "exec credential plugins"),
-            ("auth-provider", "auth-provider plugins"),
-        ] {
-            if u.other.contains_key(field) {
-                return Err(invalid(
-                    field,
-                    &format!(
-                        "{what} are not supported by rawkube; use a token or client certificate"
-                    ),
-                ));
-            }
+        if auth_provider {
+            return Err(invalid(
+                "auth-provider",
+                "auth-provider plugins are not supported by rawkube (kubectl 1.26+ only keeps oidc); use an exec plugin, a token or a client certificate",
+            ));
         }
         if u.username.as_deref().is_some_and(|s| !s.is_empty()) {
             return Err(invalid(
