@@ -15,7 +15,7 @@ use super::{CliError, table};
 #[derive(Subcommand, Debug)]
 pub enum ConfigCommand {
     /// Set a cluster entry in kubeconfig (uses the global --server, --certificate-authority,
-    /// --insecure-skip-tls-verify flags as its values).
+    /// --insecure-skip-tls-verify and --tls-server-name flags as its values).
     #[command(after_help = "Examples:
   rawkube config set-cluster kubernetes --server=https://127.0.0.1:6443 \\
       --certificate-authority=ca.crt --embed-certs
@@ -69,9 +69,6 @@ pub struct SetClusterArgs {
     /// Embed the certificate authority file's contents in the kubeconfig.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub embed_certs: Option<bool>,
-    /// The server name to verify the server certificate against.
-    #[arg(long)]
-    pub tls_server_name: Option<String>,
 }
 
 /// `config set-credentials` arguments.
@@ -162,7 +159,7 @@ pub fn run(g: &GlobalArgs, cmd: ConfigCommand) -> Result<(), CliError> {
                 certificate_authority: g.certificate_authority.clone(),
                 embed_certs: a.embed_certs.unwrap_or(false),
                 insecure_skip_tls_verify: g.insecure_skip_tls_verify,
-                tls_server_name: a.tls_server_name,
+                tls_server_name: g.tls_server_name.clone(),
                 proxy_url: None,
             };
             print_outcome(load(g)?.set_cluster(&a.name, &edit))

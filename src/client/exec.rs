@@ -117,7 +117,10 @@ pub enum ExecFailure {
     BadKeyPair(String),
 }
 
+/// The hint after a blank line; a trailing newline (YAML `|` blocks have one) is dropped,
+/// as kubectl ends the message with exactly one.
 fn hint(h: &str) -> String {
+    let h = h.trim_end_matches('\n');
     if h.is_empty() {
         String::new()
     } else {
@@ -288,7 +291,8 @@ impl ExecAuthenticator {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
-        let out = cmd.output().await.map_err(|source| {
+        // Not `output()`: tokio's would capture standard error, which is the user's.
+        let spawned = cmd.spawn().map_err(|source| {
             self.error(if source.kind() == std::io::ErrorKind::NotFound {
                 ExecFailure::NotFound {
                     command: p.command.clone(),
@@ -299,6 +303,12 @@ impl ExecAuthenticator {
                     command: p.command.clone(),
                     source,
                 }
+            })
+        })?;
+        let out = spawned.wait_with_output().await.map_err(|source| {
+            self.error(ExecFailure::Spawn {
+                command: p.command.clone(),
+                source,
             })
         })?;
         if !out.status.success() {

@@ -446,11 +446,18 @@ impl Client {
                         });
                     }
                     let retry_after = parse_retry_after(raw.retry_after.as_deref());
-                    (
-                        Failure::Status(raw.status),
-                        retry_after,
-                        Error::Api(Box::new(self.status_error(req, &raw))),
-                    )
+                    // Go's TLS servers (kube-apiserver) answer plain HTTP with this 400.
+                    let tls_port = !self.https
+                        && raw.status == 400
+                        && raw
+                            .body
+                            .starts_with(b"Client sent an HTTP request to an HTTPS server");
+                    let error = if tls_port {
+                        self.plain_http_to_tls()
+                    } else {
+                        Error::Api(Box::new(self.status_error(req, &raw)))
+                    };
+                    (Failure::Status(raw.status), retry_after, error)
                 }
                 Err(e) => {
                     let (failure, error) = self.transport_error(&e, &url);
@@ -551,6 +558,13 @@ impl Client {
         )
     }
 
+    fn plain_http_to_tls(&self) -> Error {
+        Error::PlainHttpToTls {
+            server: self.server.clone(),
+            origin: Box::new(self.origin.clone()),
+        }
+    }
+
     /// Turn a reqwest error into an error that says what to fix, and classify it for retrying.
     fn transport_error(&self, e: &reqwest::Error, url: &str) -> (Failure, Error) {
         use rustls::CertificateError as C;
@@ -613,6 +627,10 @@ impl Client {
             };
             let url = url.to_string();
             return (failure, Error::Timeout { url, after });
+        }
+        // A TLS server's first bytes (an alert record) are not an HTTP status line.
+        if !self.https && error_chain(e).contains("invalid HTTP version parsed") {
+            return (Failure::Permanent, self.plain_http_to_tls());
         }
         let refused = find_source::<std::io::Error>(e)
             .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);

@@ -12,6 +12,8 @@ mod client;
 mod client_auth;
 mod contract_client;
 mod contract_mock;
+mod exec_plugin;
 mod kubeconfig_kubectl;
 mod openapi_contract;
 mod output_kubectl;
+mod proxy_routes;
