@@ -13,6 +13,7 @@ mod client_auth;
 mod contract_client;
 mod contract_mock;
 mod exec_plugin;
+mod kubeconfig_corpus;
 mod kubeconfig_kubectl;
 mod openapi_contract;
 mod output_kubectl;
