@@ -418,6 +418,14 @@ clusters:
   cluster:
     server: https://127.0.0.1:7443
     certificate-authority-data: Q0EtUEVN
+    proxy-url: socks5://127.0.0.1:1080
+    extensions:
+    - name: client.authentication.k8s.io/exec
+      extension: {audience: x}
+- name: badproxy
+  cluster:
+    server: https://127.0.0.1:7443
+    proxy-url: ftp://127.0.0.1:21
 contexts:
 - name: main
   context: {cluster: c, user: tok, namespace: team}
@@ -445,6 +453,13 @@ users:
 - name: execonly
   user:
     exec: {command: get-token, apiVersion: client.authentication.k8s.io/v1}
+- name: execok
+  user:
+    exec: {command: bin/get-token, apiVersion: client.authentication.k8s.io/v1beta1, provideClusterInfo: true}
+- name: execwithtoken
+  user:
+    token: abc
+    exec: {command: get-token, apiVersion: client.authentication.k8s.io/v1beta1}
 - name: impersonating
   user: {token: abc, as: someone-else}
 ";
@@ -583,16 +598,57 @@ users:
     }
 
     #[test]
-    fn unsupported_exec_user_is_a_clear_error() {
-        let (_d, kc, _) = setup();
+    fn exec_users_resolve_to_validated_plugins() {
+        let (d, kc, p) = setup();
+        let user = |u: &str| Overrides {
+            context: Some("certs".into()),
+            user: Some(u.into()),
+            ..Default::default()
+        };
+        // v1 must name an interactiveMode: clientcmd's message, with the file and field.
+        let msg = kc.resolve(&user("execonly")).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            format!(
+                "invalid users[execonly].user.exec in {}: interactiveMode must be specified for execonly to use exec authentication plugin",
+                p.display()
+            )
+        );
+        let c = kc.resolve(&user("execok")).unwrap();
+        let exec = c.exec.expect("exec plugin");
+        assert_eq!(
+            exec.command,
+            d.path().join("bin/get-token").display().to_string()
+        );
+        assert!(exec.provide_cluster_info);
+        assert_eq!(
+            exec.cluster_config,
+            Some(serde_json::json!({"audience": "x"}))
+        );
+        assert_eq!(c.proxy_url.as_deref(), Some("socks5://127.0.0.1:1080"));
+        // A token next to exec: both are kept; the client prefers the token (client-go).
+        let c = kc.resolve(&user("execwithtoken")).unwrap();
+        assert!(c.exec.is_some() && c.token.as_deref() == Some("abc"));
+    }
+
+    #[test]
+    fn proxy_url_schemes_are_checked_like_clientcmd() {
+        let (_d, kc, p) = setup();
         let msg = kc
             .resolve(&Overrides {
-                user: Some("execonly".into()),
+                context: Some("certs".into()),
+                cluster: Some("badproxy".into()),
                 ..Default::default()
             })
             .unwrap_err()
             .to_string();
-        assert!(msg.contains("users[execonly].user.exec"), "{msg}");
+        assert_eq!(
+            msg,
+            format!(
+                "invalid clusters[badproxy].cluster.proxy-url in {}: invalid 'proxy-url' \"ftp://127.0.0.1:21\" for cluster \"badproxy\": unsupported scheme \"ftp\", must be http, https, or socks5",
+                p.display()
+            )
+        );
     }
 
     #[test]
