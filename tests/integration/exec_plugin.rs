@@ -146,6 +146,15 @@ fn script_exec(plugin: &Plugin, extra: &str) -> String {
     )
 }
 
+/// The usual case: the test plugin with `interactiveMode: Never`.
+fn never_kubeconfig(env: &Env, plugin: &Plugin) -> PathBuf {
+    exec_kubeconfig(
+        env,
+        &script_exec(plugin, "      interactiveMode: Never\n"),
+        "",
+    )
+}
+
 fn rawkube(kubeconfig: &Path, args: &[&str]) -> Run {
     run(rawkube_cmd(kubeconfig).args(args))
 }
@@ -237,11 +246,7 @@ fn show_http_says_a_plugin_supplied_the_token_and_never_shows_it() {
     let plugin = Plugin::new();
     let token = mint_token(&env);
     plugin.answer(serde_json::json!({"token": token}));
-    let kc = exec_kubeconfig(
-        &env,
-        &script_exec(&plugin, "      interactiveMode: Never\n"),
-        "",
-    );
+    let kc = never_kubeconfig(&env, &plugin);
     for flags in [&["--show-http"][..], &["--show-http", "--show-secrets"][..]] {
         let mut args = vec!["get", "pods"];
         args.extend(flags);
@@ -266,11 +271,7 @@ fn credentials_are_reused_until_they_expire() {
     let env = env_with_robot();
     let plugin = Plugin::new();
     let token = mint_token(&env);
-    let kc = exec_kubeconfig(
-        &env,
-        &script_exec(&plugin, "      interactiveMode: Never\n"),
-        "",
-    );
+    let kc = never_kubeconfig(&env, &plugin);
     plugin
         .answer(serde_json::json!({"token": token, "expirationTimestamp": "2999-01-01T00:00:00Z"}));
     assert_eq!(rawkube(&kc, &["get", "pods"]).code, 0);
@@ -292,11 +293,7 @@ fn credentials_are_reused_until_they_expire() {
 fn a_401_runs_the_plugin_again_once_and_retries() {
     let env = env_with_robot();
     let plugin = Plugin::new();
-    let kc = exec_kubeconfig(
-        &env,
-        &script_exec(&plugin, "      interactiveMode: Never\n"),
-        "",
-    );
+    let kc = never_kubeconfig(&env, &plugin);
     plugin.answer_run(Some(1), serde_json::json!({"token": "revoked-token"}));
     plugin.answer(serde_json::json!({"token": mint_token(&env)}));
     env.mock.journal().clear();
@@ -333,11 +330,7 @@ fn a_plugin_returning_a_client_certificate_works() {
         .unwrap();
     let plugin = Plugin::new();
     plugin.answer(serde_json::json!({"clientCertificateData": cert, "clientKeyData": key}));
-    let kc = exec_kubeconfig(
-        &env,
-        &script_exec(&plugin, "      interactiveMode: Never\n"),
-        "",
-    );
+    let kc = never_kubeconfig(&env, &plugin);
     env.mock.journal().clear();
     let r = rawkube(&kc, &["--show-http", "get", "ns"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -368,11 +361,7 @@ fn a_failing_plugin_is_an_error_naming_the_user() {
         "login expired: run `sso login`\n",
     )
     .unwrap();
-    let kc = exec_kubeconfig(
-        &env,
-        &script_exec(&plugin, "      interactiveMode: Never\n"),
-        "",
-    );
+    let kc = never_kubeconfig(&env, &plugin);
     let r = rawkube(&kc, &["get", "pods"]);
     assert_eq!(r.code, 1);
     assert_eq!(
@@ -487,11 +476,7 @@ fn a_token_on_the_command_line_wins_over_the_plugin() {
     let env = env_with_robot();
     let plugin = Plugin::new();
     plugin.answer(serde_json::json!({"token": "never-used"}));
-    let kc = exec_kubeconfig(
-        &env,
-        &script_exec(&plugin, "      interactiveMode: Never\n"),
-        "",
-    );
+    let kc = never_kubeconfig(&env, &plugin);
     let token = mint_token(&env);
     let r = rawkube(&kc, &["--token", &token, "get", "pods"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
