@@ -384,15 +384,15 @@ fn user_json(name: &str, u: &super::model::User) -> Result<Json, KubeconfigError
         );
     }
     if let Some(v) = other("exec") {
-        let e: super::exec::ExecStanza = typed(v).map_err(|r| view_error(&field("exec"), r))?;
+        // Decoded with kubectl's defaulting, so interactiveMode is filled in for v1beta1.
         let file = super::load::KubeconfigFile {
             path: "<view>".into(),
             exists: true,
             documents: Vec::new(),
         };
-        // Parse again through the defaulting path, so interactiveMode is filled in.
-        let e = super::exec::ExecStanza::parse(&file, name, v)?.unwrap_or(e);
-        m.insert("exec".into(), e.to_kubectl_json());
+        if let Some(e) = super::exec::ExecStanza::parse(&file, name, v)? {
+            m.insert("exec".into(), e.to_kubectl_json());
+        }
     }
     put_extensions(&mut m, &field("extensions"), &u.extensions)?;
     Ok(Json::Object(m))
