@@ -54,6 +54,22 @@ pub struct TracedRequest<'a> {
     pub tls: TlsFlags,
     /// 1 for the first attempt, 2 for the first retry, ...
     pub attempt: u32,
+    /// How the request reaches the server: proxy, `--connect-to`, exec plugin credentials.
+    pub route: TracedRoute<'a>,
+}
+
+/// How a request reaches the server, as far as a curl command needs it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TracedRoute<'a> {
+    /// The proxy in use (`--proxy`; its password redacted unless secrets are shown).
+    pub proxy: Option<&'a crate::client::proxy::ProxyChoice>,
+    /// An environment proxy exists but is not used for this server (`--noproxy '*'`).
+    pub bypass_env_proxy: bool,
+    /// `--connect-to` when the URL's host is the `tls-server-name` (sent as SNI).
+    pub connect_to: Option<&'a str>,
+    /// Set when an exec plugin supplied the credentials: what it supplied and which plugin.
+    /// Its credentials are never printed.
+    pub exec_plugin: Option<&'a str>,
 }
 
 impl std::fmt::Debug for TracedRequest<'_> {
@@ -66,6 +82,7 @@ impl std::fmt::Debug for TracedRequest<'_> {
             .field("body", &self.body.map(|b| format!("<{} bytes>", b.len())))
             .field("tls", &self.tls)
             .field("attempt", &self.attempt)
+            .field("route", &self.route.connect_to)
             .finish()
     }
 }
@@ -218,6 +235,26 @@ pub fn render_curl(req: &TracedRequest<'_>, options: &CurlOptions) -> String {
 /// of a redacted token.
 fn render(req: &TracedRequest<'_>, options: &CurlOptions, token_expr: Option<&str>) -> String {
     let mut lines = vec![format!("curl -X {} {}", req.method, shell_quote(req.url))];
+    let route = &req.route;
+    if let Some(p) = route.proxy {
+        lines.push(format!(
+            "--proxy {}",
+            shell_quote(&p.curl_form(options.show_secrets))
+        ));
+        // kubectl checks an https:// proxy's certificate with the cluster's TLS settings.
+        if p.url.scheme() == "https" {
+            if req.tls.insecure {
+                lines.push("--proxy-insecure".into());
+            } else if req.tls.ca {
+                lines.push(format!("--proxy-cacert {}", shell_quote(&options.ca_file)));
+            }
+        }
+    } else if route.bypass_env_proxy {
+        lines.push("--noproxy '*'".into());
+    }
+    if let Some(c) = route.connect_to {
+        lines.push(format!("--connect-to {}", shell_quote(c)));
+    }
     if req.url.starts_with("https://") {
         if req.tls.insecure {
             lines.push("-k".into());
@@ -229,7 +266,12 @@ fn render(req: &TracedRequest<'_>, options: &CurlOptions, token_expr: Option<&st
             lines.push(format!("--key {}", shell_quote(&options.key_file)));
         }
     }
-    if let (Some(_), Some(expr)) = (req.bearer_token, token_expr) {
+    if let (Some(_), Some(_)) = (req.bearer_token, route.exec_plugin) {
+        lines.push(format!(
+            "-H {}",
+            shell_quote("Authorization: Bearer <redacted>")
+        ));
+    } else if let (Some(_), Some(expr)) = (req.bearer_token, token_expr) {
         // Double quotes so the shell expands the expression.
         lines.push(format!("-H \"Authorization: Bearer {expr}\""));
     } else if let Some(token) = req.bearer_token {
@@ -257,6 +299,9 @@ fn render(req: &TracedRequest<'_>, options: &CurlOptions, token_expr: Option<&st
     let mut out = String::new();
     if req.attempt > 1 {
         out.push_str(&format!("# retry {}\n", req.attempt - 1));
+    }
+    if let Some(note) = route.exec_plugin {
+        out.push_str(&format!("# {note}\n"));
     }
     out.push_str(&lines.join(" \\\n  "));
     out.push('\n');
@@ -388,6 +433,7 @@ mod tests {
                 ..Default::default()
             },
             attempt: 1,
+            route: TracedRoute::default(),
         }
     }
 
@@ -441,6 +487,7 @@ mod tests {
                 insecure: true,
             },
             attempt: 3,
+            route: TracedRoute::default(),
         };
         let opts = CurlOptions {
             key_file: "my key.pem".into(),
@@ -470,6 +517,7 @@ mod tests {
                 ..Default::default()
             },
             attempt: 1,
+            route: TracedRoute::default(),
         };
         assert_eq!(
             render_curl(&req, &CurlOptions::default()),

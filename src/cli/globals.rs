@@ -49,6 +49,11 @@ pub struct GlobalArgs {
     )]
     pub insecure_skip_tls_verify: Option<bool>,
 
+    /// Server name to use for server certificate validation, sent as SNI. If it is not
+    /// provided, the hostname used to contact the server is used.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+
     /// Print every HTTP request as a curl command, and its response status, on stderr.
     /// The commands run as printed: they name the kubeconfig's certificate files, or,
     /// when it holds them inline, the trace first shows how to write ca.crt, client.crt
@@ -77,6 +82,7 @@ impl fmt::Debug for GlobalArgs {
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("certificate_authority", &self.certificate_authority)
             .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
+            .field("tls_server_name", &self.tls_server_name)
             .field("show_http", &self.show_http)
             .field("show_http_body", &self.show_http_body)
             .field("show_secrets", &self.show_secrets)

@@ -5,6 +5,7 @@
 //! * [`incluster`]: the pod's service-account configuration.
 //! * [`edit`]: `kubectl config set-*/use-context/delete-*`, with kubectl's messages and file choice.
 //! * [`contexts_table`]: `kubectl config get-contexts` output.
+//! * [`exec`]: exec credential plugin stanzas, validated and shown as kubectl does.
 //! * [`view`]: `kubectl config view` (redacted, `--minify`, `--flatten`, `-o json`).
 //! * [`write`]: kubectl's YAML bytes, written atomically under a lock.
 //!
@@ -19,6 +20,7 @@
 pub mod contexts_table;
 pub mod edit;
 pub mod error;
+pub mod exec;
 pub mod incluster;
 pub mod load;
 pub mod model;

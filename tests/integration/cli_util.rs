@@ -113,6 +113,33 @@ pub fn kubectl_with(kubeconfig: &Path, args: &[&str]) -> Run {
     from_output(cmd.output().expect("run kubectl"))
 }
 
+/// `rawkube --kubeconfig FILE` as a command to add arguments and environment to; run it
+/// with [`run`].
+pub fn rawkube_cmd(kubeconfig: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rawkube"));
+    cmd.arg("--kubeconfig")
+        .arg(kubeconfig)
+        .env_remove("KUBECONFIG");
+    cmd
+}
+
+/// `kubectl --cache-dir FRESH --kubeconfig FILE` as a command (the cache dir lives in
+/// `cache`, which must outlive the run).
+pub fn kubectl_cmd(kubeconfig: &Path, cache: &tempfile::TempDir) -> Command {
+    let mut cmd = Command::new("kubectl");
+    cmd.arg("--cache-dir")
+        .arg(cache.path())
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .env_remove("KUBECONFIG");
+    cmd
+}
+
+/// Runs a command built with [`rawkube_cmd`] or [`kubectl_cmd`].
+pub fn run(cmd: &mut Command) -> Run {
+    from_output(cmd.output().expect("run command"))
+}
+
 /// rawkube without a kubeconfig flag (for commands that need none).
 pub fn rawkube_bare(args: &[&str]) -> Run {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("rawkube");
