@@ -3,6 +3,7 @@
 //! Commands shared with kubectl keep kubectl's names, flags, output lines,
 //! stdout/stderr split and exit codes (`kubectl-traffic.md` §5, §6).
 
+pub mod access;
 pub mod age;
 pub mod auth;
 pub mod completion;
@@ -23,6 +24,7 @@ pub mod setup;
 pub mod table;
 pub mod teardown;
 pub mod token;
+pub mod who_can;
 
 use clap::{Parser, Subcommand};
 
@@ -100,6 +102,11 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Print a shell completion script.
     Completion(completion::CompletionArgs),
+    /// Show a verbs × resources access matrix for a user, group or ServiceAccount.
+    Access(access::AccessArgs),
+    /// Show which subjects may do VERB on RESOURCE, and the binding that lets them.
+    #[command(name = "who-can")]
+    WhoCan(who_can::WhoCanArgs),
 }
 
 /// Runs a parsed command line. Output goes to stdout/stderr as kubectl prints it;
@@ -119,6 +126,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         #[cfg(feature = "demo")]
         Command::Demo(a) => demo::run(g, a),
         Command::Completion(a) => completion::run(a),
+        Command::Access(a) => access::run(g, a),
+        Command::WhoCan(a) => who_can::run(g, a),
     }
 }
 
