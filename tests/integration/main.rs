@@ -2,6 +2,7 @@
 
 mod support;
 
+mod cli_access;
 mod cli_basic;
 mod cli_bench;
 mod cli_config;
