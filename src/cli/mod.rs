@@ -6,6 +6,7 @@
 pub mod access;
 pub mod age;
 pub mod auth;
+pub mod bulk;
 pub mod completion;
 pub mod config;
 pub mod connect;
@@ -19,7 +20,9 @@ pub mod get;
 pub mod globals;
 pub mod http_trace;
 pub mod kubeconfig_cmd;
+pub mod multi_context;
 pub mod print;
+pub mod progress;
 pub mod setup;
 pub mod table;
 pub mod teardown;
@@ -113,7 +116,27 @@ pub enum Command {
 /// the returned error has not been printed yet.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let g = &cli.globals;
-    match cli.command {
+    // Several contexts: get and access once per context, setup and teardown in bulk.
+    let contexts = multi_context::requested(g)?;
+    match (cli.command, contexts) {
+        (Command::Get(a), Some(c)) => {
+            let json = a.output.output.as_deref() == Some("json");
+            multi_context::run_each(&c, json)
+        }
+        (Command::Access(a), Some(c)) => {
+            multi_context::run_each(&c, a.output.as_deref() == Some("json"))
+        }
+        (Command::Setup(a), c) if bulk::wanted(&a.bulk, &c) => bulk::setup(g, a, c),
+        (Command::Teardown(a), c) if bulk::wanted(&a.bulk, &c) => bulk::teardown(g, a, c),
+        (_, Some(_)) => Err(CliError::msg(
+            "several contexts (--context a,b or --all-contexts) work with setup, teardown, access and get only",
+        )),
+        (command, None) => run_one(g, command),
+    }
+}
+
+fn run_one(g: &GlobalArgs, command: Command) -> Result<(), CliError> {
+    match command {
         Command::Create(c) => create::run(g, c),
         Command::Get(a) => get::run(g, a),
         Command::Delete(a) => delete::run(g, a),

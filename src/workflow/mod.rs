@@ -5,7 +5,9 @@
 //! the CLI, the embedded demo and tests share one implementation.
 
 pub mod access;
+pub mod bulk;
 pub mod discovery;
+pub mod manifest;
 pub mod narrate;
 pub mod rbac_match;
 pub mod rules;
