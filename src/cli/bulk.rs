@@ -302,13 +302,24 @@ fn run(
             clusters.len(),
         );
     }
-    if counts.failed > 0 || counts.differs > 0 {
-        return Err(CliError::msg(format!(
-            "{} failed, {} differ from the manifest (re-run with --force to update those)",
-            counts.failed, counts.differs
-        )));
+    let mut problems = vec![];
+    if counts.failed > 0 {
+        problems.push(format!("{} failed", plural(counts.failed, "account")));
     }
-    Ok(())
+    if counts.differs > 0 {
+        problems.push(format!(
+            "{} from the manifest (re-run with --force to update them)",
+            match counts.differs {
+                1 => "1 account differs".to_string(),
+                n => format!("{n} accounts differ"),
+            }
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::msg(problems.join("; ")))
+    }
 }
 
 fn plural(n: usize, noun: &str) -> String {

@@ -266,7 +266,9 @@ fn setup_f_reports_differences_fixes_them_with_force_and_writes_standalone_files
         r.stdout
     );
     assert!(
-        r.stderr.contains("0 failed, 1 differ from the manifest"),
+        r.stderr.ends_with(
+            "error: 1 account differs from the manifest (re-run with --force to update them)\n"
+        ),
         "{}",
         r.stderr
     );
