@@ -467,7 +467,6 @@ fn holds_everything(rules: &[ResourceRule]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workflow::discovery::tests::sample;
 
     #[test]
     fn subjects_parse_in_every_documented_form() {
@@ -515,22 +514,61 @@ mod tests {
 
     #[test]
     fn rows_are_discoverys_resources_or_the_typed_ones() {
-        let d = sample();
-        let all: Vec<String> = targets(&d, None, false)
-            .unwrap()
-            .iter()
-            .map(Target::full_name)
-            .collect();
-        // The sample lists no verbs, so nothing qualifies as a row.
-        assert!(all.is_empty());
-        let typed = ["po".to_string(), "pods/log".into(), "deploy".into()];
-        let rows: Vec<String> = targets(&d, Some(&typed), false)
-            .unwrap()
-            .iter()
-            .map(Target::full_name)
-            .collect();
-        assert_eq!(rows, ["deployments.apps", "pods", "pods/log"]);
+        use crate::api::discovery::{ApiResource, ApiResourceList};
+        let r = |name: &str, kind: &str, namespaced: bool, verbs: &[&str]| ApiResource {
+            name: name.into(),
+            singular_name: String::new(),
+            namespaced,
+            kind: kind.into(),
+            verbs: verbs.iter().map(|v| v.to_string()).collect(),
+            short_names: vec![],
+        };
+        let d = Discovery::from_lists(vec![
+            ApiResourceList {
+                group_version: "v1".into(),
+                resources: vec![
+                    r("pods", "Pod", true, &["get", "list"]),
+                    r("pods/log", "Pod", true, &["get"]),
+                    r("namespaces", "Namespace", false, &["get", "list"]),
+                    r("bindings", "Binding", true, &[]),
+                ],
+            },
+            ApiResourceList {
+                group_version: "apps/v1".into(),
+                resources: vec![r("deployments", "Deployment", true, &["get"])],
+            },
+        ]);
+        let names = |t: Vec<Target>| t.iter().map(Target::full_name).collect::<Vec<_>>();
+        // As rakkess: no subresources, nothing without verbs, sorted by full name.
+        assert_eq!(
+            names(targets(&d, None, false).unwrap()),
+            ["deployments.apps", "namespaces", "pods"]
+        );
+        assert_eq!(
+            names(targets(&d, None, true).unwrap()),
+            ["deployments.apps", "pods"]
+        );
+        let typed = ["pod".to_string(), "pods/log".into(), "deployment".into()];
+        let rows = targets(&d, Some(&typed), false).unwrap();
+        assert_eq!(rows[2].verbs, ["get"]);
+        assert_eq!(names(rows), ["deployments.apps", "pods", "pods/log"]);
         let e = targets(&d, Some(&["pods/exec".into()]), false).unwrap_err();
         assert_eq!(e.0, "pods/exec");
+    }
+
+    #[test]
+    fn only_a_rule_with_every_wildcard_answers_for_everything() {
+        let rule = |v: &str, g: &str, r: &str, names: &[&str]| ResourceRule {
+            verbs: vec![v.into()],
+            api_groups: vec![g.into()],
+            resources: vec![r.into()],
+            resource_names: names.iter().map(|n| n.to_string()).collect(),
+        };
+        assert!(holds_everything(&[
+            rule("get", "", "pods", &[]),
+            rule("*", "*", "*", &[])
+        ]));
+        assert!(!holds_everything(&[rule("*", "*", "pods", &[])]));
+        assert!(!holds_everything(&[rule("*", "*", "*", &["x"])]));
     }
 }
