@@ -344,33 +344,18 @@ fn a_bad_manifest_is_refused_before_any_request() {
     );
 }
 
-/// A kubeconfig with contexts `a`, `b` (two mocks) and `c` (nothing listening).
-fn three_clusters(dir: &Path, a: &MockServer, b: &MockServer) -> PathBuf {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+/// A kubeconfig with one context per mock: `a`, `b`, `c`.
+fn three_clusters(dir: &Path, mocks: [&MockServer; 3]) -> PathBuf {
     let enc = |s: &str| STANDARD.encode(s);
     let mut clusters = vec![];
     let mut users = vec![];
     let mut contexts = vec![];
-    for (name, m) in [("a", Some(a)), ("b", Some(b)), ("c", None)] {
-        let (server, ca, cert, key) = match m {
-            Some(m) => (
-                m.url().to_string(),
-                m.ca_pem(),
-                m.admin_client_cert_pem(),
-                m.admin_client_key_pem(),
-            ),
-            None => (
-                format!("https://{closed}"),
-                a.ca_pem(),
-                a.admin_client_cert_pem(),
-                a.admin_client_key_pem(),
-            ),
-        };
-        clusters.push(json!({"name": format!("cluster-{name}"), "cluster": {"server": server, "certificate-authority-data": enc(ca)}}));
-        users.push(json!({"name": format!("admin-{name}"), "user": {"client-certificate-data": enc(cert), "client-key-data": enc(key)}}));
+    for (name, m) in ["a", "b", "c"].into_iter().zip(mocks) {
+        clusters.push(json!({"name": format!("cluster-{name}"),
+            "cluster": {"server": m.url(), "certificate-authority-data": enc(m.ca_pem())}}));
+        users.push(json!({"name": format!("admin-{name}"), "user": {
+            "client-certificate-data": enc(m.admin_client_cert_pem()),
+            "client-key-data": enc(m.admin_client_key_pem())}}));
         contexts.push(json!({"name": name, "context": {"cluster": format!("cluster-{name}"), "user": format!("admin-{name}")}}));
     }
     let kc = json!({"apiVersion": "v1", "kind": "Config", "clusters": clusters, "users": users,
@@ -382,14 +367,14 @@ fn three_clusters(dir: &Path, a: &MockServer, b: &MockServer) -> PathBuf {
     path
 }
 
-/// Two mocks and a kubeconfig with contexts a, b and the unreachable c.
+/// Three mock-apiservers in one kubeconfig (contexts a, b, c); c is then shut down, so
+/// its cluster is unreachable (connection refused).
 fn two_mocks_three_contexts() -> (MockServer, MockServer, tempfile::TempDir, PathBuf) {
-    let (a, b) = (
-        MockServer::start_blocking().unwrap(),
-        MockServer::start_blocking().unwrap(),
-    );
+    let start = || MockServer::start_blocking().unwrap();
+    let (a, b, c) = (start(), start(), start());
     let dir = tempfile::tempdir().unwrap();
-    let kc = three_clusters(dir.path(), &a, &b);
+    let kc = three_clusters(dir.path(), [&a, &b, &c]);
+    drop(c);
     (a, b, dir, kc)
 }
 
