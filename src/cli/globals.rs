@@ -18,9 +18,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 
-    /// The name of the kubeconfig context to use.
+    /// The name of the kubeconfig context to use. setup, teardown, access and get also
+    /// take several, comma-separated (a,b,c), and run against each cluster at once.
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,
+
+    /// setup, teardown, access and get: run against every context of the kubeconfig.
+    #[arg(long, global = true)]
+    pub all_contexts: bool,
 
     /// The namespace scope for this request.
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
@@ -77,6 +82,7 @@ impl fmt::Debug for GlobalArgs {
         f.debug_struct("GlobalArgs")
             .field("kubeconfig", &self.kubeconfig)
             .field("context", &self.context)
+            .field("all_contexts", &self.all_contexts)
             .field("namespace", &self.namespace)
             .field("server", &self.server)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))

@@ -8,6 +8,7 @@
 //! * [`exec`]: exec credential plugin stanzas, validated and shown as kubectl does.
 //! * [`view`]: `kubectl config view` (redacted, `--minify`, `--flatten`, `-o json`).
 //! * [`write`]: kubectl's YAML bytes, written atomically under a lock.
+//! * [`batch`]: many entry edits under one lock, each file written once.
 //!
 //! ```no_run
 //! use rawkube::kubeconfig::{ContextEdit, Kubeconfig, LoadOptions, Overrides};
@@ -17,6 +18,7 @@
 //! # Ok::<(), rawkube::kubeconfig::KubeconfigError>(())
 //! ```
 
+pub mod batch;
 pub mod contexts_table;
 pub mod edit;
 pub mod error;
@@ -28,6 +30,7 @@ pub mod resolve;
 pub mod view;
 pub mod write;
 
+pub use batch::Batch;
 pub use contexts_table::ContextListing;
 pub use edit::{ClusterEdit, ContextEdit, CredentialsEdit, EditOutcome};
 pub use error::KubeconfigError;

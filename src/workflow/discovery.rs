@@ -78,6 +78,12 @@ impl Discovery {
         Discovery { lists }
     }
 
+    /// The fetched resource lists, one per group (its preferred version), subresources
+    /// included (`pods/log`): for callers that need verbs or subresources.
+    pub fn resource_lists(&self) -> &[ApiResourceList] {
+        &self.lists
+    }
+
     /// Resolves a user-typed resource name; `None` if the server has no such type.
     pub fn find(&self, typed: &str) -> Option<ResourceType> {
         let typed = typed.to_ascii_lowercase();

@@ -2,8 +2,10 @@
 
 mod support;
 
+mod cli_access;
 mod cli_basic;
 mod cli_bench;
+mod cli_bulk;
 mod cli_config;
 mod cli_kubectl;
 mod cli_setup;
