@@ -92,11 +92,15 @@ impl Env {
     }
 }
 
-/// rawkube with an explicit kubeconfig (and no KUBECONFIG from the environment).
+/// rawkube with an explicit kubeconfig (and no KUBECONFIG from the environment). Its
+/// discovery cache is `cache/` beside the kubeconfig (`KUBECACHEDIR`), not `~/.kube/cache`.
 pub fn rawkube_with(kubeconfig: &Path, args: &[&str]) -> Run {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("rawkube");
     cmd.arg("--kubeconfig").arg(kubeconfig).args(args);
     cmd.env_remove("KUBECONFIG");
+    if let Some(dir) = kubeconfig.parent() {
+        cmd.env("KUBECACHEDIR", dir.join("cache"));
+    }
     from_output(cmd.output().expect("run rawkube"))
 }
 

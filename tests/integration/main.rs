@@ -15,3 +15,4 @@ mod contract_mock;
 mod kubeconfig_kubectl;
 mod openapi_contract;
 mod output_kubectl;
+mod speed;
