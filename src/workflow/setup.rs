@@ -601,9 +601,9 @@ async fn obtain_token_with(
             }
             let sas: Api<ServiceAccount> = Api::namespaced(admin, ns);
             let start = Instant::now();
-            // The controller adds the Secret a moment after the ServiceAccount appears:
-            // poll from 2 ms, doubling up to 250 ms.
-            let mut pause = Duration::from_millis(2);
+            // The controller adds the Secret a moment after the ServiceAccount appears: ask
+            // again at once, then after pauses doubling from 1 ms up to 250 ms.
+            let mut pause = Duration::ZERO;
             let mut current = sa.clone();
             let secret_name = loop {
                 if let Some(s) = current.secrets.first() {
@@ -616,7 +616,7 @@ async fn obtain_token_with(
                     });
                 }
                 tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_millis(250));
+                pause = (pause * 2).clamp(Duration::from_millis(1), Duration::from_millis(250));
                 current = sas.get(&o.name).await?;
             };
             let token = wait_for_secret_token(&secrets, &secret_name, o, n).await?;

@@ -3,7 +3,6 @@
 mod support;
 
 mod cli_basic;
-mod cli_bench;
 mod cli_config;
 mod cli_kubectl;
 mod cli_setup;
