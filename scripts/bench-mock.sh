@@ -57,10 +57,16 @@ http {
   }
 }
 CONF
+# nginx's workers drop root privileges: they must be able to read the file.
+chmod a+x "$WORK"
+chmod -R a+rX "$WORK/www"
 nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -g 'daemon off;' &
 PIDS+=($!)
-sleep 0.5
-curl -skf "https://127.0.0.1:$PORT$P" | cmp - "$WORK/body.json"
+for _ in $(seq 50); do
+  curl -skf "https://127.0.0.1:$PORT$P" -o "$WORK/nginx-body.json" && break
+  sleep 0.1
+done
+cmp "$WORK/nginx-body.json" "$WORK/body.json"
 
 run_wrk() { # LABEL URL
   local out

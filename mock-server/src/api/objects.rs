@@ -9,4 +9,17 @@ pub trait ObjectSource: Send + Sync {
     fn get_object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value>;
     /// All objects of a resource; in one namespace, or in all namespaces (and for cluster-scoped resources) with `None`.
     fn list_objects(&self, resource: &str, namespace: Option<&str>) -> Vec<Value>;
+    /// Calls `visit` with each object [`ObjectSource::list_objects`] would return, without
+    /// copying them (authorization reads every binding on every request). `visit` must not
+    /// call back into the source.
+    fn visit_objects(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        visit: &mut dyn FnMut(&Value),
+    ) {
+        for v in self.list_objects(resource, namespace) {
+            visit(&v);
+        }
+    }
 }

@@ -61,18 +61,36 @@ pub fn rules_for(
 ) -> (Vec<SourcedRule>, Vec<String>) {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
-    let mut visit = |binding: &Value, binding_ns: &str, kind: &str| {
-        let subjects = binding
+    // The bindings whose subjects include the user, with the matching subject: copied out
+    // while visiting (most bindings do not apply and are never copied), resolved after.
+    let mut applies: Vec<(Value, Value, String, &str)> = Vec::new();
+    let mut matching = |binding: &Value, binding_ns: &str, kind: &'static str| {
+        let subject = binding
             .get("subjects")
             .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let Some(subject) = subjects
-            .iter()
-            .find(|sub| subject_applies(user, sub, binding_ns))
-        else {
-            return;
-        };
+            .and_then(|subs| {
+                subs.iter()
+                    .find(|sub| subject_applies(user, sub, binding_ns))
+            });
+        if let Some(subject) = subject {
+            applies.push((
+                binding.clone(),
+                subject.clone(),
+                binding_ns.to_string(),
+                kind,
+            ));
+        }
+    };
+    source.visit_objects("clusterrolebindings", None, &mut |crb| {
+        matching(crb, "", "ClusterRoleBinding")
+    });
+    if !namespace.is_empty() {
+        source.visit_objects("rolebindings", Some(namespace), &mut |rb| {
+            matching(rb, namespace, "RoleBinding")
+        });
+    }
+    for (binding, subject, binding_ns, kind) in &applies {
+        let binding_ns = binding_ns.as_str();
         match role_reference_rules(
             source,
             binding.get("roleRef").unwrap_or(&Value::Null),
@@ -81,7 +99,7 @@ pub fn rules_for(
             Err(e) => errors.push(e),
             Ok(rs) => {
                 let name = s(binding, "/metadata/name");
-                let shown = if kind == "RoleBinding" {
+                let shown = if *kind == "RoleBinding" {
                     format!("{name}/{binding_ns}")
                 } else {
                     name.to_string()
@@ -97,14 +115,6 @@ pub fn rules_for(
                     rule,
                 }));
             }
-        }
-    };
-    for crb in source.list_objects("clusterrolebindings", None) {
-        visit(&crb, "", "ClusterRoleBinding");
-    }
-    if !namespace.is_empty() {
-        for rb in source.list_objects("rolebindings", Some(namespace)) {
-            visit(&rb, namespace, "RoleBinding");
         }
     }
     (rules, errors)
