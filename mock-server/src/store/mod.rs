@@ -496,12 +496,16 @@ impl Store {
             (None, Some(n)) => (def.plural, n.to_string(), String::new()),
             (None, None) => (def.plural, String::new(), String::new()),
         };
+        let everything = opts.label_selector.is_empty() && opts.field_selector.is_empty();
         let matching = inner
             .objects
             .range(from..)
             .take_while(|(k, _)| k.0 == def.plural && ns.is_none_or(|n| k.1.as_str() <= n))
             .filter(|(k, _)| ns.is_none_or(|n| k.1 == n))
-            .filter(|(_, v)| opts.label_selector.matches(v) && opts.field_selector.matches(v));
+            // Without selectors no object needs to be looked into (the rest of a page only counts).
+            .filter(|(_, v)| {
+                everything || (opts.label_selector.matches(v) && opts.field_selector.matches(v))
+            });
         let mut items: Vec<(&Key, &Value)> = Vec::new();
         let mut next: Option<&Key> = None;
         let mut after = 0;
