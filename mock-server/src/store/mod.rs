@@ -908,6 +908,32 @@ impl ObjectSource for Store {
         out
     }
 
+    fn read_object(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        name: &str,
+        read: &mut dyn FnMut(&Value),
+    ) -> bool {
+        let Some(def) = registry::find_plural(resource) else {
+            return false;
+        };
+        if def.storage != Storage::Stored {
+            return false;
+        }
+        let inner = self.read();
+        match inner
+            .objects
+            .get(&key_of(def, namespace.unwrap_or(""), name))
+        {
+            Some(v) => {
+                read(v);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn visit_objects(
         &self,
         resource: &str,

@@ -7,8 +7,14 @@ use super::rules::PolicyRule;
 use crate::api::objects::ObjectSource;
 use crate::authn::identity::UserInfo;
 
+/// The string at a plain `/a/b` path (`Value::pointer` without its per-segment unescaping
+/// allocations: this runs for every subject of every binding on every request).
 fn s<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
+    ptr.split('/')
+        .skip(1)
+        .try_fold(v, |v, k| v.get(k))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// `appliesToUser` for one subject; `namespace` is the RoleBinding's (empty for ClusterRoleBindings).
@@ -128,16 +134,25 @@ pub fn role_reference_rules(
     binding_ns: &str,
 ) -> Result<Vec<PolicyRule>, String> {
     let name = s(role_ref, "/name");
-    match s(role_ref, "/kind") {
-        "Role" => source
-            .get_object("roles", Some(binding_ns), name)
-            .map(|r| PolicyRule::list_from(&r))
-            .ok_or_else(|| format!("role.rbac.authorization.k8s.io \"{name}\" not found")),
-        "ClusterRole" => source
-            .get_object("clusterroles", None, name)
-            .map(|r| PolicyRule::list_from(&r))
-            .ok_or_else(|| format!("clusterrole.rbac.authorization.k8s.io \"{name}\" not found")),
-        other => Err(format!("unsupported role reference kind: \"{other}\"")),
+    let mut rules = Vec::new();
+    let mut read = |r: &Value| rules = PolicyRule::list_from(r);
+    let (found, what) = match s(role_ref, "/kind") {
+        "Role" => (
+            source.read_object("roles", Some(binding_ns), name, &mut read),
+            "role",
+        ),
+        "ClusterRole" => (
+            source.read_object("clusterroles", None, name, &mut read),
+            "clusterrole",
+        ),
+        other => return Err(format!("unsupported role reference kind: \"{other}\"")),
+    };
+    if found {
+        Ok(rules)
+    } else {
+        Err(format!(
+            "{what}.rbac.authorization.k8s.io \"{name}\" not found"
+        ))
     }
 }
 
