@@ -176,7 +176,7 @@ impl CurlTrace {
     }
 
     /// Text (e.g. `#` comment lines saying how to write the files the commands name)
-    /// written once, just before the first request.
+    /// written once, just before the first request's command.
     pub fn with_preamble(self, text: Option<String>) -> Self {
         *self.preamble.lock().unwrap_or_else(|e| e.into_inner()) = text;
         self
@@ -195,27 +195,27 @@ impl CurlTrace {
     }
 }
 
+/// Each command is written with its outcome, when the answer arrives: requests sent at
+/// once (setup's access reviews) then show as whole blocks, in the order they finished.
 impl Observer for CurlTrace {
-    fn request(&self, req: &TracedRequest<'_>) {
-        let preamble = self
+    fn request(&self, _req: &TracedRequest<'_>) {}
+
+    fn response(&self, req: &TracedRequest<'_>, outcome: &TracedOutcome, elapsed: Duration) {
+        let mut text = self
             .preamble
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(text) = preamble {
-            self.write(&text);
-        }
+            .take()
+            .unwrap_or_default();
         let token_expr = match &self.token_file {
             Some(path) if !self.options.show_secrets => {
                 Some(format!("$(cat {})", shell_quote(path)))
             }
             _ => None,
         };
-        self.write(&render(req, &self.options, token_expr.as_deref()));
-    }
-
-    fn response(&self, _req: &TracedRequest<'_>, outcome: &TracedOutcome, elapsed: Duration) {
-        self.write(&render_outcome(outcome, elapsed));
+        text.push_str(&render(req, &self.options, token_expr.as_deref()));
+        text.push_str(&render_outcome(outcome, elapsed));
+        self.write(&text);
     }
 
     fn response_body(&self, _req: &TracedRequest<'_>, _code: u16, body: &[u8]) {

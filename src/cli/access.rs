@@ -139,9 +139,10 @@ pub fn run(g: &GlobalArgs, a: AccessArgs) -> Result<(), CliError> {
     let subject = a.subject(namespace.as_deref())?;
     let session = g.session()?;
     let matrix = block_on(async {
-        let d = discovery::fetch(&session.client).await?;
+        let mut resolver = discovery::resolver(g, &session);
+        let d = resolver.all().await.map_err(api_error)?;
         let typed = (!a.resources.is_empty()).then_some(a.resources.as_slice());
-        let rows = targets(&d, typed, namespace.is_some()).map_err(CliError::msg)?;
+        let rows = targets(d, typed, namespace.is_some()).map_err(CliError::msg)?;
         let q = AccessQuery {
             subject,
             namespace,

@@ -100,6 +100,7 @@ fn clusters(
         };
         Ok(BulkTarget {
             admin: g.client_for(&conn)?,
+            discovery_cache: g.discovery_cache(&conn.server),
             admin_conn: conn,
             cluster_name,
             entry_suffix: context.map(|c| format!("@{c}")).unwrap_or_default(),

@@ -74,6 +74,11 @@ pub struct GlobalArgs {
     /// With --show-http: print bearer tokens and Secret data instead of redacting them.
     #[arg(long, global = true)]
     pub show_secrets: bool,
+
+    /// Default cache directory: discovery documents, shared with kubectl (default
+    /// $KUBECACHEDIR, else ~/.kube/cache).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// The token is a secret: never shown by `Debug`.
@@ -92,6 +97,7 @@ impl fmt::Debug for GlobalArgs {
             .field("show_http", &self.show_http)
             .field("show_http_body", &self.show_http_body)
             .field("show_secrets", &self.show_secrets)
+            .field("cache_dir", &self.cache_dir)
             .finish()
     }
 }

@@ -152,6 +152,7 @@ pub fn target(g: &GlobalArgs) -> Result<SetupTarget, CliError> {
         admin = admin.with_observer(o.clone());
     }
     Ok(SetupTarget {
+        discovery_cache: g.discovery_cache(&admin_conn.server),
         admin,
         admin_conn,
         kubeconfig,

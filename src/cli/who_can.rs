@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::CliError;
 use super::access::pretty;
 use super::connect::{api_error, block_on};
-use super::discovery;
+use super::discovery::{self, Resolver};
 use super::globals::GlobalArgs;
 use super::table;
 
@@ -60,7 +60,7 @@ struct Action {
     shown: String,
 }
 
-fn resolve(d: &Discovery, a: &WhoCanArgs) -> Result<Action, CliError> {
+async fn resolve(r: &mut Resolver, a: &WhoCanArgs) -> Result<Action, CliError> {
     let (typed, after_slash) = match a.resource.split_once('/') {
         Some((t, rest)) => (t, Some(rest)),
         None => (a.resource.as_str(), None),
@@ -74,7 +74,9 @@ fn resolve(d: &Discovery, a: &WhoCanArgs) -> Result<Action, CliError> {
             shown,
         });
     }
-    let t = discovery::require(d, typed)?;
+    let t = discovery::require(r, typed).await?;
+    // After `require`, the documents in use are fresh enough to list `typed`.
+    let d: &Discovery = r.all().await.map_err(api_error)?;
     let lists = d.resource_lists();
     let listed = |name: &str| {
         lists
@@ -163,8 +165,8 @@ pub fn run(g: &GlobalArgs, a: WhoCanArgs) -> Result<(), CliError> {
         Scope::Namespace(session.namespace.clone())
     };
     let (action, answer) = block_on(async {
-        let d = discovery::fetch(&session.client).await?;
-        let action = resolve(&d, &a)?;
+        let mut resolver = discovery::resolver(g, &session);
+        let action = resolve(&mut resolver, &a).await?;
         let objects = RbacObjects::fetch(&session.client, &scope)
             .await
             .map_err(api_error)?;

@@ -72,6 +72,23 @@ pub struct Client {
     namespace: String,
     options: ClientOptions,
     observer: Option<Arc<dyn Observer>>,
+    first: Arc<FirstConnection>,
+}
+
+/// Requests sent at once before any connection exists would each open their own TCP + TLS
+/// connection (HTTP/2 is known only after the first handshake's ALPN). So until one request
+/// has been answered, requests go one at a time; after that they share the pooled HTTP/2
+/// connection.
+#[derive(Debug, Default)]
+struct FirstConnection {
+    answered: std::sync::atomic::AtomicBool,
+    gate: tokio::sync::Mutex<()>,
+}
+
+impl FirstConnection {
+    fn answered(&self) -> bool {
+        self.answered.load(std::sync::atomic::Ordering::Acquire)
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -308,6 +325,7 @@ impl Client {
             },
             options,
             observer: None,
+            first: Arc::default(),
         })
     }
 
@@ -422,9 +440,21 @@ impl Client {
                 .transport
                 .client(exec_creds.as_ref().map_or(0, |c| c.cert_generation))?;
             let started = Instant::now();
+            let gate = match self.first.answered() {
+                true => None,
+                false => Some(self.first.gate.lock().await),
+            };
+            // Whoever waited while the first request ran goes on at once, without the gate.
+            let gate = gate.filter(|_| !self.first.answered());
             let result = self
                 .attempt(&http, req, &wire, &headers, token.as_deref())
                 .await;
+            if gate.is_some() && result.is_ok() {
+                self.first
+                    .answered
+                    .store(true, std::sync::atomic::Ordering::Release);
+            }
+            drop(gate);
             let elapsed = started.elapsed();
 
             let (failure, retry_after, error) = match result {

@@ -521,7 +521,7 @@ mod tests {
             namespaced,
             kind: kind.into(),
             verbs: verbs.iter().map(|v| v.to_string()).collect(),
-            short_names: vec![],
+            ..Default::default()
         };
         let d = Discovery::from_lists(vec![
             ApiResourceList {
@@ -532,10 +532,12 @@ mod tests {
                     r("namespaces", "Namespace", false, &["get", "list"]),
                     r("bindings", "Binding", true, &[]),
                 ],
+                ..Default::default()
             },
             ApiResourceList {
                 group_version: "apps/v1".into(),
                 resources: vec![r("deployments", "Deployment", true, &["get"])],
+                ..Default::default()
             },
         ]);
         let names = |t: Vec<Target>| t.iter().map(Target::full_name).collect::<Vec<_>>();

@@ -33,10 +33,10 @@ use crate::config::ConnectionConfig;
 use crate::jwt::{self, TokenKind};
 use crate::kubeconfig::{Batch, Kubeconfig, KubeconfigFile};
 
-use super::discovery::Discovery;
+use super::discovery::{DiscoveryCache, Resolver};
 use super::manifest::Account;
 use super::narrate::Narrator;
-use super::rules::build_rules;
+use super::rules::resolve_rules;
 use super::setup::{SetupOptions, TokenMode, obtain_token};
 use super::standalone::{Names, standalone};
 use super::{Result, WorkflowError};
@@ -53,6 +53,9 @@ pub struct BulkTarget {
     /// Appended to each account's name to name its kubeconfig user, context and
     /// standalone file: `@CONTEXT` when several clusters share one kubeconfig.
     pub entry_suffix: String,
+    /// Where resource types other than the hand-written ones are looked up (kubectl's disk
+    /// cache); `None` asks the server.
+    pub discovery_cache: Option<DiscoveryCache>,
 }
 
 impl BulkTarget {
@@ -229,12 +232,19 @@ pub async fn bulk_setup(
     progress: &dyn Fn(&AccountReport),
 ) -> Result<BulkReport> {
     let admin = &target.admin;
-    let discovery = Discovery::fetch(admin).await?;
     // Every account's rules first: an unknown resource stops the run before any write.
+    // Hand-written types need no request; others are looked up once (cache, else server).
+    let mut resolver = Resolver::new(admin, target.discovery_cache.clone());
     let mut rules = Vec::with_capacity(accounts.len());
     for (i, a) in accounts.iter().enumerate() {
-        let r = build_rules(&discovery, &a.verbs, &a.resources, &[])
-            .map_err(|e| WorkflowError::Invalid(format!("accounts[{i}] {:?}: {e}", a.name)))?;
+        let r = resolve_rules(&mut resolver, &a.verbs, &a.resources, &[])
+            .await
+            .map_err(|e| match e {
+                WorkflowError::UnknownResource(e) => {
+                    WorkflowError::Invalid(format!("accounts[{i}] {:?}: {e}", a.name))
+                }
+                e => e,
+            })?;
         rules.push(r);
     }
     let legacy_cluster = if accounts.iter().any(|a| a.token_mode == TokenMode::Auto) {

@@ -311,6 +311,12 @@ fn get_matches_kubectl() {
         &["get", "sa", "default", "nosuch"],
         &["get", "sa", "default", "bearertokenauth", "-o", "name"],
         &["get", "sa", "default", "-o", "jsonpath={.kind}"],
+        // Several types, comma-separated.
+        &["get", "sa,roles"],
+        &["get", "pods,secrets"],
+        &["get", "pods,sa", "-A"],
+        &["get", "sa,role", "bearertokenauth", "-o", "name"],
+        &["get", "sa,nosuchtype"],
         &[
             "get",
             "sa",

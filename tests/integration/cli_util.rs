@@ -105,11 +105,15 @@ impl Env {
     }
 }
 
-/// rawkube with an explicit kubeconfig (and no KUBECONFIG from the environment).
+/// rawkube with an explicit kubeconfig (and no KUBECONFIG from the environment). Its
+/// discovery cache is `cache/` beside the kubeconfig (`KUBECACHEDIR`), not `~/.kube/cache`.
 pub fn rawkube_with(kubeconfig: &Path, args: &[&str]) -> Run {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("rawkube");
     cmd.arg("--kubeconfig").arg(kubeconfig).args(args);
     cmd.env_remove("KUBECONFIG");
+    if let Some(dir) = kubeconfig.parent() {
+        cmd.env("KUBECACHEDIR", dir.join("cache"));
+    }
     from_output(cmd.output().expect("run rawkube"))
 }
 
@@ -133,6 +137,9 @@ pub fn rawkube_cmd(kubeconfig: &Path) -> Command {
     cmd.arg("--kubeconfig")
         .arg(kubeconfig)
         .env_remove("KUBECONFIG");
+    if let Some(dir) = kubeconfig.parent() {
+        cmd.env("KUBECACHEDIR", dir.join("cache"));
+    }
     cmd
 }
 

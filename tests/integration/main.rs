@@ -4,7 +4,6 @@ mod support;
 
 mod cli_access;
 mod cli_basic;
-mod cli_bench;
 mod cli_bulk;
 mod cli_config;
 mod cli_kubectl;
@@ -20,3 +19,4 @@ mod kubeconfig_kubectl;
 mod openapi_contract;
 mod output_kubectl;
 mod proxy_routes;
+mod speed;

@@ -65,7 +65,8 @@ fn proxy_url_sends_everything_through_a_connect_proxy_even_to_loopback() {
     let proxy = Middleman::connect_proxy();
     let server = format!("https://127.0.0.1:{}", port(&env));
     let kc = kubeconfig(&env, &server, &[("proxy-url", &proxy.url("http"))]);
-    let r = rawkube(&kc, &[], &["--show-http", "get", "ns"]);
+    // Two types: two requests, to see the tunnel reused.
+    let r = rawkube(&kc, &[], &["--show-http", "get", "ns,sa"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("kube-system"), "{}", r.stdout);
     let used = proxy.connections();
@@ -217,7 +218,7 @@ fn tls_server_name_is_sent_as_sni() {
     // The printed command does the same: SNI from the URL, the address from --connect-to.
     assert!(
         r.stderr.contains(&format!(
-            "curl -X GET https://{name}:{0}/api/v1 \\\n  --connect-to {name}:{0}:127.0.0.1:{0} \\\n",
+            "curl -X GET 'https://{name}:{0}/api/v1/namespaces?limit=500' \\\n  --connect-to {name}:{0}:127.0.0.1:{0} \\\n",
             router.addr.port()
         )),
         "{}",

@@ -486,26 +486,45 @@ impl Store {
             None => None,
         };
         let inner = self.read();
-        let mut items: Vec<(&Key, &Value)> = inner
+        // A page starts at its continue key: read from there (a range of the sorted map),
+        // not from the first object, so paging through N objects costs N, not N²/limit.
+        let from = match (&start, ns) {
+            (Some(start), _) => {
+                let (sns, sname) = start.split_once('/').unwrap_or(("", start.as_str()));
+                (def.plural, sns.to_string(), sname.to_string())
+            }
+            (None, Some(n)) => (def.plural, n.to_string(), String::new()),
+            (None, None) => (def.plural, String::new(), String::new()),
+        };
+        let everything = opts.label_selector.is_empty() && opts.field_selector.is_empty();
+        let matching = inner
             .objects
-            .range((def.plural, String::new(), String::new())..)
-            .take_while(|(k, _)| k.0 == def.plural)
+            .range(from..)
+            .take_while(|(k, _)| k.0 == def.plural && ns.is_none_or(|n| k.1.as_str() <= n))
             .filter(|(k, _)| ns.is_none_or(|n| k.1 == n))
-            .filter(|(_, v)| opts.label_selector.matches(v) && opts.field_selector.matches(v))
-            .collect();
-        if let Some(start) = &start {
-            items.retain(|(k, _)| format!("{}/{}", k.1, k.2) >= *start);
+            // Without selectors no object needs to be looked into (the rest of a page only counts).
+            .filter(|(_, v)| {
+                everything || (opts.label_selector.matches(v) && opts.field_selector.matches(v))
+            });
+        let mut items: Vec<(&Key, &Value)> = Vec::new();
+        let mut next: Option<&Key> = None;
+        let mut after = 0;
+        for (k, v) in matching {
+            if opts.limit == 0 || items.len() < opts.limit {
+                items.push((k, v));
+            } else {
+                next.get_or_insert(k);
+                after += 1;
+            }
         }
         let mut continue_token = None;
         let mut remaining = None;
-        if opts.limit > 0 && items.len() > opts.limit {
-            let next = items[opts.limit].0;
+        if let Some(next) = next {
             continue_token = Some(encode_continue(
                 inner.resource_version,
                 &format!("{}/{}", next.1, next.2),
             ));
-            remaining = Some(items.len() - opts.limit);
-            items.truncate(opts.limit);
+            remaining = Some(after);
         }
         let items = items
             .into_iter()
@@ -884,16 +903,59 @@ impl ObjectSource for Store {
     }
 
     fn list_objects(&self, resource: &str, namespace: Option<&str>) -> Vec<Value> {
+        let mut out = Vec::new();
+        self.visit_objects(resource, namespace, &mut |v| out.push(v.clone()));
+        out
+    }
+
+    fn read_object(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        name: &str,
+        read: &mut dyn FnMut(&Value),
+    ) -> bool {
         let Some(def) = registry::find_plural(resource) else {
-            return Vec::new();
+            return false;
+        };
+        if def.storage != Storage::Stored {
+            return false;
+        }
+        let inner = self.read();
+        match inner
+            .objects
+            .get(&key_of(def, namespace.unwrap_or(""), name))
+        {
+            Some(v) => {
+                read(v);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn visit_objects(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        visit: &mut dyn FnMut(&Value),
+    ) {
+        let Some(def) = registry::find_plural(resource) else {
+            return;
         };
         let inner = self.read();
+        // Keys sort by (resource, namespace, name): read only this resource's (and
+        // namespace's) range, not every stored object.
+        let from = (
+            def.plural,
+            namespace.unwrap_or("").to_string(),
+            String::new(),
+        );
         inner
             .objects
-            .iter()
-            .filter(|(k, _)| k.0 == def.plural && namespace.is_none_or(|n| k.1 == n))
-            .map(|(_, v)| v.clone())
-            .collect()
+            .range(from..)
+            .take_while(|(k, _)| k.0 == def.plural && namespace.is_none_or(|n| k.1 == n))
+            .for_each(|(_, v)| visit(v));
     }
 }
 
