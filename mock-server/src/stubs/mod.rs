@@ -170,7 +170,7 @@ impl StubSet {
             let Some(expect) = e.stub.expect else {
                 continue;
             };
-            if !expect.holds(e.matched) {
+            if !expect.holds(e.hits) {
                 report.unmet.push(Unmet::new(
                     &e.id,
                     e.label.clone(),
@@ -188,7 +188,8 @@ impl StubSet {
         }
     }
 
-    /// Checks every stub's `expect`; the error lists the unmet ones and their near misses.
+    /// Checks every stub's `expect` (against its hits); the error lists the unmet ones and
+    /// their near misses.
     pub fn verify(&self) -> Result<(), VerifyError> {
         self.verify_where(|_| true)
     }
@@ -523,7 +524,7 @@ mod tests {
         let msg = panicked.unwrap_err();
         let msg = msg.downcast_ref::<String>().unwrap();
         assert!(
-            msg.contains("expected exactly 1 matching request, got 0"),
+            msg.contains("expected exactly 1 hit, got 0 (0 matching requests)"),
             "{msg}"
         );
         assert!(

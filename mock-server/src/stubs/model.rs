@@ -198,8 +198,9 @@ impl Match {
     }
 }
 
-/// How many matching requests [`crate::MockServer::verify`] expects a stub to have seen:
-/// `"expect": 3` or `"expect": {"min": 1, "max": 3}` (either bound optional).
+/// How many requests [`crate::MockServer::verify`] expects a stub to have answered (its
+/// hits, as wiremock counts them: requests let through by `after` or beyond `times` are not
+/// hits): `"expect": 3` or `"expect": {"min": 1, "max": 3}` (either bound optional).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Value")]
 pub struct Expect {
@@ -211,7 +212,7 @@ pub struct Expect {
 }
 
 impl Expect {
-    /// Whether `n` matching requests satisfy the expectation.
+    /// Whether `n` hits satisfy the expectation.
     pub fn holds(&self, n: u64) -> bool {
         n >= self.min && self.max.is_none_or(|m| n <= m)
     }
@@ -775,7 +776,7 @@ pub struct Stub {
     /// 1 is the highest; among equal priorities the earliest registered stub wins.
     #[serde(default = "default_priority")]
     pub priority: u8,
-    /// How many matching requests verify expects.
+    /// How many requests verify expects the stub to have answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Expect>,
     /// Run before authentication and authorization (so a stub can answer an unauthenticated
@@ -886,7 +887,7 @@ impl Stub {
         self
     }
 
-    /// Expects this many matching requests (`3`, `1..=3`, `2..`).
+    /// Expects the stub to answer this many requests (`3`, `1..=3`, `2..`).
     pub fn expect(mut self, e: impl Into<Expect>) -> Stub {
         self.expect = Some(e.into());
         self

@@ -23,7 +23,7 @@ pub struct Unmet {
     pub expect: Expect,
     /// How many requests matched it.
     pub matched: u64,
-    /// How many of those it answered.
+    /// How many of those it answered (what `expect` counts).
     pub hits: u64,
     /// The sentence for humans.
     pub message: String,
@@ -31,13 +31,11 @@ pub struct Unmet {
 
 impl Unmet {
     pub(crate) fn new(id: &str, stub: String, expect: Expect, matched: u64, hits: u64) -> Unmet {
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
         let message = format!(
-            "stub {stub:?} expected {expect} matching request{}, got {matched}",
-            if expect.max == Some(1) && expect.min == 1 {
-                ""
-            } else {
-                "s"
-            }
+            "stub {stub:?} expected {expect} hit{}, got {hits} ({matched} matching request{})",
+            plural(expect.max.unwrap_or(expect.min)),
+            plural(matched)
         );
         Unmet {
             id: id.into(),
@@ -144,7 +142,7 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "stub expectations not met:\n  - stub \"throttle\" expected between 1 and 3 matching requests, got 0\nnear misses:\n  - POST /api/v1/namespaces/kube-system/serviceaccounts nearly matched stub \"throttle\": namespace was \"kube-system\", the stub wants \"default\"\n"
+            "stub expectations not met:\n  - stub \"throttle\" expected between 1 and 3 hits, got 0 (0 matching requests)\nnear misses:\n  - POST /api/v1/namespaces/kube-system/serviceaccounts nearly matched stub \"throttle\": namespace was \"kube-system\", the stub wants \"default\"\n"
         );
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["nearMisses"][0]["field"], "namespace");
