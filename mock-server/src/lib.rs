@@ -15,6 +15,11 @@
 //! certificates, the static token file, service-account tokens) and authorized by RBAC with a
 //! fresh cluster's bootstrap policy (replaceable [`Authorizer`]); every exchange lands in the
 //! [`Journal`]. The identity stack is assembled in [`wiring`].
+//!
+//! It is also a wiremock-style double ([`stubs`]): [`MockServer::stub`] answers requests
+//! matched by their Kubernetes meaning with a Status, a literal answer, a delay, a connection
+//! [`Fault`] or a scripted watch, and verifies expectations; [`MockServer::advance_clock`]
+//! expires tokens and [`MockServer::compact`] makes old `continue` tokens and watches `410`.
 #![warn(missing_docs)]
 
 pub mod api;

@@ -1,4 +1,4 @@
-//! The faults of [`Fault`] as connection breaks ([`crate::http::connection`]): what each one
+//! The faults of [`Fault`] as connection breaks (`http::connection`): what each one
 //! writes and how it closes, and when (before any answer, or once the answer's headers are out).
 
 use std::convert::Infallible;
