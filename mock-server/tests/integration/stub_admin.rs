@@ -133,8 +133,19 @@ async fn the_admin_api_registers_lists_and_deletes_stubs() {
     )
     .await;
     assert_eq!(got.status, 404);
+    // Even a catch-all stub that runs before authentication leaves the admin API alone.
+    let catch_all = json!({"beforeAuth": true, "respond": {"fault": "connection-reset"}});
+    let got = send(
+        &client,
+        &server,
+        "POST",
+        "/__admin/stubs",
+        json_body(catch_all),
+    )
+    .await;
+    assert_eq!(got.status, 201);
     let got = send(&client, &server, "DELETE", "/__admin/stubs", None).await;
-    assert_eq!(got.json(), json!({"deleted": 2}));
+    assert_eq!(got.json(), json!({"deleted": 3}));
     // A wrong stub is a 400 naming the field; nothing of a list with one is registered.
     for (body, message) in [
         (
