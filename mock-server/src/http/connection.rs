@@ -23,9 +23,11 @@ use tokio::sync::oneshot;
 /// The TLS stream of one accepted connection.
 pub(crate) type Tls = tokio_rustls::server::TlsStream<TcpStream>;
 
-/// How long after asking for an after-flush break it happens anyway (in case the headers
-/// were flushed before the request was made).
-const AFTER_FLUSH_FALLBACK: Duration = Duration::from_millis(200);
+/// How long after asking for an after-flush break it happens anyway, in case the headers were
+/// flushed before the break was asked for (HTTP/2 writes them from the connection's own task).
+/// Normally the flush of the headers triggers the break at once; this only has to outlast a
+/// busy scheduler, so it is generous.
+const AFTER_FLUSH_FALLBACK: Duration = Duration::from_secs(1);
 
 /// How long a closed connection waits for the client to close its side, so bytes it still
 /// sends do not turn our FIN into a RST.
