@@ -379,6 +379,11 @@ fn admin(ctx: &Ctx<'_>) -> Reply {
             Reply::json(200, &json!({"cleared": true}))
         }
         (method, path) => {
+            if !ctx.cert_admin {
+                let attrs = ctx.info.attributes(ctx.user);
+                let why = "the admin API for stubs, the clock and compaction requires the admin client certificate";
+                return Status::forbidden(&attrs, why).into();
+            }
             let target = crate::stubs::admin::AdminTarget {
                 stubs: &ctx.state.stubs,
                 store: &ctx.state.store,
@@ -390,11 +395,6 @@ fn admin(ctx: &Ctx<'_>) -> Reply {
                 content_type: header(ctx.headers, CONTENT_TYPE),
                 body: ctx.body,
             };
-            if !ctx.cert_admin {
-                let attrs = ctx.info.attributes(ctx.user);
-                let why = "the admin API for stubs, the clock and compaction requires the admin client certificate";
-                return Status::forbidden(&attrs, why).into();
-            }
             match crate::stubs::admin::handle(&target, &req) {
                 Some((status, body)) => Reply::json(status, &body),
                 None => Reply::page_not_found(),
