@@ -37,6 +37,10 @@ struct Args {
     /// emulate a real cluster's authorization cache lag.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0s")]
     authz_cache_delay: std::time::Duration,
+    /// Stubs to register at start: a JSON (.json) or YAML list of stubs, the shape
+    /// `POST /__admin/stubs` takes.
+    #[arg(long, value_name = "FILE")]
+    stubs: Option<PathBuf>,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
@@ -77,6 +81,15 @@ async fn run(args: Args) -> ExitCode {
     }
     if let Some(path) = &args.service_account_key_file {
         builder = builder.service_account_key_file(path);
+    }
+    if let Some(path) = &args.stubs {
+        match mock_apiserver::stubs::load_file(path) {
+            Ok(stubs) => builder = builder.stubs(stubs),
+            Err(e) => {
+                eprintln!("mock-apiserver: --stubs: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     let server = match builder.start().await {
         Ok(s) => s,

@@ -27,11 +27,13 @@ use crate::hooks::{
     ImpersonationRequest, Impersonator, NonResourceHandler, VirtualRequest, VirtualResource,
     WriteAdmission,
 };
+use crate::http::connection::ConnControl;
 use crate::http::journal::{self, Journal, JournalEntry};
 use crate::http::query::Query;
 use crate::http::request_info::RequestInfo;
 use crate::store::selectors::{FieldSelector, LabelSelector};
 use crate::store::{DeleteOptions, ListOptions, Store, WatchEvent, WriteOptions};
+use crate::stubs::{Fault, Outcome, Stage, StubRequest, StubSet};
 
 /// The response body type: a full buffer or a stream (watch).
 pub(crate) type Body = BoxBody<Bytes, Infallible>;
@@ -54,6 +56,7 @@ pub(crate) struct State {
     pub impersonator: Option<Arc<dyn Impersonator>>,
     pub admission: Vec<Arc<dyn WriteAdmission>>,
     pub server_address: String,
+    pub stubs: Arc<StubSet>,
 }
 
 /// An answer before it becomes an HTTP response.
@@ -63,6 +66,8 @@ struct Reply {
     body: Body,
     warnings: Vec<String>,
     headers: Vec<(String, String)>,
+    /// A stub's fault: the connection is broken instead of (or after the head of) this answer.
+    fault: Option<Fault>,
 }
 
 impl Reply {
@@ -73,6 +78,7 @@ impl Reply {
             body: Full::new(Bytes::from(body)).boxed(),
             warnings: Vec::new(),
             headers: Vec::new(),
+            fault: None,
         }
     }
 
@@ -117,6 +123,8 @@ struct Ctx<'a> {
     info: RequestInfo,
     /// The decoded body, kept for the journal.
     decoded: Option<Value>,
+    /// Authenticated by the admin client certificate (the stub admin API requires it).
+    cert_admin: bool,
 }
 
 /// Handles one request end to end.
@@ -124,13 +132,14 @@ pub(crate) async fn handle(
     state: Arc<State>,
     req: Request<Incoming>,
     cert_user: Option<Arc<UserInfo>>,
+    conn: Arc<ConnControl>,
 ) -> Response<Body> {
     let start = Instant::now();
     let time = SystemTime::now();
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().unwrap_or("").to_string();
-    let (user, decoded, reply) =
+    let (user, decoded, mut reply) =
         match authenticate_request(&state, &parts, body, cert_user.as_deref()).await {
             Err((user, reply)) => (user, None, reply),
             Ok((user, authn_warnings, body)) => {
@@ -144,6 +153,9 @@ pub(crate) async fn handle(
                     user: &user,
                     info: RequestInfo::parse(parts.method.as_str(), &path, &raw_query),
                     decoded: None,
+                    cert_admin: cert_user
+                        .as_deref()
+                        .is_some_and(|u| u.in_group(crate::ADMIN_GROUP)),
                 };
                 let mut reply = route(&mut ctx).await;
                 reply.warnings.splice(0..0, authn_warnings);
@@ -151,9 +163,37 @@ pub(crate) async fn handle(
                 (user, decoded, reply)
             }
         };
-    finish(
+    let fault = reply.fault.take();
+    let response = finish(
         &state, &parts, &path, &raw_query, decoded, user, reply, start, time,
-    )
+    );
+    match fault {
+        None => response,
+        Some(f) => crate::stubs::faults::deliver(f, &conn, parts.version, response).await,
+    }
+}
+
+/// The answer of the stubs of `stage` to `req`, if one answers it (a pass-through after its
+/// delay is `None`: the request goes on).
+async fn stub_reply(state: &State, stage: Stage, req: StubRequest) -> Option<Reply> {
+    match crate::stubs::intercept(&state.stubs, stage, &req).await? {
+        Outcome::PassThrough => None,
+        Outcome::Answer(a) => {
+            let mut r = Reply::bytes(a.status, &a.content_type, Vec::new());
+            r.body = a.body;
+            r.headers = a.headers;
+            Some(r)
+        }
+        Outcome::Fault(f) => {
+            let mut r = Reply::bytes(
+                crate::stubs::faults::journal_status(f),
+                "application/json",
+                Vec::new(),
+            );
+            r.fault = Some(f);
+            Some(r)
+        }
+    }
 }
 
 /// Reads the body, authenticates and applies `Impersonate-*`: the user the request acts as, the
@@ -173,6 +213,21 @@ async fn authenticate_request(
             return Err((UserInfo::default(), Reply::status(&s)));
         }
     };
+    // The admin API is never stubbed, so a catch-all stub cannot lock a test out of it.
+    if state.stubs.is_active() && !parts.uri.path().starts_with("/__admin/") {
+        let (method, path, query) = (parts.method.as_str(), parts.uri.path(), parts.uri.query());
+        let req = StubRequest::new(
+            method,
+            path,
+            query.unwrap_or(""),
+            &parts.headers,
+            body.clone(),
+            None,
+        );
+        if let Some(reply) = stub_reply(state, Stage::BeforeAuth, req).await {
+            return Err((UserInfo::default(), reply));
+        }
+    }
     let (user, warnings) = match state.authn.authenticate(&AuthnRequest {
         headers: &parts.headers,
         client_cert_user: cert_user,
@@ -293,6 +348,19 @@ async fn route(ctx: &mut Ctx<'_>) -> Reply {
         Decision::Deny { reason } => return Status::forbidden(&attrs, &reason).into(),
         Decision::NoOpinion => return Status::forbidden(&attrs, "").into(),
     }
+    if ctx.state.stubs.is_active() {
+        let req = StubRequest::new(
+            ctx.method.as_str(),
+            &ctx.info.path,
+            ctx.query_raw,
+            ctx.headers,
+            ctx.body.clone(),
+            Some(ctx.user),
+        );
+        if let Some(reply) = stub_reply(ctx.state, Stage::Authorized, req).await {
+            return reply;
+        }
+    }
     if ctx.info.is_resource_request {
         match resource(ctx).await {
             Ok(r) => r,
@@ -310,7 +378,28 @@ fn admin(ctx: &Ctx<'_>) -> Reply {
             ctx.state.journal.clear();
             Reply::json(200, &json!({"cleared": true}))
         }
-        _ => Reply::page_not_found(),
+        (method, path) => {
+            if !ctx.cert_admin {
+                let attrs = ctx.info.attributes(ctx.user);
+                let why = "the admin API for stubs, the clock and compaction requires the admin client certificate";
+                return Status::forbidden(&attrs, why).into();
+            }
+            let target = crate::stubs::admin::AdminTarget {
+                stubs: &ctx.state.stubs,
+                store: &ctx.state.store,
+                journal: &ctx.state.journal,
+            };
+            let req = crate::stubs::admin::AdminRequest {
+                method,
+                path,
+                content_type: header(ctx.headers, CONTENT_TYPE),
+                body: ctx.body,
+            };
+            match crate::stubs::admin::handle(&target, &req) {
+                Some((status, body)) => Reply::json(status, &body),
+                None => Reply::page_not_found(),
+            }
+        }
     }
 }
 
@@ -475,7 +564,13 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
         "list" => {
             let opts = list_options(ctx, def)?;
             let scope = (def.namespaced && !info.namespace.is_empty()).then_some(ns);
-            let list = store.list(def, scope, &opts)?;
+            let list = match (store.list(def, scope, &opts), &opts.continue_token) {
+                (Err(s), Some(token)) if s.code() == 410 => {
+                    let body = crate::store::compaction::expired_continue_body(&s, token);
+                    return Ok(Reply::json(410, &body));
+                }
+                (list, _) => list?,
+            };
             let mut meta = Map::new();
             meta.insert(
                 "resourceVersion".into(),
@@ -799,7 +894,8 @@ fn render_object(
 ) -> Result<Reply, Status> {
     if wants_table(accept) {
         let include = crate::api::table::IncludeObject::from_query(ctx.query.get("includeObject"))?;
-        let t = crate::api::table::object_to_table(def.plural, &obj, include, SystemTime::now());
+        let now = ctx.state.store.clock().now();
+        let t = crate::api::table::object_to_table(def.plural, &obj, include, now);
         return Ok(Reply::json(200, &t));
     }
     Ok(Reply::json(200, &obj))
@@ -818,13 +914,13 @@ fn render_table_list(
         &items,
         &Value::Object(meta),
         include,
-        SystemTime::now(),
+        ctx.state.store.clock().now(),
     );
     Ok(Reply::json(200, &t))
 }
 
 /// A body fed by a channel: each message is one chunk (one watch event line).
-struct ChannelBody(mpsc::Receiver<Bytes>);
+pub(crate) struct ChannelBody(pub(crate) mpsc::Receiver<Bytes>);
 
 impl hyper::body::Body for ChannelBody {
     type Data = Bytes;
@@ -838,7 +934,8 @@ impl hyper::body::Body for ChannelBody {
     }
 }
 
-fn event_line(event_type: &str, object: &Value) -> Bytes {
+/// One watch event as its JSON line.
+pub(crate) fn event_line(event_type: &str, object: &Value) -> Bytes {
     let mut line =
         serde_json::to_vec(&json!({"type": event_type, "object": object})).unwrap_or_default();
     line.push(b'\n');
@@ -862,7 +959,17 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
         None => DEFAULT_WATCH_TIMEOUT,
     };
     let scope = (def.namespaced && !ctx.info.namespace.is_empty()).then(|| ns.to_string());
-    let (initial, mut rx) = ctx.state.store.watch(def, scope.as_deref(), from)?;
+    let (initial, mut rx) = match ctx.state.store.watch(def, scope.as_deref(), from) {
+        Ok(w) => w,
+        // Past the resourceVersion parse, the real server reports a too old version as the
+        // one ERROR event of a 200 stream (cacher.go's `newErrWatcher`), not as a 410.
+        Err(s) if s.code() == 410 => {
+            let mut r = Reply::bytes(200, "application/json", Vec::new());
+            r.body = Full::new(event_line("ERROR", &s.to_value())).boxed();
+            return Ok(r);
+        }
+        Err(s) => return Err(s),
+    };
     let wanted = move |e: &WatchEvent| {
         e.resource == def.plural
             && scope.as_deref().is_none_or(|n| n == e.namespace)
@@ -879,12 +986,12 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
         None
     };
     let mut first = true;
+    let clock = ctx.state.store.clock().clone();
     let mut render = move |e: &WatchEvent| -> Bytes {
         let Some(include) = table else {
             return event_line(e.event_type.as_str(), &e.object);
         };
-        let mut t =
-            crate::api::table::object_to_table(def.plural, &e.object, include, SystemTime::now());
+        let mut t = crate::api::table::object_to_table(def.plural, &e.object, include, clock.now());
         if !first {
             t["columnDefinitions"] = Value::Null;
         }
@@ -927,5 +1034,6 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
         body: ChannelBody(body_rx).boxed(),
         warnings: Vec::new(),
         headers: Vec::new(),
+        fault: None,
     })
 }

@@ -4,6 +4,7 @@
 //! and the [`journal`] every exchange ends in. [`kubeconfig`] writes the admin kubeconfig
 //! that points a client at the listener.
 
+pub(crate) mod connection;
 pub(crate) mod handler;
 pub mod journal;
 pub mod kubeconfig;

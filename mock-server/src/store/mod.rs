@@ -7,6 +7,7 @@
 //! fresh cluster runs: every namespace gets a `default` ServiceAccount and a
 //! `kube-root-ca.crt` ConfigMap, and deleting a namespace deletes what is in it.
 
+pub mod compaction;
 pub mod selectors;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -20,6 +21,7 @@ use tokio::sync::broadcast;
 use crate::api::objects::ObjectSource;
 use crate::api::registry::{self, OBJECT_META_FIELDS, ResourceDef, Storage};
 use crate::api::status::Status;
+use crate::clock::Clock;
 use crate::store::selectors::{FieldSelector, LabelSelector};
 
 /// Namespaces that exist when the server starts.
@@ -120,6 +122,8 @@ type Key = (&'static str, String, String);
 #[derive(Default)]
 struct Inner {
     resource_version: u64,
+    /// The revision of the last compaction: history up to it is gone (see [`compaction`]).
+    compacted: u64,
     objects: BTreeMap<Key, Value>,
     log: VecDeque<WatchEvent>,
 }
@@ -129,6 +133,7 @@ pub struct Store {
     inner: RwLock<Inner>,
     events: broadcast::Sender<WatchEvent>,
     ca_pem: String,
+    clock: Arc<Clock>,
 }
 
 impl std::fmt::Debug for Store {
@@ -137,7 +142,8 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// The current time as kube writes timestamps: RFC 3339, UTC, seconds.
+/// The real current time as kube writes timestamps: RFC 3339, UTC, seconds (the store and
+/// the server stamp times from their [`Clock`] instead).
 pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
@@ -268,13 +274,20 @@ fn comparable(obj: &Value) -> Value {
 }
 
 impl Store {
-    /// A store holding the initial namespaces and what their controllers create.
+    /// A store holding the initial namespaces and what their controllers create, with its
+    /// own [`Clock`].
     pub fn new(ca_pem: &str) -> Store {
+        Store::with_clock(ca_pem, Arc::new(Clock::new()))
+    }
+
+    /// As [`Store::new`], stamping times from `clock`.
+    pub fn with_clock(ca_pem: &str, clock: Arc<Clock>) -> Store {
         let (events, _) = broadcast::channel(1024);
         let store = Store {
             inner: RwLock::new(Inner::default()),
             events,
             ca_pem: ca_pem.to_string(),
+            clock,
         };
         if let Some(ns) = registry::find_plural("namespaces") {
             for name in INITIAL_NAMESPACES {
@@ -304,6 +317,11 @@ impl Store {
     /// The CA bundle the `kube-root-ca.crt` ConfigMaps hold.
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem
+    }
+
+    /// The server's clock (timestamps, token expiry); advance it to age objects and tokens.
+    pub fn clock(&self) -> &Arc<Clock> {
+        &self.clock
     }
 
     fn record(&self, inner: &mut Inner, event: WatchEvent) {
@@ -415,7 +433,7 @@ impl Store {
         ] {
             remove_meta(&mut obj, f);
         }
-        let now = now_rfc3339();
+        let now = self.clock.now_rfc3339();
         set_meta(
             &mut obj,
             "uid",
@@ -486,10 +504,13 @@ impl Store {
             None => None,
         };
         let inner = self.read();
+        if let Some((rv, _)) = &start {
+            compaction::check_continue(&inner, *rv)?;
+        }
         // A page starts at its continue key: read from there (a range of the sorted map),
         // not from the first object, so paging through N objects costs N, not N²/limit.
         let from = match (&start, ns) {
-            (Some(start), _) => {
+            (Some((_, start)), _) => {
                 let (sns, sname) = start.split_once('/').unwrap_or(("", start.as_str()));
                 (def.plural, sns.to_string(), sname.to_string())
             }
@@ -521,7 +542,7 @@ impl Store {
         let mut remaining = None;
         if let Some(next) = next {
             continue_token = Some(encode_continue(
-                inner.resource_version,
+                inner.resource_version as i64,
                 &format!("{}/{}", next.1, next.2),
             ));
             remaining = Some(after);
@@ -620,7 +641,8 @@ impl Store {
         }
         let mut obj = obj;
         if !opts.field_manager.is_empty() {
-            let entry = managed_fields_entry(def, &obj, &opts.field_manager, &now_rfc3339());
+            let entry =
+                managed_fields_entry(def, &obj, &opts.field_manager, &self.clock.now_rfc3339());
             set_meta(&mut obj, "managedFields", json!([entry]));
         }
         if opts.dry_run {
@@ -707,7 +729,11 @@ impl Store {
         if def.plural == "namespaces" {
             // The real server answers with the namespace in phase Terminating; its
             // controller then empties and removes it. Here that happens at once.
-            set_meta(&mut gone, "deletionTimestamp", Value::String(now_rfc3339()));
+            set_meta(
+                &mut gone,
+                "deletionTimestamp",
+                Value::String(self.clock.now_rfc3339()),
+            );
             if let Value::Object(m) = &mut gone {
                 m.insert("status".into(), json!({"phase": "Terminating"}));
             }
@@ -871,12 +897,15 @@ fn prepare_body(def: &ResourceDef, ns: &str, obj: Value, update: bool) -> Result
     Ok(Value::Object(map))
 }
 
-fn encode_continue(rv: u64, start: &str) -> String {
+/// A continue token as kube's etcd3 store writes it; `rv` -1 means "continue at the latest
+/// revision" (what a 410 for a compacted token offers).
+fn encode_continue(rv: i64, start: &str) -> String {
     let token = json!({"v": "meta.k8s.io/v1", "rv": rv, "start": start});
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
 }
 
-fn decode_continue(token: &str) -> Result<String, Status> {
+/// The revision (0 when absent) and start key of a continue token.
+fn decode_continue(token: &str) -> Result<(i64, String), Status> {
     let invalid = |why: &str| Status::bad_request(format!("invalid continue token: {why}"));
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token.trim_end_matches('='))
@@ -887,10 +916,12 @@ fn decode_continue(token: &str) -> Result<String, Status> {
             "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
         ));
     }
-    v.get("start")
+    let start = v
+        .get("start")
         .and_then(Value::as_str)
         .map(str::to_string)
-        .ok_or_else(|| invalid("continue key is not valid: encoded start key empty"))
+        .ok_or_else(|| invalid("continue key is not valid: encoded start key empty"))?;
+    Ok((v.get("rv").and_then(Value::as_i64).unwrap_or(0), start))
 }
 
 impl ObjectSource for Store {

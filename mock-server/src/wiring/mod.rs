@@ -131,7 +131,7 @@ pub fn wire(
         ),
         impersonator: Arc::new(authn::RbacImpersonator),
         admission: Arc::new(admission::EscalationAdmission::new(rbac.clone())),
-        virtuals: routes::virtual_resources(&bearer, &rbac),
+        virtuals: routes::virtual_resources(&bearer, &rbac, store.clock()),
         non_resource: routes::discovery_routes(&bearer),
         rbac,
         bearer,

@@ -2,22 +2,20 @@
 //! discovery documents.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use serde_json::Value;
 
-use super::authn::unix_now;
 use super::status_from_json;
 use crate::api::status::Status;
 use crate::authn::tokens::BearerAuthenticator;
 use crate::authn::tokens::jwt::{DISCOVERY_CACHE_CONTROL, JWKS_CONTENT_TYPE};
 use crate::authz::rbac::RbacAuthorizer;
 use crate::authz::reviews;
+use crate::clock::Clock;
 use crate::hooks::{NonResourceHandler, RawResponse, VirtualRequest, VirtualResource};
-use crate::store::now_rfc3339;
 
-/// `POST .../serviceaccounts/NAME/token`.
-struct TokenRequestRoute(Arc<BearerAuthenticator>);
+/// `POST .../serviceaccounts/NAME/token`; `iat`/`exp` come from the server's clock.
+struct TokenRequestRoute(Arc<BearerAuthenticator>, Arc<Clock>);
 
 impl VirtualResource for TokenRequestRoute {
     fn create(&self, req: VirtualRequest<'_>) -> Result<Value, Status> {
@@ -27,7 +25,7 @@ impl VirtualResource for TokenRequestRoute {
                 req.namespace,
                 req.name,
                 &req.body,
-                SystemTime::now(),
+                self.1.now(),
                 req.objects,
             )
             .map_err(|e| status_from_json(&e.to_status()))
@@ -47,6 +45,7 @@ struct ReviewRoute {
     review: Review,
     rbac: Arc<RbacAuthorizer>,
     bearer: Arc<BearerAuthenticator>,
+    clock: Arc<Clock>,
 }
 
 impl VirtualResource for ReviewRoute {
@@ -58,32 +57,37 @@ impl VirtualResource for ReviewRoute {
             Review::SelfSubjectRules => {
                 reviews::self_subject_rules_review(&self.rbac, req.user, &req.body)
             }
-            Review::SelfSubject => Ok(reviews::self_subject_review(req.user, &now_rfc3339())),
+            Review::SelfSubject => Ok(reviews::self_subject_review(
+                req.user,
+                &self.clock.now_rfc3339(),
+            )),
             Review::Token => {
-                reviews::token_review(&self.bearer, &req.body, unix_now(), req.objects)
+                reviews::token_review(&self.bearer, &req.body, self.clock.unix_now(), req.objects)
             }
         };
         result.map_err(|e| status_from_json(&e.to_status()))
     }
 }
 
-/// TokenRequest and the reviews, as `(group, resource path, handler)`.
+/// TokenRequest and the reviews, as `(group, resource path, handler)`, reading time from `clock`.
 pub fn virtual_resources(
     bearer: &Arc<BearerAuthenticator>,
     rbac: &Arc<RbacAuthorizer>,
+    clock: &Arc<Clock>,
 ) -> Vec<(String, String, Arc<dyn VirtualResource>)> {
     let review = |review| -> Arc<dyn VirtualResource> {
         Arc::new(ReviewRoute {
             review,
             rbac: rbac.clone(),
             bearer: bearer.clone(),
+            clock: clock.clone(),
         })
     };
     vec![
         (
             String::new(),
             "serviceaccounts/token".into(),
-            Arc::new(TokenRequestRoute(bearer.clone())),
+            Arc::new(TokenRequestRoute(bearer.clone(), clock.clone())),
         ),
         (
             "authorization.k8s.io".into(),

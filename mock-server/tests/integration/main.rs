@@ -4,6 +4,11 @@
 
 mod api;
 mod auth;
+mod clock;
 mod kubectl;
 mod kubectl_auth;
+mod stub_admin;
+mod stub_answers;
+mod stub_faults;
+mod stubs;
 mod util;
