@@ -17,6 +17,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
+use crate::api::managed_fields;
 use crate::api::objects::ObjectSource;
 use crate::api::registry::{self, OBJECT_META_FIELDS, ResourceDef, Storage};
 use crate::api::status::Status;
@@ -76,6 +77,17 @@ pub struct WriteOptions {
     pub dry_run: bool,
     /// `fieldManager`, or the User-Agent up to the first `/`.
     pub field_manager: String,
+}
+
+impl WriteOptions {
+    /// A write recorded in `managedFields` under `manager`, as the cluster's own components
+    /// write (`kube-apiserver` seeding, `kube-controller-manager`'s controllers).
+    pub fn by(manager: &str) -> WriteOptions {
+        WriteOptions {
+            field_manager: manager.to_string(),
+            ..WriteOptions::default()
+        }
+    }
 }
 
 /// DELETE options (query and `DeleteOptions` body).
@@ -191,55 +203,6 @@ pub fn normalize(def: &ResourceDef, obj: Value) -> Value {
     Value::Object(out)
 }
 
-/// A `managedFields` entry for a write by `manager`: the set of fields the object holds,
-/// in the `FieldsV1` form (`f:<name>` maps).
-fn managed_fields_entry(def: &ResourceDef, obj: &Value, manager: &str, time: &str) -> Value {
-    fn fields(v: &Value) -> Value {
-        match v {
-            Value::Object(m) => {
-                let mut out = Map::new();
-                for (k, v) in m {
-                    out.insert(format!("f:{k}"), fields(v));
-                }
-                Value::Object(out)
-            }
-            _ => json!({}),
-        }
-    }
-    let mut set = Map::new();
-    if let Some(Value::Object(obj)) = Some(obj) {
-        for (k, v) in obj {
-            match k.as_str() {
-                "kind" | "apiVersion" => {}
-                "metadata" => {
-                    let mut meta = Map::new();
-                    if let Value::Object(m) = v {
-                        for f in ["labels", "annotations", "ownerReferences", "finalizers"] {
-                            if let Some(x) = m.get(f) {
-                                meta.insert(format!("f:{f}"), fields(x));
-                            }
-                        }
-                    }
-                    if !meta.is_empty() {
-                        set.insert("f:metadata".into(), Value::Object(meta));
-                    }
-                }
-                _ => {
-                    set.insert(format!("f:{k}"), fields(v));
-                }
-            }
-        }
-    }
-    json!({
-        "manager": manager,
-        "operation": "Update",
-        "apiVersion": def.api_version(),
-        "time": time,
-        "fieldsType": "FieldsV1",
-        "fieldsV1": Value::Object(set),
-    })
-}
-
 fn set_meta(obj: &mut Value, field: &str, value: Value) {
     if let Some(Value::Object(m)) = obj.get_mut("metadata") {
         m.insert(field.into(), value);
@@ -259,11 +222,11 @@ fn fill_go_nulls(def: &ResourceDef, obj: &mut Value) {
     }
 }
 
-/// The object without the fields every write changes, to detect no-op updates.
+/// The object without the resourceVersion every write changes, to detect no-op updates (the
+/// field manager leaves `managedFields` alone when nothing changed).
 fn comparable(obj: &Value) -> Value {
     let mut o = obj.clone();
     remove_meta(&mut o, "resourceVersion");
-    remove_meta(&mut o, "managedFields");
     o
 }
 
@@ -280,7 +243,8 @@ impl Store {
             for name in INITIAL_NAMESPACES {
                 let obj = json!({"metadata": {"name": name}});
                 // Creating a fixed, valid namespace in an empty store cannot fail.
-                if let Err(e) = store.create(ns, "", obj, &WriteOptions::default()) {
+                let by = WriteOptions::by(managed_fields::KUBE_APISERVER);
+                if let Err(e) = store.create(ns, "", obj, &by) {
                     tracing::error!(namespace = %name, error = %e.message, "seeding namespace failed");
                 }
             }
@@ -382,6 +346,10 @@ impl Store {
         if def.namespaced && !Self::namespace_exists(inner, ns) {
             return Err(Status::namespace_not_found(ns));
         }
+        // What the field manager sees: the decoded, defaulted body (before generateName and
+        // the strategy's PrepareForCreate).
+        let mut view = obj.clone();
+        crate::api::validation::apply_defaults(def.plural, &mut view);
         let mut generated = false;
         if meta_str(&obj, "name").is_empty() {
             let prefix = meta_str(&obj, "generateName").to_string();
@@ -423,10 +391,8 @@ impl Store {
         );
         set_meta(&mut obj, "creationTimestamp", Value::String(now.clone()));
         fill_go_nulls(def, &mut obj);
-        if !opts.field_manager.is_empty() {
-            let entry = managed_fields_entry(def, &obj, &opts.field_manager, &now);
-            set_meta(&mut obj, "managedFields", json!([entry]));
-        }
+        let manager = opts.field_manager.as_str();
+        managed_fields::record_write(def, None, &view, &mut obj, manager, &now);
         if opts.dry_run {
             return Ok(normalize(def, obj));
         }
@@ -455,9 +421,10 @@ impl Store {
                 }),
             ),
         ];
+        let controller = WriteOptions::by(managed_fields::KUBE_CONTROLLER_MANAGER);
         for (plural, obj) in seeds {
             if let Some(def) = registry::find_plural(plural)
-                && let Err(e) = self.create_locked(inner, def, ns, obj, &WriteOptions::default())
+                && let Err(e) = self.create_locked(inner, def, ns, obj, &controller)
             {
                 tracing::warn!(namespace = %ns, resource = plural, error = %e.message, "namespace controller seed failed");
             }
@@ -571,6 +538,9 @@ impl Store {
             return Err(Status::conflict_modified(def.group, def.plural, &name));
         }
         crate::api::validation::apply_defaults(def.plural, &mut obj);
+        let view = obj.clone();
+        let manager = opts.field_manager.as_str();
+        managed_fields::record_write(def, Some(&old), &view, &mut obj, manager, &now_rfc3339());
         // System fields the request left out are kept; changed ones fail validation (422).
         for f in ["uid", "creationTimestamp"] {
             if meta_str(&obj, f).is_empty() {
@@ -579,10 +549,6 @@ impl Store {
                     None => remove_meta(&mut obj, f),
                 }
             }
-        }
-        match old.get("metadata").and_then(|m| m.get("managedFields")) {
-            Some(v) => set_meta(&mut obj, "managedFields", v.clone()),
-            None => remove_meta(&mut obj, "managedFields"),
         }
         set_meta(
             &mut obj,
@@ -594,15 +560,10 @@ impl Store {
         );
         crate::api::validation::validate(def.plural, &obj, Some(&old))?;
         fill_go_nulls(def, &mut obj);
-        let obj = normalize(def, obj);
+        let mut obj = normalize(def, obj);
         if comparable(&obj) == comparable(&old) {
             // A no-op update does not write, so the resourceVersion stays.
             return Ok(old);
-        }
-        let mut obj = obj;
-        if !opts.field_manager.is_empty() {
-            let entry = managed_fields_entry(def, &obj, &opts.field_manager, &now_rfc3339());
-            set_meta(&mut obj, "managedFields", json!([entry]));
         }
         if opts.dry_run {
             return Ok(normalize(def, obj));
@@ -806,25 +767,10 @@ fn prepare_body(def: &ResourceDef, ns: &str, obj: Value, update: bool) -> Result
             def.kind, def.version, def.kind
         )));
     };
-    if let Some(kind) = map.get("kind").and_then(Value::as_str)
-        && !kind.is_empty()
-        && kind != def.kind
+    let field = |k: &str| map.get(k).and_then(Value::as_str).unwrap_or("");
+    if let Some(s) = crate::api::decode_errors::wrong_type(def, field("apiVersion"), field("kind"))
     {
-        return Err(Status::bad_request(format!(
-            "{kind} in version \"{}\" cannot be handled as a {}: no kind \"{kind}\" is registered for version \"{}\"",
-            def.version,
-            def.kind,
-            def.api_version()
-        )));
-    }
-    if let Some(av) = map.get("apiVersion").and_then(Value::as_str)
-        && !av.is_empty()
-        && av != def.api_version()
-    {
-        return Err(Status::bad_request(format!(
-            "the API version in the data ({av}) does not match the expected API version ({})",
-            def.api_version()
-        )));
+        return Err(s);
     }
     let meta = map
         .entry("metadata")
