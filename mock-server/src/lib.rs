@@ -92,6 +92,8 @@ pub struct MockServerBuilder {
     service_account_key_file: Option<PathBuf>,
     legacy_token_secrets: bool,
     authz_cache_delay: Duration,
+    token_cache_ttl: Duration,
+    token_cache_clock: authn::token_cache::Clock,
 }
 
 impl std::fmt::Debug for MockServerBuilder {
@@ -122,6 +124,8 @@ impl Default for MockServerBuilder {
             service_account_key_file: None,
             legacy_token_secrets: false,
             authz_cache_delay: Duration::ZERO,
+            token_cache_ttl: authn::token_cache::DEFAULT_TTL,
+            token_cache_clock: authn::token_cache::Clock::system(),
         }
     }
 }
@@ -172,6 +176,20 @@ impl MockServerBuilder {
     /// (default zero: on the next request), to emulate a real cluster's cache lag.
     pub fn authz_cache_delay(mut self, delay: Duration) -> Self {
         self.authz_cache_delay = delay;
+        self
+    }
+
+    /// `--token-cache-ttl`: how long a successful bearer-token authentication is remembered
+    /// (default 10 s, kube-apiserver's `TokenSuccessCacheTTL`; zero turns the cache off). While
+    /// cached, a token keeps authenticating after its ServiceAccount or Secret is deleted.
+    pub fn token_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.token_cache_ttl = ttl;
+        self
+    }
+
+    /// The clock the token cache expires entries by (default: the wall clock).
+    pub fn token_cache_clock(mut self, clock: authn::token_cache::Clock) -> Self {
+        self.token_cache_clock = clock;
         self
     }
 
@@ -291,6 +309,9 @@ impl MockServerBuilder {
             legacy_token_secrets: self.legacy_token_secrets,
             authz_cache_delay: self.authz_cache_delay,
             legacy_token_tracking: api::discovery::minor_version(&version) >= 27,
+            token_request_uid: api::discovery::minor_version(&version) >= 34,
+            token_cache_ttl: self.token_cache_ttl,
+            token_cache_clock: self.token_cache_clock,
         };
         if identity.legacy_token_secrets {
             // Legacy mode signs tokens for every ServiceAccount at once: make the key now, so

@@ -311,9 +311,34 @@ fn tamper(token: &str) -> String {
     format!("{}.{forged}.{}", parts[0], parts[2])
 }
 
+/// The clock of the mock's token authentication cache, moved by hand: a successful bearer
+/// token is remembered for 10 s (kube-apiserver's default), so a revoked token keeps working
+/// until the test moves the clock past that.
+#[derive(Clone, Default)]
+struct CacheClock(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl CacheClock {
+    fn clock(&self) -> mock_apiserver::authn::token_cache::Clock {
+        let offset = self.0.clone();
+        mock_apiserver::authn::token_cache::Clock::new(move || {
+            SystemTime::now()
+                + Duration::from_secs(offset.load(std::sync::atomic::Ordering::SeqCst))
+        })
+    }
+
+    fn advance(&self, secs: u64) {
+        self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 #[tokio::test]
 async fn a_tampered_token_is_unauthorized() {
-    let server = MockServer::start().await.unwrap();
+    let clock = CacheClock::default();
+    let server = MockServer::builder()
+        .token_cache_clock(clock.clock())
+        .start()
+        .await
+        .unwrap();
     let admin = admin(&server);
     let sas: Api<ServiceAccount> = Api::namespaced(&admin, NS);
     sas.create(&ServiceAccount::named(SA), &PostParams::default())
@@ -355,8 +380,11 @@ async fn a_tampered_token_is_unauthorized() {
     assert!(!review.authenticated, "{review:?}");
     assert!(!review.error.is_empty());
 
-    // A token for a ServiceAccount deleted since is refused too.
+    // A token for a ServiceAccount deleted since is refused too, once the server's token
+    // cache has let it go (10 s).
     sas.delete(SA).await.unwrap();
+    assert!(bearer(&server, &token).self_subject_review().await.is_ok());
+    clock.advance(11);
     let err = bearer(&server, &token)
         .self_subject_review()
         .await
@@ -384,8 +412,10 @@ async fn first_secret_of(sas: &Api<ServiceAccount>, name: &str) -> String {
 
 #[tokio::test]
 async fn legacy_token_secret_path_gives_a_usable_bearer_token() {
+    let clock = CacheClock::default();
     let server = MockServer::builder()
         .legacy_token_secrets(true)
+        .token_cache_clock(clock.clock())
         .start()
         .await
         .unwrap();
@@ -459,8 +489,11 @@ async fn legacy_token_secret_path_gives_a_usable_bearer_token() {
     assert!(review.authenticated, "{review:?}");
     assert_eq!(review.user.username, SA_USER);
 
-    // Deleting the Secret revokes the legacy token (it has no expiry of its own).
+    // Deleting the Secret revokes the legacy token (it has no expiry of its own), once the
+    // server's token cache has let it go (10 s).
     secrets.delete(&secret_name).await.unwrap();
+    assert!(pods.list(&ListParams::default()).await.is_ok());
+    clock.advance(11);
     let err = pods.list(&ListParams::default()).await.unwrap_err();
     assert!(err.is_unauthorized(), "{err:?}");
     let checked = assert_sent_bodies_match_openapi(&server);

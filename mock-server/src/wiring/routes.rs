@@ -16,12 +16,17 @@ use crate::authz::reviews;
 use crate::hooks::{NonResourceHandler, RawResponse, VirtualRequest, VirtualResource};
 use crate::store::now_rfc3339;
 
-/// `POST .../serviceaccounts/NAME/token`.
-struct TokenRequestRoute(Arc<BearerAuthenticator>);
+/// `POST .../serviceaccounts/NAME/token`; `with_uid` puts the ServiceAccount's uid into the
+/// answer's metadata (1.34+).
+struct TokenRequestRoute {
+    bearer: Arc<BearerAuthenticator>,
+    with_uid: bool,
+}
 
 impl VirtualResource for TokenRequestRoute {
     fn create(&self, req: VirtualRequest<'_>) -> Result<Value, Status> {
-        self.0
+        let mut answer = self
+            .bearer
             .service_accounts
             .create_token(
                 req.namespace,
@@ -30,7 +35,24 @@ impl VirtualResource for TokenRequestRoute {
                 SystemTime::now(),
                 req.objects,
             )
-            .map_err(|e| status_from_json(&e.to_status()))
+            .map_err(|e| status_from_json(&e.to_status()))?;
+        let uid = req
+            .objects
+            .get_object("serviceaccounts", Some(req.namespace), req.name)
+            .and_then(|sa| sa.pointer("/metadata/uid").cloned());
+        if let (true, Some(uid), Some(meta)) = (
+            self.with_uid,
+            uid,
+            answer.get_mut("metadata").and_then(Value::as_object_mut),
+        ) {
+            // ObjectMeta order: name, namespace, uid, creationTimestamp.
+            let created = meta.remove("creationTimestamp");
+            meta.insert("uid".into(), uid);
+            if let Some(c) = created {
+                meta.insert("creationTimestamp".into(), c);
+            }
+        }
+        Ok(answer)
     }
 }
 
@@ -71,6 +93,7 @@ impl VirtualResource for ReviewRoute {
 pub fn virtual_resources(
     bearer: &Arc<BearerAuthenticator>,
     rbac: &Arc<RbacAuthorizer>,
+    token_request_uid: bool,
 ) -> Vec<(String, String, Arc<dyn VirtualResource>)> {
     let review = |review| -> Arc<dyn VirtualResource> {
         Arc::new(ReviewRoute {
@@ -83,7 +106,10 @@ pub fn virtual_resources(
         (
             String::new(),
             "serviceaccounts/token".into(),
-            Arc::new(TokenRequestRoute(bearer.clone())),
+            Arc::new(TokenRequestRoute {
+                bearer: bearer.clone(),
+                with_uid: token_request_uid,
+            }),
         ),
         (
             "authorization.k8s.io".into(),

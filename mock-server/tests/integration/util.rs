@@ -28,3 +28,24 @@ pub fn admin(server: &MockServer) -> reqwest::Client {
 pub fn anonymous(server: &MockServer) -> reqwest::Client {
     client_with(server, None)
 }
+
+/// A clock for the token cache that a test moves by hand: the wall clock plus an offset, so
+/// "ten seconds later" takes no time.
+#[derive(Clone, Default)]
+pub struct TestClock(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl TestClock {
+    /// The clock to give `MockServerBuilder::token_cache_clock`.
+    pub fn clock(&self) -> mock_apiserver::authn::token_cache::Clock {
+        let offset = self.0.clone();
+        mock_apiserver::authn::token_cache::Clock::new(move || {
+            std::time::SystemTime::now()
+                + std::time::Duration::from_secs(offset.load(std::sync::atomic::Ordering::SeqCst))
+        })
+    }
+
+    /// Moves the clock `secs` seconds ahead.
+    pub fn advance(&self, secs: u64) {
+        self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,222 @@
+//! kube-apiserver's bearer-token authentication cache
+//! (`k8s.io/apiserver/pkg/authentication/token/cache`): the union of the token
+//! authenticators is wrapped so that a successful authentication is remembered for
+//! `TokenSuccessCacheTTL` (10 s by default in `pkg/kubeapiserver/options/authentication.go`;
+//! failures are not cached, `TokenFailureCacheTTL` is 0). A hit answers with the recorded user
+//! and warnings without asking the authenticators, so a token of a just-deleted
+//! ServiceAccount still authenticates (RBAC then decides) until its entry expires.
+//!
+//! Entries expire by a [`Clock`] the server is given (the wall clock by default), so a test or
+//! a mock clock decides when "10 seconds later" is.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use crate::authn::{Authenticator, AuthnOutcome, AuthnRequest};
+
+/// kube-apiserver's default success TTL.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(10);
+
+/// Where the cache reads the current time: the wall clock, or any function (a mock clock).
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> SystemTime + Send + Sync>);
+
+impl Clock {
+    /// A clock reading `now`.
+    pub fn new(now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(now))
+    }
+
+    /// The wall clock.
+    pub fn system() -> Clock {
+        Clock::new(SystemTime::now)
+    }
+
+    /// The current time.
+    pub fn now(&self) -> SystemTime {
+        (self.0)()
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::system()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+/// Above this many entries, expired ones are swept on the next insert.
+const SWEEP_AT: usize = 1024;
+
+type Key = [u8; 32];
+
+/// A token authenticator with a success cache in front.
+pub struct CachedTokenAuthenticator {
+    inner: Arc<dyn Authenticator>,
+    ttl: Duration,
+    clock: Clock,
+    entries: Mutex<HashMap<Key, (SystemTime, AuthnOutcome)>>,
+}
+
+impl std::fmt::Debug for CachedTokenAuthenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedTokenAuthenticator")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CachedTokenAuthenticator {
+    /// Caches `inner`'s successful answers for `ttl` (zero: no cache) by `clock`.
+    pub fn new(inner: Arc<dyn Authenticator>, ttl: Duration, clock: Clock) -> Self {
+        CachedTokenAuthenticator {
+            inner,
+            ttl,
+            clock,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn key(token: &str) -> Key {
+        // The real cache keys by an HMAC of the token; a hash keeps tokens out of memory dumps too.
+        let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+        let mut k = [0u8; 32];
+        k.copy_from_slice(d.as_ref());
+        k
+    }
+}
+
+impl Authenticator for CachedTokenAuthenticator {
+    fn authenticate(&self, req: &AuthnRequest<'_>) -> AuthnOutcome {
+        let Some(token) = req.bearer_token() else {
+            return self.inner.authenticate(req);
+        };
+        if self.ttl.is_zero() {
+            return self.inner.authenticate(req);
+        }
+        let key = Self::key(token);
+        let now = self.clock.now();
+        {
+            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((expires, outcome)) = entries.get(&key)
+                && now < *expires
+            {
+                return outcome.clone();
+            }
+        }
+        let outcome = self.inner.authenticate(req);
+        if matches!(
+            outcome,
+            AuthnOutcome::Authenticated(_) | AuthnOutcome::AuthenticatedWithWarnings(..)
+        ) {
+            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if entries.len() >= SWEEP_AT {
+                entries.retain(|_, (expires, _)| now < *expires);
+            }
+            entries.insert(key, (now + self.ttl, outcome.clone()));
+        }
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authn::identity::UserInfo;
+    use hyper::HeaderMap;
+    use hyper::header::HeaderValue;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+    /// Accepts `good` once, as a ServiceAccount deleted right after would.
+    struct Once {
+        calls: AtomicUsize,
+    }
+
+    impl Authenticator for Once {
+        fn authenticate(&self, req: &AuthnRequest<'_>) -> AuthnOutcome {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            match req.bearer_token() {
+                Some("good") if n == 0 => AuthnOutcome::AuthenticatedWithWarnings(
+                    UserInfo {
+                        username: "sa".into(),
+                        ..Default::default()
+                    },
+                    vec!["w".into()],
+                ),
+                Some(_) => AuthnOutcome::Rejected("invalid".into()),
+                None => AuthnOutcome::NotApplicable,
+            }
+        }
+    }
+
+    fn request(token: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            hyper::header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        h
+    }
+
+    fn cache(ttl: Duration) -> (CachedTokenAuthenticator, Arc<Once>, Arc<AtomicU64>) {
+        let inner = Arc::new(Once {
+            calls: AtomicUsize::new(0),
+        });
+        let offset = Arc::new(AtomicU64::new(0));
+        let base = SystemTime::now();
+        let o = offset.clone();
+        let clock = Clock::new(move || base + Duration::from_secs(o.load(Ordering::SeqCst)));
+        (
+            CachedTokenAuthenticator::new(inner.clone(), ttl, clock),
+            inner,
+            offset,
+        )
+    }
+
+    fn auth(c: &CachedTokenAuthenticator, h: &HeaderMap) -> AuthnOutcome {
+        c.authenticate(&AuthnRequest {
+            headers: h,
+            client_cert_user: None,
+        })
+    }
+
+    #[test]
+    fn a_success_is_replayed_with_its_warnings_until_the_ttl_passes() {
+        let (c, inner, offset) = cache(DEFAULT_TTL);
+        let h = request("good");
+        let first = auth(&c, &h);
+        assert!(matches!(first, AuthnOutcome::AuthenticatedWithWarnings(_, ref w) if w == &["w"]));
+        offset.store(9, Ordering::SeqCst);
+        assert_eq!(auth(&c, &h), first, "still cached at 9 s");
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 1);
+        offset.store(10, Ordering::SeqCst);
+        assert!(
+            matches!(auth(&c, &h), AuthnOutcome::Rejected(_)),
+            "expired at 10 s"
+        );
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn failures_are_not_cached_and_zero_turns_the_cache_off() {
+        let (c, inner, _) = cache(DEFAULT_TTL);
+        let bad = request("bad");
+        assert!(matches!(auth(&c, &bad), AuthnOutcome::Rejected(_)));
+        assert!(matches!(auth(&c, &bad), AuthnOutcome::Rejected(_)));
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
+        let (off, _, _) = cache(Duration::ZERO);
+        let good = request("good");
+        assert!(matches!(
+            auth(&off, &good),
+            AuthnOutcome::AuthenticatedWithWarnings(..)
+        ));
+        assert!(matches!(auth(&off, &good), AuthnOutcome::Rejected(_)));
+        assert_eq!(auth(&off, &HeaderMap::new()), AuthnOutcome::NotApplicable);
+    }
+}
