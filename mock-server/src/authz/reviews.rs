@@ -179,8 +179,14 @@ pub fn self_subject_rules_review(
     if namespace.is_empty() {
         return Err(ReviewError::BadRequest("no namespace on request".into()));
     }
-    let mut out = head("SelfSubjectRulesReview", "authorization.k8s.io/v1", body);
-    out.insert("spec".into(), spec);
+    // The REST storage answers with a new object (`selfsubjectrulesreview/rest.go`): nothing of
+    // the request survives, so metadata and spec are empty.
+    let mut out = head(
+        "SelfSubjectRulesReview",
+        "authorization.k8s.io/v1",
+        &json!({}),
+    );
+    out.insert("spec".into(), json!({}));
     out.insert("status".into(), authz.rules_review_status(user, &namespace));
     Ok(Value::Object(out))
 }
@@ -400,7 +406,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r["kind"], "SelfSubjectRulesReview");
-        assert_eq!(r["spec"], json!({"namespace": "default"}));
+        assert_eq!(
+            r["spec"],
+            json!({}),
+            "a new object: the request's spec is not echoed"
+        );
+        assert_eq!(r["metadata"], json!({}));
         let keys: Vec<&String> = r["status"].as_object().unwrap().keys().collect();
         assert_eq!(keys, ["resourceRules", "nonResourceRules", "incomplete"]);
         assert_eq!(
