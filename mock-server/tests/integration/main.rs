@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod conformance;
 mod kubectl;
 mod kubectl_auth;
 mod util;
