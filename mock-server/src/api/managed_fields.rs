@@ -446,3 +446,6 @@ pub fn record_answer(w: &Write<'_>, request: &Value, answer: &mut Value) {
         set_managed_fields(answer, entries);
     }
 }
+
+#[cfg(test)]
+mod tests;

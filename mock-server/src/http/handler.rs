@@ -832,6 +832,17 @@ fn admit(ctx: &Ctx<'_>, def: &ResourceDef, ns: &str, object: &Value) -> Result<(
 }
 
 fn list_options(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<ListOptions, Status> {
+    // `storage.ValidateListOptions`: a continued list reads at the token's resourceVersion.
+    if ctx.query.get("continue").is_some_and(|c| !c.is_empty())
+        && ctx
+            .query
+            .get("resourceVersion")
+            .is_some_and(|rv| !rv.is_empty() && rv != "0")
+    {
+        return Err(Status::bad_request(
+            "specifying resource version is not allowed when using continue",
+        ));
+    }
     let limit = match ctx.query.get("limit") {
         Some(l) if !l.is_empty() => l
             .parse::<usize>()

@@ -7,13 +7,13 @@
 //! fresh cluster runs: every namespace gets a `default` ServiceAccount and a
 //! `kube-root-ca.crt` ConfigMap, and deleting a namespace deletes what is in it.
 
+pub mod paging;
 pub mod selectors;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::SystemTime;
 
-use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
@@ -448,31 +448,43 @@ impl Store {
         ns: Option<&str>,
         opts: &ListOptions,
     ) -> Result<ListResult, Status> {
-        let start = match &opts.continue_token {
-            Some(t) => Some(decode_continue(t)?),
-            None => None,
-        };
+        let cursor = opts
+            .continue_token
+            .as_deref()
+            .map(paging::decode)
+            .transpose()?;
         let inner = self.read();
-        let mut items: Vec<(&Key, &Value)> = inner
+        // Storage keys order the list (`namespace/name` across namespaces, as etcd sorts them).
+        let across = def.namespaced && ns.is_none();
+        let key = |k: &Key| paging::relative_key(across, &k.1, &k.2);
+        let mut in_scope: Vec<(String, &Value)> = inner
             .objects
             .range((def.plural, String::new(), String::new())..)
             .take_while(|(k, _)| k.0 == def.plural)
             .filter(|(k, _)| ns.is_none_or(|n| k.1 == n))
-            .filter(|(_, v)| opts.label_selector.matches(v) && opts.field_selector.matches(v))
+            .map(|(k, v)| (key(k), v))
+            .filter(|(k, _)| cursor.as_ref().is_none_or(|c| *k >= c.start))
             .collect();
-        if let Some(start) = &start {
-            items.retain(|(k, _)| format!("{}/{}", k.1, k.2) >= *start);
-        }
+        in_scope.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut items: Vec<(&str, &Value)> = Vec::new();
         let mut continue_token = None;
         let mut remaining = None;
-        if opts.limit > 0 && items.len() > opts.limit {
-            let next = items[opts.limit].0;
-            continue_token = Some(encode_continue(
-                inner.resource_version,
-                &format!("{}/{}", next.1, next.2),
-            ));
-            remaining = Some(items.len() - opts.limit);
-            items.truncate(opts.limit);
+        for (i, (k, v)) in in_scope.iter().enumerate() {
+            if opts.limit > 0 && items.len() == opts.limit {
+                // Any object after a full page, matching or not, earns a token.
+                let last = items.last().map_or("", |(k, _)| *k);
+                let rv = cursor
+                    .as_ref()
+                    .map_or(inner.resource_version, |c| c.resource_version);
+                continue_token = Some(paging::encode(rv, last));
+                let unfiltered = opts.label_selector == LabelSelector::default()
+                    && opts.field_selector == FieldSelector::default();
+                remaining = unfiltered.then(|| in_scope.len() - i);
+                break;
+            }
+            if opts.label_selector.matches(v) && opts.field_selector.matches(v) {
+                items.push((k, v));
+            }
         }
         let items = items
             .into_iter()
@@ -487,7 +499,9 @@ impl Store {
             .collect();
         Ok(ListResult {
             items,
-            resource_version: inner.resource_version,
+            resource_version: cursor
+                .as_ref()
+                .map_or(inner.resource_version, |c| c.resource_version),
             continue_token,
             remaining_item_count: remaining,
         })
@@ -796,28 +810,6 @@ fn prepare_body(def: &ResourceDef, ns: &str, obj: Value, update: bool) -> Result
         meta.remove("namespace");
     }
     Ok(Value::Object(map))
-}
-
-fn encode_continue(rv: u64, start: &str) -> String {
-    let token = json!({"v": "meta.k8s.io/v1", "rv": rv, "start": start});
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
-}
-
-fn decode_continue(token: &str) -> Result<String, Status> {
-    let invalid = |why: &str| Status::bad_request(format!("invalid continue token: {why}"));
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token.trim_end_matches('='))
-        .map_err(|e| invalid(&e.to_string()))?;
-    let v: Value = serde_json::from_slice(&raw).map_err(|e| invalid(&e.to_string()))?;
-    if v.get("v").and_then(Value::as_str) != Some("meta.k8s.io/v1") {
-        return Err(invalid(
-            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
-        ));
-    }
-    v.get("start")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| invalid("continue key is not valid: encoded start key empty"))
 }
 
 impl ObjectSource for Store {

@@ -5,6 +5,8 @@
 mod api;
 mod auth;
 mod conformance;
+mod fidelity;
 mod kubectl;
 mod kubectl_auth;
+mod managed_fields;
 mod util;
