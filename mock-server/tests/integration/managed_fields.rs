@@ -366,7 +366,7 @@ async fn secrets_and_service_accounts_own_what_decoding_left() {
     // ServiceAccount secrets are a map keyed by name: each item is owned as k:{"name":...},
     // and as one leaf, ObjectReference being `+structType=atomic` (core/v1 types.go).
     let sas = "/api/v1/namespaces/default/serviceaccounts";
-    let (_, sa) = call(
+    call(
         &server,
         "POST",
         sas,
