@@ -6,13 +6,17 @@
 //! and warnings without asking the authenticators, so a token of a just-deleted
 //! ServiceAccount still authenticates (RBAC then decides) until its entry expires.
 //!
-//! Entries expire by a [`Clock`] the server is given (the wall clock by default), so a test or
-//! a mock clock decides when "10 seconds later" is.
+//! Entries are keyed by the token and the audiences it was checked for, as the real cache's are:
+//! a TokenReview (which kube-apiserver answers through the same authenticator) shares entries
+//! with bearer requests when it asks for the API audiences. Entries expire by a [`Clock`] the
+//! server is given (the wall clock by default), so a test or a mock clock decides when
+//! "10 seconds later" is.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use crate::authn::identity::UserInfo;
 use crate::authn::{Authenticator, AuthnOutcome, AuthnRequest};
 
 /// kube-apiserver's default success TTL.
@@ -56,12 +60,24 @@ const SWEEP_AT: usize = 1024;
 
 type Key = [u8; 32];
 
+/// What a successful authentication leaves in the cache.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Remembered {
+    /// Who the token is.
+    pub user: UserInfo,
+    /// The audiences it was found valid for.
+    pub audiences: Vec<String>,
+    /// The `Warning` texts authenticating it produced (replayed on every hit).
+    pub warnings: Vec<String>,
+}
+
 /// A token authenticator with a success cache in front.
 pub struct CachedTokenAuthenticator {
     inner: Arc<dyn Authenticator>,
     ttl: Duration,
     clock: Clock,
-    entries: Mutex<HashMap<Key, (SystemTime, AuthnOutcome)>>,
+    api_audiences: Vec<String>,
+    entries: Mutex<HashMap<Key, (SystemTime, Remembered)>>,
 }
 
 impl std::fmt::Debug for CachedTokenAuthenticator {
@@ -73,22 +89,65 @@ impl std::fmt::Debug for CachedTokenAuthenticator {
 }
 
 impl CachedTokenAuthenticator {
-    /// Caches `inner`'s successful answers for `ttl` (zero: no cache) by `clock`.
-    pub fn new(inner: Arc<dyn Authenticator>, ttl: Duration, clock: Clock) -> Self {
+    /// Caches `inner`'s successful answers for `ttl` (zero: no cache) by `clock`; bearer
+    /// requests are checked for `api_audiences`.
+    pub fn new(
+        inner: Arc<dyn Authenticator>,
+        ttl: Duration,
+        clock: Clock,
+        api_audiences: Vec<String>,
+    ) -> Self {
         CachedTokenAuthenticator {
             inner,
             ttl,
             clock,
+            api_audiences,
             entries: Mutex::new(HashMap::new()),
         }
     }
 
-    fn key(token: &str) -> Key {
-        // The real cache keys by an HMAC of the token; a hash keeps tokens out of memory dumps too.
-        let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+    fn key(token: &str, audiences: &[String]) -> Key {
+        // The real cache keys by an HMAC of the audiences and the token; a hash keeps tokens out
+        // of memory dumps too.
+        let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        for a in audiences {
+            ctx.update(&(a.len() as u64).to_be_bytes());
+            ctx.update(a.as_bytes());
+        }
+        ctx.update(token.as_bytes());
         let mut k = [0u8; 32];
-        k.copy_from_slice(d.as_ref());
+        k.copy_from_slice(ctx.finish().as_ref());
         k
+    }
+
+    /// The cache itself: what is remembered for `token` checked for `audiences`, else what
+    /// `authenticate` finds (remembered when it is a success).
+    pub fn remember(
+        &self,
+        token: &str,
+        audiences: &[String],
+        authenticate: impl FnOnce() -> Option<Remembered>,
+    ) -> Option<Remembered> {
+        if self.ttl.is_zero() {
+            return authenticate();
+        }
+        let key = Self::key(token, audiences);
+        let now = self.clock.now();
+        {
+            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((expires, hit)) = entries.get(&key)
+                && now < *expires
+            {
+                return Some(hit.clone());
+            }
+        }
+        let found = authenticate()?;
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= SWEEP_AT {
+            entries.retain(|_, (expires, _)| now < *expires);
+        }
+        entries.insert(key, (now + self.ttl, found.clone()));
+        Some(found)
     }
 }
 
@@ -97,31 +156,27 @@ impl Authenticator for CachedTokenAuthenticator {
         let Some(token) = req.bearer_token() else {
             return self.inner.authenticate(req);
         };
-        if self.ttl.is_zero() {
-            return self.inner.authenticate(req);
+        let mut failure = AuthnOutcome::NotApplicable;
+        let found = self.remember(token, &self.api_audiences, || {
+            let (user, warnings) = match self.inner.authenticate(req) {
+                AuthnOutcome::Authenticated(u) => (u, Vec::new()),
+                AuthnOutcome::AuthenticatedWithWarnings(u, w) => (u, w),
+                other => {
+                    failure = other;
+                    return None;
+                }
+            };
+            Some(Remembered {
+                user,
+                audiences: self.api_audiences.clone(),
+                warnings,
+            })
+        });
+        match found {
+            Some(r) if r.warnings.is_empty() => AuthnOutcome::Authenticated(r.user),
+            Some(r) => AuthnOutcome::AuthenticatedWithWarnings(r.user, r.warnings),
+            None => failure,
         }
-        let key = Self::key(token);
-        let now = self.clock.now();
-        {
-            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((expires, outcome)) = entries.get(&key)
-                && now < *expires
-            {
-                return outcome.clone();
-            }
-        }
-        let outcome = self.inner.authenticate(req);
-        if matches!(
-            outcome,
-            AuthnOutcome::Authenticated(_) | AuthnOutcome::AuthenticatedWithWarnings(..)
-        ) {
-            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            if entries.len() >= SWEEP_AT {
-                entries.retain(|_, (expires, _)| now < *expires);
-            }
-            entries.insert(key, (now + self.ttl, outcome.clone()));
-        }
-        outcome
     }
 }
 
@@ -173,7 +228,7 @@ mod tests {
         let o = offset.clone();
         let clock = Clock::new(move || base + Duration::from_secs(o.load(Ordering::SeqCst)));
         (
-            CachedTokenAuthenticator::new(inner.clone(), ttl, clock),
+            CachedTokenAuthenticator::new(inner.clone(), ttl, clock, vec!["api".into()]),
             inner,
             offset,
         )

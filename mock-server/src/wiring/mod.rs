@@ -150,18 +150,20 @@ pub fn wire(
         rx,
         shutdown.clone(),
     ));
+    let token_cache = Arc::new(crate::authn::token_cache::CachedTokenAuthenticator::new(
+        Arc::new(
+            authn::TokenAuthenticator::new(bearer.clone(), store.clone())
+                .with_legacy_token_tracking(cfg.legacy_token_tracking),
+        ),
+        cfg.token_cache_ttl,
+        cfg.token_cache_clock.clone(),
+        bearer.service_accounts.issuer.api_audiences.clone(),
+    ));
     Wired {
-        authenticator: Arc::new(crate::authn::token_cache::CachedTokenAuthenticator::new(
-            Arc::new(
-                authn::TokenAuthenticator::new(bearer.clone(), store.clone())
-                    .with_legacy_token_tracking(cfg.legacy_token_tracking),
-            ),
-            cfg.token_cache_ttl,
-            cfg.token_cache_clock.clone(),
-        )),
+        authenticator: token_cache.clone(),
         impersonator: Arc::new(authn::RbacImpersonator),
         admission: Arc::new(admission::EscalationAdmission::new(rbac.clone())),
-        virtuals: routes::virtual_resources(&bearer, &rbac, cfg.token_request_uid),
+        virtuals: routes::virtual_resources(&bearer, &rbac, &token_cache, cfg.token_request_uid),
         non_resource: routes::discovery_routes(&bearer),
         rbac,
         bearer,

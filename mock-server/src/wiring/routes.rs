@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::authn::unix_now;
 use super::status_from_json;
 use crate::api::status::Status;
+use crate::authn::token_cache::CachedTokenAuthenticator;
 use crate::authn::tokens::BearerAuthenticator;
 use crate::authn::tokens::jwt::{DISCOVERY_CACHE_CONTROL, JWKS_CONTENT_TYPE};
 use crate::authz::rbac::RbacAuthorizer;
@@ -69,6 +70,7 @@ struct ReviewRoute {
     review: Review,
     rbac: Arc<RbacAuthorizer>,
     bearer: Arc<BearerAuthenticator>,
+    token_cache: Arc<CachedTokenAuthenticator>,
 }
 
 impl VirtualResource for ReviewRoute {
@@ -81,9 +83,13 @@ impl VirtualResource for ReviewRoute {
                 reviews::self_subject_rules_review(&self.rbac, req.user, &req.body)
             }
             Review::SelfSubject => Ok(reviews::self_subject_review(req.user, &now_rfc3339())),
-            Review::Token => {
-                reviews::token_review(&self.bearer, &req.body, unix_now(), req.objects)
-            }
+            Review::Token => reviews::token_review_cached(
+                &self.bearer,
+                &req.body,
+                unix_now(),
+                req.objects,
+                Some(&self.token_cache),
+            ),
         };
         result.map_err(|e| status_from_json(&e.to_status()))
     }
@@ -93,6 +99,7 @@ impl VirtualResource for ReviewRoute {
 pub fn virtual_resources(
     bearer: &Arc<BearerAuthenticator>,
     rbac: &Arc<RbacAuthorizer>,
+    token_cache: &Arc<CachedTokenAuthenticator>,
     token_request_uid: bool,
 ) -> Vec<(String, String, Arc<dyn VirtualResource>)> {
     let review = |review| -> Arc<dyn VirtualResource> {
@@ -100,6 +107,7 @@ pub fn virtual_resources(
             review,
             rbac: rbac.clone(),
             bearer: bearer.clone(),
+            token_cache: token_cache.clone(),
         })
     };
     vec![

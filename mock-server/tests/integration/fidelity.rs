@@ -422,3 +422,34 @@ async fn a_zero_token_cache_ttl_forgets_at_once() {
     send(&server, "DELETE", &format!("{sas}/gone"), &[], None).await;
     assert_eq!(as_sa(token).await, 401);
 }
+
+#[tokio::test]
+async fn token_reviews_go_through_the_authentication_cache() {
+    let clock = crate::util::TestClock::default();
+    let server = MockServer::builder()
+        .token_cache_clock(clock.clock())
+        .start()
+        .await
+        .unwrap();
+    let sas = "/api/v1/namespaces/default/serviceaccounts";
+    post_json(&server, sas, json!({"metadata": {"name": "r"}})).await;
+    let (_, tr) = post_json(&server, &format!("{sas}/r/token"), json!({"spec": {}})).await;
+    let token = tr["status"]["token"].as_str().unwrap().to_string();
+    let review = |audiences: Value| {
+        let body = json!({"spec": {"token": token, "audiences": audiences}});
+        let server = &server;
+        async move {
+            let (s, v) =
+                post_json(server, "/apis/authentication.k8s.io/v1/tokenreviews", body).await;
+            assert_eq!(s, 201, "{v}");
+            v["status"]["authenticated"] == json!(true)
+        }
+    };
+    assert!(review(json!([])).await);
+    send(&server, "DELETE", &format!("{sas}/r"), &[], None).await;
+    // Remembered for the API audiences it was checked for; another audience is a new check.
+    assert!(review(json!([])).await);
+    assert!(!review(json!(["vault"])).await);
+    clock.advance(11);
+    assert!(!review(json!([])).await);
+}
