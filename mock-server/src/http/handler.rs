@@ -719,6 +719,16 @@ fn virtual_create(
         &body,
         &mut answer,
     );
+    // Before 1.34 a zero creationTimestamp serialized as `null` (apimachinery 503b9897 made it
+    // `omitzero`): the reviews' answers show it.
+    if server_minor(ctx) < 34
+        && let Some(meta) = answer.get_mut("metadata")
+        && meta.get("creationTimestamp").is_none()
+        && let Some(m) = meta.as_object_mut()
+    {
+        m.insert("creationTimestamp".into(), Value::Null);
+        *meta = crate::api::table::go_order_metadata(meta);
+    }
     Ok(answer)
 }
 

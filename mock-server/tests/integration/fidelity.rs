@@ -381,6 +381,20 @@ async fn answers_follow_the_server_version() {
         )
         .await;
         assert_eq!(s, 201, "{tr}");
+        let (_, ssar) = post_json(
+            &server,
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            json!({"spec": {"resourceAttributes": {"verb": "get", "resource": "pods"}}}),
+        )
+        .await;
+        let keys: Vec<&String> = ssar["metadata"].as_object().unwrap().keys().collect();
+        // A zero creationTimestamp is null before 1.34 and left out since.
+        let want: &[&str] = if token_uid {
+            &["managedFields"]
+        } else {
+            &["creationTimestamp", "managedFields"]
+        };
+        assert_eq!(keys, want, "{version}: {ssar}");
         let (_, sa) = get_json(
             &server,
             "/api/v1/namespaces/default/serviceaccounts/default",
