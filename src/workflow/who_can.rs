@@ -131,8 +131,14 @@ impl RbacObjects {
     /// Who may make `req`. `req.namespace` is ignored: with [`Scope::Namespace`] the
     /// request is in that namespace, with [`Scope::AllNamespaces`] each RoleBinding is
     /// evaluated in its own. A cluster-scoped request (`namespaced == false`) has no
-    /// namespace, so only ClusterRoleBindings can grant it.
+    /// namespace, so only ClusterRoleBindings can grant it, except a request for one
+    /// Namespace object, which is in that namespace whatever the scope.
     pub fn who_can(&self, req: &ResourceRequest, namespaced: bool, scope: &Scope) -> WhoCan {
+        // kube's RequestInfo reads `/api/v1/namespaces/NAME[/status|/finalize]` as a request
+        // in namespace NAME, so a RoleBinding there can grant access to its own Namespace.
+        let own_namespace =
+            (req.group.is_empty() && req.resource == "namespaces" && !req.name.is_empty())
+                .then_some(req.name.as_str());
         let index = self.rules_index();
         let mut out = WhoCan::default();
         let mut grant = |binding: BindingRef,
@@ -173,11 +179,11 @@ impl RbacObjects {
         };
         for rb in &self.role_bindings {
             let ns = rb.metadata.namespace.as_str();
-            let request_ns = match (scope, namespaced) {
+            let request_ns = own_namespace.unwrap_or(match (scope, namespaced) {
                 (_, false) => "",
                 (Scope::Namespace(n), true) => n.as_str(),
                 (Scope::AllNamespaces, true) => ns,
-            };
+            });
             if !role_binding_counts(ns, request_ns) {
                 continue;
             }
@@ -196,10 +202,10 @@ impl RbacObjects {
         }
         for crb in &self.cluster_role_bindings {
             let binding = BindingRef::ClusterRoleBinding(crb.metadata.name.clone());
-            let request_ns = match scope {
+            let request_ns = own_namespace.unwrap_or(match scope {
                 Scope::Namespace(n) if namespaced => n.as_str(),
                 _ => "",
-            };
+            });
             grant(
                 binding,
                 "",
@@ -362,5 +368,35 @@ mod tests {
             &Scope::Namespace("dev".into()),
         );
         assert_eq!(names(&w), ["User /dave via ClusterRoleBinding/ops"]);
+    }
+
+    #[test]
+    fn a_namespace_object_is_granted_by_role_bindings_in_itself() {
+        let mut o = objects();
+        o.roles.push(Role {
+            metadata: meta("dev", "self"),
+            rules: vec![PolicyRule::new("", &["namespaces"], &["get"])],
+            ..Default::default()
+        });
+        o.role_bindings.push(RoleBinding {
+            metadata: meta("dev", "erin-self"),
+            subjects: vec![user("erin")],
+            role_ref: RoleRef::role("self"),
+            ..Default::default()
+        });
+        let get = |name: &str| {
+            let mut req = ResourceRequest::new("get", "", "namespaces");
+            req.name = name.into();
+            req
+        };
+        for scope in [Scope::Namespace("prod".into()), Scope::AllNamespaces] {
+            let w = o.who_can(&get("dev"), false, &scope);
+            assert_eq!(names(&w), ["User /erin via RoleBinding/dev/erin-self"]);
+            assert!(o.who_can(&get("prod"), false, &scope).grants.is_empty());
+            // Without a name the request is cluster-wide.
+            let mut list = get("");
+            list.verb = "list".into();
+            assert!(o.who_can(&list, false, &scope).grants.is_empty());
+        }
     }
 }

@@ -214,6 +214,21 @@ fn rbac_world() -> Env {
             subject("ServiceAccount", "ci", "dev"),
         ],
     );
+    // A Namespace object is in itself: this grants bob `get namespaces dev`, nothing else.
+    role(
+        &env,
+        "dev",
+        "own-namespace",
+        vec![rule(&[""], &["namespaces"], &["get", "update"], &[])],
+    );
+    binding(
+        &env,
+        "dev",
+        "bob-own-namespace",
+        "Role",
+        "own-namespace",
+        vec![subject("User", "bob", "")],
+    );
     // A binding to a role that does not exist grants nothing.
     binding(
         &env,
@@ -619,6 +634,8 @@ fn who_can_agrees_with_the_mocks_authorizer_for_every_subject_and_cell() {
         ("secrets", "", "secrets", "", false),
         ("roles", RBAC, "roles", "", false),
         ("namespaces", "", "namespaces", "", true),
+        ("namespaces", "", "namespaces", "dev", true),
+        ("namespaces", "", "namespaces", "default", true),
     ];
     let mut checked = 0;
     let mut found = 0;
@@ -633,7 +650,12 @@ fn who_can_agrees_with_the_mocks_authorizer_for_every_subject_and_cell() {
             let entries: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
             for who in SUBJECTS {
                 let listed = entries.iter().any(|e| applies(e, who));
-                let ns = if *cluster { "" } else { "dev" };
+                // `GET /api/v1/namespaces/NAME` is a request in namespace NAME.
+                let ns = match (*resource, *cluster) {
+                    ("namespaces", _) if !name.is_empty() => name,
+                    (_, true) => "",
+                    (_, false) => "dev",
+                };
                 let allowed = rt.block_on(authorizer_allows(
                     &client, who, verb, group, resource, name, ns,
                 ));
