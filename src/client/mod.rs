@@ -430,7 +430,7 @@ impl Client {
     /// Send `req` with retries and return the 2xx response, or the error.
     pub async fn send(&self, req: &Request) -> Result<Response> {
         let path = match self.options.call_timeout {
-            Some(t) => req.path.clone().query("timeout", &go_duration(t)),
+            Some(t) => req.path.clone().query("timeout", go_duration(t)),
             None => req.path.clone(),
         };
         let url = self.url(&path);
@@ -712,10 +712,13 @@ impl Client {
         }
         if e.is_timeout() {
             let sent = !e.is_connect();
-            let after = match limit {
-                Some(limit) if sent => limit,
-                Some(limit) => limit.min(self.options.connect_timeout),
-                None => self.options.connect_timeout,
+            // The limit the user knows: the call's (--request-timeout), else the attempt's.
+            let after = match (self.options.call_timeout, limit) {
+                (Some(call), _) if sent => call,
+                (_, Some(limit)) if sent => limit,
+                (call, _) => call.map_or(self.options.connect_timeout, |c| {
+                    c.min(self.options.connect_timeout)
+                }),
             };
             let failure = if sent {
                 Failure::AfterSend

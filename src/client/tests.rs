@@ -257,7 +257,8 @@ async fn a_post_that_stores_nothing_is_retried_like_a_read() {
     ])
     .await;
     let client = Client::with_options(&plain(&url), fast_retry()).unwrap();
-    let review = crate::api::review::SelfSubjectAccessReview::resource("default", "get", "", "pods");
+    let review =
+        crate::api::review::SelfSubjectAccessReview::resource("default", "get", "", "pods");
     let answer = client.self_subject_access_review(&review).await.unwrap();
     assert!(answer.allowed());
     assert_eq!(script.seen().len(), 2);
@@ -278,7 +279,11 @@ async fn retry_after_beyond_the_call_timeout_is_not_waited_for() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(503));
-    assert_eq!(script.seen().len(), 1, "a 2 s pause would end past the 1 s deadline");
+    assert_eq!(
+        script.seen().len(),
+        1,
+        "a 2 s pause would end past the 1 s deadline"
+    );
     assert!(started.elapsed() < Duration::from_millis(900));
     // client-go sends its timeout to the server too.
     assert_eq!(
@@ -291,7 +296,10 @@ async fn retry_after_beyond_the_call_timeout_is_not_waited_for() {
 async fn a_zero_request_timeout_means_none_and_sends_no_timeout_parameter() {
     let (url, script) = http_server(vec![canned("200 OK", SA)]).await;
     let options = ClientOptions::default().with_request_timeout(Duration::ZERO);
-    assert_eq!((options.request_timeout, options.call_timeout), (None, None));
+    assert_eq!(
+        (options.request_timeout, options.call_timeout),
+        (None, None)
+    );
     let client = Client::with_options(&plain(&url), options).unwrap();
     Api::<ServiceAccount>::namespaced(&client, "default")
         .get("x")

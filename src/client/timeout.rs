@@ -152,7 +152,9 @@ mod tests {
         ok("+5", 5_000);
         // client-go treats a negative timeout as none.
         ok("-1s", 0);
-        for bad in ["", "abc", "-1", "1x", "1.2.3s", "s", ".s", "1 s", "1s ", "1e3s"] {
+        for bad in [
+            "", "abc", "-1", "1x", "1.2.3s", "s", ".s", "1 s", "1s ", "1e3s",
+        ] {
             assert_eq!(parse_request_timeout(bad), Err(InvalidTimeout), "{bad:?}");
         }
         assert_eq!(
@@ -170,7 +172,10 @@ mod tests {
         assert_eq!(parse_go_duration(".5s"), Some(500_000_000));
         assert_eq!(parse_go_duration("1.s"), Some(1_000_000_000));
         assert_eq!(parse_go_duration("-1m1s"), Some(-61_000_000_000));
-        assert_eq!(parse_go_duration("2562047h"), Some(2_562_047 * 3_600_000_000_000));
+        assert_eq!(
+            parse_go_duration("2562047h"),
+            Some(2_562_047 * 3_600_000_000_000)
+        );
         assert_eq!(parse_go_duration("2562048h"), None);
         assert_eq!(parse_go_duration("9999999999999999999999h"), None);
     }
@@ -191,7 +196,11 @@ mod tests {
         // What Go prints, Go parses back.
         for d in [ms(1), ms(1234), ms(61_000), ms(7_384_000)] {
             let text = go_duration(d);
-            assert_eq!(parse_go_duration(&text), Some(d.as_nanos() as i64), "{text}");
+            assert_eq!(
+                parse_go_duration(&text),
+                Some(d.as_nanos() as i64),
+                "{text}"
+            );
         }
     }
 
@@ -201,7 +210,10 @@ mod tests {
         let s = Duration::from_secs;
         assert_eq!(attempt_limit(Some(s(30)), None, now), Some(s(30)));
         assert_eq!(attempt_limit(None, None, now), None);
-        assert_eq!(attempt_limit(Some(s(30)), Some(now + s(2)), now), Some(s(2)));
+        assert_eq!(
+            attempt_limit(Some(s(30)), Some(now + s(2)), now),
+            Some(s(2))
+        );
         assert_eq!(attempt_limit(None, Some(now + s(2)), now), Some(s(2)));
         assert_eq!(
             attempt_limit(Some(s(30)), Some(now), now + s(1)),

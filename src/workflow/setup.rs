@@ -449,7 +449,7 @@ fn sa_client(target: &SetupTarget, token: &str) -> Result<Client> {
         client_key_pem: None,
         ..target.admin_conn.clone()
     };
-    let c = Client::new(&conn)?;
+    let c = Client::with_options(&conn, target.admin.options().clone())?;
     Ok(match &target.observer {
         Some(o) => c.with_observer(o.clone()),
         None => c,
