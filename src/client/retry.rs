@@ -1,5 +1,5 @@
-//! When a failed request is sent again, and how long to wait first (`RETRIES.md` at the
-//! repository root compares this with client-go and kube-rs, with their sources).
+//! When a failed request is sent again, and how long to wait first (README.md, "Retries,
+//! timeouts and faults", compares this with client-go and kube-rs, with their sources).
 //!
 //! The rule is: retry only what cannot do harm twice, or what the server asked to be retried.
 //!
