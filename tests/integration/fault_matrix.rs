@@ -89,7 +89,7 @@ impl Injected {
     fn describe(self) -> &'static str {
         match self {
             Injected::TooMany => {
-                "429 TooManyRequests + Retry-After: 1 (as API Priority and Fairness sends it)"
+                "429 + Retry-After: 1, text `Too many requests, please try again later.` (API Priority and Fairness)"
             }
             Injected::Unavailable => "503 ServiceUnavailable + Retry-After: 1",
             Injected::Internal => "500 etcdserver: request timed out (no Retry-After)",
@@ -104,7 +104,9 @@ impl Injected {
 
     fn respond(self) -> Respond {
         match self {
-            Injected::TooMany => Respond::status(429).retry_after(1),
+            // The priority-and-fairness and max-in-flight filters answer with Go's
+            // `http.Error`: plain text, not a Status.
+            Injected::TooMany => Respond::status(429).retry_after(1).plain(),
             Injected::Unavailable => Respond::status(503).retry_after(1),
             Injected::Internal => Respond::status(500),
             Injected::Conflict => Respond::status(409),
@@ -852,4 +854,35 @@ fn steps_are_named_and_ranked_from_the_journal() {
     let labels: Vec<&str> = steps.iter().map(|s| s.label.as_str()).collect();
     assert_eq!(labels, ["list serviceaccounts default"], "{steps:?}");
     assert!(!steps[0].continues);
+}
+
+/// A token that really expires: setup's TokenRequest token (one hour) on the mock's clock two
+/// hours later gets 401 on every request; the next setup notices (its check of the token in
+/// the kubeconfig fails), gets a new one, and the context works again.
+#[test]
+fn an_expired_token_is_replaced_by_the_next_setup() {
+    let cell = Cell::new();
+    let before = cell.entries().unwrap();
+    let r = cell.rawkube(&["setup", NAME]);
+    assert_eq!(r.code, 0, "{r:?}");
+    cell.mock.advance_clock(Duration::from_secs(2 * 3600));
+    let expired = cell.rawkube(&["--context", NAME, "get", "pods"]);
+    assert_eq!(expired.code, 1, "{expired:?}");
+    assert!(
+        expired
+            .stderr
+            .contains("You must be logged in to the server (Unauthorized)"),
+        "{expired:?}"
+    );
+    let again = cell.rawkube(&["setup", NAME]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(
+        again.stdout.contains("kubectl create token fm"),
+        "the expired token was kept:\n{}",
+        again.stdout
+    );
+    set_up(&cell, &again).unwrap();
+    cell.kubeconfig_intact(&before, &[]).unwrap();
+    let works = cell.rawkube(&["--context", NAME, "get", "pods"]);
+    assert_eq!(works.code, 0, "{works:?}");
 }
