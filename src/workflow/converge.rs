@@ -24,6 +24,20 @@ pub(crate) enum Made<K> {
     Exists(K),
 }
 
+impl<K> Made<K> {
+    /// The object, however it was found.
+    pub(crate) fn into_object(self) -> K {
+        match self {
+            Made::Created(k) | Made::Recovered(k) | Made::Exists(k) => k,
+        }
+    }
+
+    /// Whether this run made it (at once, or by a try whose answer was lost).
+    pub(crate) fn made_now(&self) -> bool {
+        !matches!(self, Made::Exists(_))
+    }
+}
+
 /// Creates `want`; on AlreadyExists, a 409 Conflict or a failure that leaves the outcome
 /// unknown, reads the object back: present is [`Made::Recovered`] (or [`Made::Exists`]),
 /// absent is created once more.

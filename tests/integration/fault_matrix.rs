@@ -424,7 +424,7 @@ fn names(kc: &Value, kind: &str) -> Vec<String> {
 /// One mock, one kubeconfig (the admin's plus entries nobody should touch).
 struct Cell {
     mock: MockServer,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     kubeconfig: std::path::PathBuf,
 }
 
@@ -458,7 +458,7 @@ impl Cell {
         std::fs::set_permissions(&kubeconfig, std::fs::Permissions::from_mode(0o600)).unwrap();
         Cell {
             mock,
-            _dir: dir,
+            dir,
             kubeconfig,
         }
     }
@@ -885,4 +885,76 @@ fn an_expired_token_is_replaced_by_the_next_setup() {
     cell.kubeconfig_intact(&before, &[]).unwrap();
     let works = cell.rawkube(&["--context", NAME, "get", "pods"]);
     assert_eq!(works.code, 0, "{works:?}");
+}
+
+/// `setup -f` and `teardown -f` settle lost answers as setup and teardown do: every create
+/// and delete of the manifest's accounts loses its answer once (the connection resets after
+/// the server acted), and one run still converges, each object created and deleted once.
+#[test]
+fn setup_f_and_teardown_f_read_back_lost_answers() {
+    let cell = Cell::new();
+    let before = cell.entries().unwrap();
+    let manifest = cell.dir.path().join("accounts.yaml");
+    std::fs::write(&manifest, "accounts:\n- name: a1\n- name: a2\n").unwrap();
+    let file = manifest.to_str().unwrap();
+    let lose = |verb: Verb, resource: &str| {
+        cell.mock.stub(
+            Stub::on(verb)
+                .resource(resource)
+                .times(1)
+                .expect(1)
+                .respond(Respond::pass_through().then_fault(Fault::ConnectionReset)),
+        )
+    };
+    let writes = |verb: Verb| {
+        ["serviceaccounts", "roles", "rolebindings"].map(|r| {
+            cell.mock
+                .requests(&Match::on(verb).resource(r))
+                .into_iter()
+                .filter(|e| !e.path.ends_with("/token"))
+                .count()
+        })
+    };
+
+    let guards: Vec<_> = ["serviceaccounts", "roles", "rolebindings"]
+        .iter()
+        .map(|r| lose(Verb::Create, r))
+        .collect();
+    let r = cell.rawkube(&["setup", "-f", file]);
+    drop(guards);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout
+            .contains("2 created, 0 updated, 0 unchanged, 0 differ, 0 failed"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(writes(Verb::Create), [2, 2, 2], "a create was replayed");
+    cell.kubeconfig_intact(&before, &[]).unwrap();
+
+    let guards: Vec<_> = ["serviceaccounts", "roles", "rolebindings"]
+        .iter()
+        .map(|r| lose(Verb::Delete, r))
+        .collect();
+    let t = cell.rawkube(&["teardown", "-f", file]);
+    drop(guards);
+    assert_eq!(t.code, 0, "{t:?}");
+    for (plural, name) in [
+        ("serviceaccounts", "a1"),
+        ("roles", "a1"),
+        ("serviceaccounts", "a2"),
+    ] {
+        assert!(cell.has(plural, name).is_err(), "{plural} {name} is left");
+    }
+    assert_eq!(writes(Verb::Delete), [2, 2, 2], "a delete was replayed");
+    cell.kubeconfig_intact(
+        &before,
+        &[
+            ("users", "a1"),
+            ("users", "a2"),
+            ("contexts", "a1"),
+            ("contexts", "a2"),
+        ],
+    )
+    .unwrap();
 }
