@@ -25,7 +25,7 @@ use crate::api::review::SelfSubjectAccessReview;
 use crate::api::secret::{SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, Secret};
 use crate::api::serviceaccount::ServiceAccount;
 use crate::api::token::TokenRequest;
-use crate::api::{Api, PostParams};
+use crate::api::{Api, PostParams, TypedResource};
 use crate::config::ConnectionConfig;
 use crate::jwt::{self, TokenKind};
 use crate::kubeconfig::{ContextEdit, CredentialsEdit, Kubeconfig, KubeconfigFile};
@@ -338,25 +338,16 @@ pub async fn setup(
     let role_ref = format!("role {ns}/{}", o.role);
     let role_found = found(now_or_early(role_got, roles.get(&o.role)).await)
         .map_err(setup_step(format!("read {role_ref}")))?;
-    let role_now = match role_found {
-        Some(r) => Some(r),
-        None => match converge::create(&roles, &want_role, &posting())
-            .await
-            .map_err(setup_step(format!("create {role_ref}")))?
-        {
-            Made::Created(_) => {
-                n.line(&format!("{role_line} created"))?;
-                changed.push(role_line.clone());
-                None
-            }
-            Made::Recovered(r) if r.rules == rules => {
-                n.line(&format!("{role_line} created ({READ_BACK})"))?;
-                changed.push(role_line.clone());
-                None
-            }
-            Made::Recovered(r) | Made::Exists(r) => Some(r),
-        },
-    };
+    let role_now = create_unless_found(
+        &roles,
+        role_found,
+        &want_role,
+        (&role_line, &role_ref),
+        |r: &Role| r.rules == rules,
+        n,
+        &mut changed,
+    )
+    .await?;
     match role_now {
         None => {}
         Some(r) if r.rules == rules => n.line(&format!("{role_line} unchanged"))?,
@@ -389,25 +380,16 @@ pub async fn setup(
     let binds = |b: &RoleBinding| {
         b.role_ref == want_binding.role_ref && b.subjects.contains(&sa_subject(o))
     };
-    let binding_now = match existing_binding {
-        Some(b) => Some(b),
-        None => match converge::create(&bindings, &want_binding, &posting())
-            .await
-            .map_err(setup_step(format!("create {binding_ref}")))?
-        {
-            Made::Created(_) => {
-                n.line(&format!("{rb_line} created"))?;
-                changed.push(rb_line.clone());
-                None
-            }
-            Made::Recovered(b) if binds(&b) => {
-                n.line(&format!("{rb_line} created ({READ_BACK})"))?;
-                changed.push(rb_line.clone());
-                None
-            }
-            Made::Recovered(b) | Made::Exists(b) => Some(b),
-        },
-    };
+    let binding_now = create_unless_found(
+        &bindings,
+        existing_binding,
+        &want_binding,
+        (&rb_line, &binding_ref),
+        binds,
+        n,
+        &mut changed,
+    )
+    .await?;
     match binding_now {
         None => {}
         Some(b) if binds(&b) => n.line(&format!("{rb_line} unchanged"))?,
@@ -459,6 +441,36 @@ pub async fn setup(
 
 /// How setup narrates a create whose answer was lost but whose object it then found.
 const READ_BACK: &str = "the answer was lost; read back";
+
+/// Creates `want` unless `found` holds it already. `None`: this run created it (narrated as
+/// `LINE created`, and listed in `changed`); `Some`: the object that stands there (found, made
+/// meanwhile by another client, or read back after a lost answer but not as wanted) for the
+/// caller to compare with what it wants. `names` is the narration line and the step's object.
+async fn create_unless_found<K: TypedResource>(
+    api: &Api<K>,
+    found: Option<K>,
+    want: &K,
+    names: (&str, &str),
+    as_wanted: impl Fn(&K) -> bool,
+    n: &mut Narrator<'_>,
+    changed: &mut Vec<String>,
+) -> Result<Option<K>> {
+    let (line, what) = names;
+    if found.is_some() {
+        return Ok(found);
+    }
+    let made = converge::create(api, want, &posting())
+        .await
+        .map_err(setup_step(format!("create {what}")))?;
+    let note = match made {
+        Made::Created(_) => String::new(),
+        Made::Recovered(k) if as_wanted(&k) => format!(" ({READ_BACK})"),
+        Made::Recovered(k) | Made::Exists(k) => return Ok(Some(k)),
+    };
+    n.line(&format!("{line} created{note}"))?;
+    changed.push(line.to_string());
+    Ok(None)
+}
 
 /// Names the setup step a failed request belonged to.
 fn setup_step(what: String) -> impl FnOnce(crate::Error) -> WorkflowError {
