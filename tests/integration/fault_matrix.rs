@@ -958,3 +958,42 @@ fn setup_f_and_teardown_f_read_back_lost_answers() {
     )
     .unwrap();
 }
+
+/// The matrix's `410cont` cell of `get` as kubectl lives it: the pages before the expired
+/// continue token are printed, then kubectl's error, exit 1; rawkube prints the same.
+#[test]
+fn get_stops_at_an_expired_continue_token_as_kubectl_does() {
+    if !super::cli_util::have_kubectl() {
+        return;
+    }
+    let env = super::cli_util::Env::start();
+    let def = mock_apiserver::api::registry::find_plural("serviceaccounts").unwrap();
+    for n in ["a", "b"] {
+        env.mock
+            .store()
+            .create(
+                def,
+                "default",
+                json!({"metadata": {"name": n}}),
+                &mock_apiserver::store::WriteOptions::default(),
+            )
+            .unwrap();
+    }
+    let _expired = env.mock.stub(
+        Stub::on(Verb::List)
+            .resource("serviceaccounts")
+            .respond_with(|req| {
+                if req.query.get("continue").is_some() {
+                    Respond::status(410).message(INCONSISTENT_CONTINUE)
+                } else {
+                    Respond::pass_through()
+                }
+            }),
+    );
+    let r = env.same(&["get", "serviceaccounts", "--chunk-size=1", "-o", "name"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.stdout, "serviceaccount/a\n");
+    assert!(r.stderr.contains("Error from server (Expired)"), "{r:?}");
+    let table = env.same_but_ages(&["get", "serviceaccounts", "--chunk-size=1"]);
+    assert_eq!(table.code, 1, "{table:?}");
+}
