@@ -88,22 +88,39 @@ pub enum Error {
         origin: Box<Origin>,
     },
 
-    /// The request (or connecting) took longer than the configured timeout.
-    #[error("request to {url} timed out after {}", humantime::format_duration(*.after))]
+    /// The request (or connecting) took longer than the configured timeout. The text starts
+    /// as kubectl's does (`Unable to connect to the server: context deadline exceeded`).
+    #[error(
+        "Unable to connect to the server: context deadline exceeded ({} {url} got no answer \
+         within {}{}: the server may be overloaded or unreachable; try again, or allow more time \
+         with --request-timeout)",
+        .method,
+        humantime::format_duration(*.after),
+        if *.sent { ", though the request was sent" } else { "" }
+    )]
     Timeout {
+        /// HTTP method.
+        method: String,
         /// Full request URL.
         url: String,
         /// The timeout that expired.
         after: Duration,
+        /// The request may have reached the server (the connection was up).
+        sent: bool,
     },
 
     /// Could not reach the server for another reason (DNS, reset, ...).
-    #[error("cannot reach {url}: {detail}")]
+    #[error(
+        "cannot reach {url}: {detail}{}",
+        if *.sent { " (the connection broke after the request was sent)" } else { "" }
+    )]
     Connect {
         /// Full request URL.
         url: String,
         /// The underlying error chain, flattened.
         detail: String,
+        /// The request may have reached the server before the connection broke.
+        sent: bool,
     },
 
     /// The bearer token file could not be read.
@@ -311,6 +328,33 @@ impl Error {
     /// 422 Invalid (validation failed).
     pub fn is_invalid(&self) -> bool {
         self.reason() == Some("Invalid")
+    }
+
+    /// Whether the failed request may nevertheless have been applied: the connection broke
+    /// or timed out after it was sent, or the server answered 5xx without `Retry-After`
+    /// (an etcd timeout is a 500 that may come after the write). A write failing this way is
+    /// not replayed by the client; the caller reads the object back to find out.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::Timeout { sent, .. } | Error::Connect { sent, .. } => *sent,
+            Error::Api(s) => {
+                s.code >= 500
+                    && s.details
+                        .as_ref()
+                        .is_none_or(|d| d.retry_after_seconds.unwrap_or(0) == 0)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether trying again later may succeed: a timeout, a broken connection, 429, 5xx, or a
+    /// 409 Conflict (the object changed meanwhile).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::Connect { .. } | Error::ConnectionRefused { .. } => true,
+            Error::Api(s) => s.code == 429 || s.code >= 500 || s.reason == "Conflict",
+            _ => false,
+        }
     }
 }
 
@@ -635,12 +679,14 @@ mod tests {
             "cannot read the bearer token file /var/run/token: entity not found"
         );
         let e = Error::Timeout {
+            method: "GET".into(),
             url: "https://127.0.0.1:6443/version".into(),
             after: Duration::from_secs(30),
+            sent: true,
         };
         assert_eq!(
             e.to_string(),
-            "request to https://127.0.0.1:6443/version timed out after 30s"
+            "Unable to connect to the server: context deadline exceeded (GET https://127.0.0.1:6443/version got no answer within 30s, though the request was sent: the server may be overloaded or unreachable; try again, or allow more time with --request-timeout)"
         );
     }
 }

@@ -236,7 +236,8 @@ impl Client {
     ) -> Result<SelfSubjectAccessReview> {
         let path = Resource::cluster("authorization.k8s.io", "v1", "selfsubjectaccessreviews")
             .collection("");
-        self.request(Request::post(path, review)?).await
+        self.request(Request::post(path, review)?.stores_nothing())
+            .await
     }
 
     /// `POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews` for `namespace`.
@@ -256,7 +257,8 @@ impl Client {
         };
         let path = Resource::cluster("authorization.k8s.io", "v1", "selfsubjectrulesreviews")
             .collection("");
-        self.request(Request::post(path, &review)?).await
+        self.request(Request::post(path, &review)?.stores_nothing())
+            .await
     }
 
     /// `POST /apis/authentication.k8s.io/v1/selfsubjectreviews`: who the server thinks we are.
@@ -270,7 +272,8 @@ impl Client {
         };
         let path =
             Resource::cluster("authentication.k8s.io", "v1", "selfsubjectreviews").collection("");
-        self.request(Request::post(path, &review)?).await
+        self.request(Request::post(path, &review)?.stores_nothing())
+            .await
     }
 }
 

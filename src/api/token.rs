@@ -132,7 +132,9 @@ impl Api<ServiceAccount> {
     /// `POST /api/v1/namespaces/{ns}/serviceaccounts/{name}/token`.
     pub async fn create_token(&self, name: &str, request: &TokenRequest) -> Result<TokenRequest> {
         let path = self.item_path(name).sub("token");
-        self.client.request(Request::post(path, request)?).await
+        self.client
+            .request(Request::post(path, request)?.stores_nothing())
+            .await
     }
 }
 
@@ -230,7 +232,8 @@ impl Client {
     /// `POST /apis/authentication.k8s.io/v1/tokenreviews`.
     pub async fn create_token_review(&self, review: &TokenReview) -> Result<TokenReview> {
         let path = Resource::cluster("authentication.k8s.io", "v1", "tokenreviews").collection("");
-        self.request(Request::post(path, review)?).await
+        self.request(Request::post(path, review)?.stores_nothing())
+            .await
     }
 }
 

@@ -132,7 +132,9 @@ fn can_i(g: &GlobalArgs, a: CanIArgs) -> Result<(), CliError> {
         });
         let path = Resource::cluster("authorization.k8s.io", "v1", "selfsubjectaccessreviews")
             .collection("");
-        let req = Request::post(path, &body).map_err(api_error)?;
+        let req = Request::post(path, &body)
+            .map_err(api_error)?
+            .stores_nothing();
         session
             .client
             .request::<Value>(req)
@@ -368,7 +370,9 @@ fn whoami(g: &GlobalArgs, a: WhoamiArgs) -> Result<(), CliError> {
                 "apiVersion": format!("authentication.k8s.io/{version}"),
                 "metadata": {},
             });
-            let req = Request::post(path, &body).map_err(api_error)?;
+            let req = Request::post(path, &body)
+                .map_err(api_error)?
+                .stores_nothing();
             match session.client.request::<Value>(req).await {
                 Ok(v) => return Ok(v),
                 Err(e) if e.is_not_found() => continue,

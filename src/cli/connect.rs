@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rawkube::Client;
+use rawkube::client::ClientOptions;
+use rawkube::client::timeout::parse_request_timeout;
 use rawkube::config::ConnectionConfig;
 use rawkube::kubeconfig::{Kubeconfig, LoadOptions, Overrides};
 use rawkube::trace::{CurlTrace, Observer, TracedOutcome, TracedRequest};
@@ -13,6 +15,10 @@ use rawkube::trace::{CurlTrace, Observer, TracedOutcome, TracedRequest};
 use super::CliError;
 use super::globals::GlobalArgs;
 use super::http_trace::trace_files;
+
+/// The environment variable that caps every pause between retries (see
+/// [`GlobalArgs::client_options`]).
+pub const RETRY_MAX_WAIT: &str = "RAWKUBE_RETRY_MAX_WAIT";
 
 /// A connected client plus the namespace commands default to.
 pub struct Session {
@@ -69,9 +75,31 @@ impl GlobalArgs {
         Some(Arc::new(Both(Arc::new(curl), warnings)))
     }
 
+    /// Timeouts and retries: `--request-timeout`, and `RAWKUBE_RETRY_MAX_WAIT`, a cap on every
+    /// pause between retries (`Retry-After` included) for tests that inject faults.
+    pub fn client_options(&self) -> Result<ClientOptions, CliError> {
+        let mut options = ClientOptions::default();
+        if let Some(value) = &self.request_timeout {
+            let timeout = parse_request_timeout(value).map_err(CliError::msg)?;
+            options = options.with_request_timeout(timeout);
+        }
+        if let Some(value) = std::env::var_os(RETRY_MAX_WAIT) {
+            let cap = value
+                .to_str()
+                .and_then(|v| parse_request_timeout(v).ok())
+                .ok_or_else(|| {
+                    CliError::msg(format!(
+                        "{RETRY_MAX_WAIT}={value:?} is not a duration such as 50ms or 2s"
+                    ))
+                })?;
+            options.retry = options.retry.with_max_wait(cap);
+        }
+        Ok(options)
+    }
+
     /// A client for `conn`, tracing requests with `--show-http`.
     pub fn client_for(&self, conn: &ConnectionConfig) -> Result<Client, CliError> {
-        let client = Client::new(conn).map_err(api_error)?;
+        let client = Client::with_options(conn, self.client_options()?).map_err(api_error)?;
         Ok(match self.observer(conn) {
             Some(o) => client.with_observer(o),
             None => client,
@@ -139,9 +167,11 @@ impl Observer for Both {
 }
 
 /// A library error as kubectl prints it: server errors carry their own
-/// `Error from server (...)` prefix, everything else gets `error: `.
+/// `Error from server (...)` prefix, timeouts kubectl's `Unable to connect to the server`,
+/// everything else gets `error: `.
 pub fn api_error(e: rawkube::Error) -> CliError {
-    if e.status().is_some() {
+    // kubectl's `Unable to connect to the server: ...` comes without `error: `.
+    if e.status().is_some() || matches!(e, rawkube::Error::Timeout { .. }) {
         CliError::raw(e.to_string())
     } else {
         CliError::msg(e)

@@ -485,7 +485,9 @@ fn create_token(g: &GlobalArgs, a: CreateTokenArgs) -> Result<(), CliError> {
     let path = Resource::namespaced("", "v1", "serviceaccounts")
         .item(&session.namespace, &a.name)
         .sub("token");
-    let req = Request::post(path, &body).map_err(api_error)?;
+    let req = Request::post(path, &body)
+        .map_err(api_error)?
+        .stores_nothing();
     let tr: Value =
         block_on(session.client.request(req))?.map_err(|e| wrapped("failed to create token", e))?;
     if format.prints_object() {

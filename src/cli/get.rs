@@ -43,6 +43,15 @@ pub struct GetArgs {
     /// Label selector, e.g. app=web.
     #[arg(short = 'l', long)]
     pub selector: Option<String>,
+    /// Return large lists in chunks rather than all at once: pages of this many objects,
+    /// following the server's continue tokens. Pass 0 to disable.
+    #[arg(
+        long,
+        default_value_t = 500,
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
+    pub chunk_size: i64,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArg,
@@ -92,42 +101,50 @@ pub fn run(g: &GlobalArgs, a: GetArgs) -> Result<(), CliError> {
             } else {
                 ""
             };
-            let path = match name {
-                Some(n) => t.resource().item(scope, n),
-                None => {
-                    listed_type = Some(t.clone());
-                    let mut path = t.resource().collection(scope).limit(500);
-                    if let Some(s) = &a.selector {
-                        path = path.label_selector(s);
-                    }
-                    path
-                }
-            };
-            let mut req = Request::get(path);
-            if tables {
-                req = req.accept(TABLE_ACCEPT).map_err(api_error)?;
+            if name.is_none() {
+                listed_type = Some(t.clone());
             }
-            let got = match session.client.request::<Value>(req).await {
-                Ok(v) => v,
-                // A missing name is reported after the rest is printed; a failed list ends it.
-                Err(e) if name.is_some() => {
-                    errors.push(api_error(e));
-                    continue;
+            // A list comes in pages of --chunk-size, as long as the server hands out continue
+            // tokens. As kubectl does, what arrived is printed even if a later page fails
+            // (e.g. 410 Expired for a continue token that is too old), then the error.
+            let mut token: Option<String> = None;
+            loop {
+                let path = match name {
+                    Some(n) => t.resource().item(scope, n),
+                    None => list_path(t, scope, a.selector.as_deref(), a.chunk_size, &token),
+                };
+                let mut req = Request::get(path);
+                if tables {
+                    req = req.accept(TABLE_ACCEPT).map_err(api_error)?;
                 }
-                Err(e) => return Err(api_error(e)),
-            };
-            if tables {
-                fetched.push((t.clone(), got));
-            } else if name.is_some() {
-                objects.push(with_type(got, t));
-            } else {
-                for item in got
-                    .get("items")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    objects.push(with_type(item.clone(), t));
+                let got = match session.client.request::<Value>(req).await {
+                    Ok(v) => v,
+                    Err(e) => {
+                        errors.push(api_error(e));
+                        break;
+                    }
+                };
+                token = got
+                    .pointer("/metadata/continue")
+                    .and_then(Value::as_str)
+                    .filter(|c| !c.is_empty() && name.is_none())
+                    .map(str::to_string);
+                if tables {
+                    fetched.push((t.clone(), got));
+                } else if name.is_some() {
+                    objects.push(with_type(got, t));
+                } else {
+                    for item in got
+                        .get("items")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        objects.push(with_type(item.clone(), t));
+                    }
+                }
+                if token.is_none() {
+                    break;
                 }
             }
         }
@@ -180,6 +197,29 @@ pub fn run(g: &GlobalArgs, a: GetArgs) -> Result<(), CliError> {
             }
         }
     })?
+}
+
+/// One page of a list: query parameters in kubectl's (sorted) order, `limit` only for a
+/// non-zero `--chunk-size` (a negative one is sent as is, for the server to refuse, as kubectl
+/// does).
+fn list_path(
+    t: &ResourceType,
+    scope: &str,
+    selector: Option<&str>,
+    chunk_size: i64,
+    token: &Option<String>,
+) -> rawkube::path::Path {
+    let mut path = t.resource().collection(scope);
+    if let Some(token) = token {
+        path = path.continue_token(token);
+    }
+    if let Some(s) = selector {
+        path = path.label_selector(s);
+    }
+    if chunk_size != 0 {
+        path = path.query("limit", chunk_size.to_string());
+    }
+    path
 }
 
 /// Items of a list come without `kind`/`apiVersion`; kubectl shows them with.

@@ -79,6 +79,12 @@ pub struct GlobalArgs {
     /// $KUBECACHEDIR, else ~/.kube/cache).
     #[arg(long, global = true, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+
+    /// The length of time to wait before giving up on a single server request, retries
+    /// included (kubectl's syntax: 30 is seconds, or 1s, 2m, 3h). 0 means no timeout. Without
+    /// it, each attempt may take 30s and retries stop after 30s.
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub request_timeout: Option<String>,
 }
 
 /// The token is a secret: never shown by `Debug`.
@@ -98,6 +104,7 @@ impl fmt::Debug for GlobalArgs {
             .field("show_http_body", &self.show_http_body)
             .field("show_secrets", &self.show_secrets)
             .field("cache_dir", &self.cache_dir)
+            .field("request_timeout", &self.request_timeout)
             .finish()
     }
 }

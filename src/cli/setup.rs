@@ -147,7 +147,8 @@ pub fn target(g: &GlobalArgs) -> Result<SetupTarget, CliError> {
         )
     })?;
     let observer = g.observer(&admin_conn);
-    let mut admin = rawkube::Client::new(&admin_conn).map_err(super::connect::api_error)?;
+    let mut admin = rawkube::Client::with_options(&admin_conn, g.client_options()?)
+        .map_err(super::connect::api_error)?;
     if let Some(o) = &observer {
         admin = admin.with_observer(o.clone());
     }

@@ -13,6 +13,7 @@ pub mod exec;
 pub mod proxy;
 pub mod retry;
 mod route;
+pub mod timeout;
 mod tls;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ use exec::{ExecAuthenticator, ExecCredentials};
 pub use retry::RetryPolicy;
 use retry::{Failure, parse_retry_after};
 use route::{Route, Transport};
+use timeout::{attempt_limit, go_duration};
 
 /// `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("rawkube/", env!("CARGO_PKG_VERSION"));
@@ -43,8 +45,12 @@ const JSON: &str = "application/json";
 pub struct ClientOptions {
     /// Limit for establishing the TCP + TLS connection (default 10 s).
     pub connect_timeout: Duration,
-    /// Limit for a whole attempt, from sending to the last body byte (default 30 s).
-    pub request_timeout: Duration,
+    /// Limit for one attempt, from sending to the last body byte (default 30 s; `None`: none).
+    pub request_timeout: Option<Duration>,
+    /// Limit for a whole call, its retries and their pauses included, as client-go applies
+    /// kubectl's `--request-timeout` (default `None`). When set, every request also carries
+    /// it as `?timeout=` (Go's duration syntax), so the server gives up at the same time.
+    pub call_timeout: Option<Duration>,
     /// Which failures are retried, and how often.
     pub retry: RetryPolicy,
 }
@@ -53,9 +59,26 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
+            request_timeout: Some(Duration::from_secs(30)),
+            call_timeout: None,
             retry: RetryPolicy::default(),
         }
+    }
+}
+
+impl ClientOptions {
+    /// The options for kubectl's `--request-timeout` value `timeout`: zero means no timeout
+    /// at all; otherwise it bounds every call (retries included) and every attempt, as in
+    /// client-go, whose `rest.Config.Timeout` the flag sets.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> ClientOptions {
+        if timeout.is_zero() {
+            self.request_timeout = None;
+            self.call_timeout = None;
+        } else {
+            self.request_timeout = Some(timeout);
+            self.call_timeout = Some(timeout);
+        }
+        self
     }
 }
 
@@ -111,6 +134,8 @@ pub struct Request {
     body: Option<Vec<u8>>,
     /// A `PUT` whose body carries `metadata.resourceVersion`: safe to replay.
     guarded: bool,
+    /// A `POST` that stores nothing (a review, a TokenRequest): safe to replay.
+    stores_nothing: bool,
     /// Extra headers, in send order; an `Accept` here replaces the default one.
     headers: Vec<(String, String)>,
 }
@@ -123,8 +148,17 @@ impl Request {
             path,
             body: None,
             guarded: false,
+            stores_nothing: false,
             headers: Vec::new(),
         }
+    }
+
+    /// Marks a `POST` that stores nothing on the server (a SelfSubjectAccessReview, a
+    /// TokenRequest): the client may send it again after a failure, as it does a `GET`
+    /// (see [`retry`]).
+    pub fn stores_nothing(mut self) -> Self {
+        self.stores_nothing = true;
+        self
     }
 
     /// `DELETE path` (no body: the server's default propagation applies).
@@ -341,6 +375,12 @@ impl Client {
         self
     }
 
+    /// The timeouts and retry policy this client uses (for a client of another user on the
+    /// same server, e.g. setup's ServiceAccount client).
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
     /// The server URL, without a trailing slash.
     pub fn server(&self) -> &str {
         &self.server
@@ -389,8 +429,15 @@ impl Client {
 
     /// Send `req` with retries and return the 2xx response, or the error.
     pub async fn send(&self, req: &Request) -> Result<Response> {
-        let url = self.url(&req.path);
-        let wire = self.wire_url(&req.path);
+        let path = match self.options.call_timeout {
+            Some(t) => req.path.clone().query("timeout", go_duration(t)),
+            None => req.path.clone(),
+        };
+        let url = self.url(&path);
+        let wire = self.wire_url(&path);
+        let started = Instant::now();
+        let deadline = self.options.call_timeout.map(|t| started + t);
+        let replay = retry::Replay::of(&req.method, req.guarded, req.stores_nothing);
         let route = self.transport.route();
         let has = |name: &str| {
             req.headers
@@ -439,7 +486,8 @@ impl Client {
             let http = self
                 .transport
                 .client(exec_creds.as_ref().map_or(0, |c| c.cert_generation))?;
-            let started = Instant::now();
+            let attempt_started = Instant::now();
+            let limit = attempt_limit(self.options.request_timeout, deadline, attempt_started);
             let gate = match self.first.answered() {
                 true => None,
                 false => Some(self.first.gate.lock().await),
@@ -447,7 +495,7 @@ impl Client {
             // Whoever waited while the first request ran goes on at once, without the gate.
             let gate = gate.filter(|_| !self.first.answered());
             let result = self
-                .attempt(&http, req, &wire, &headers, token.as_deref())
+                .attempt(&http, req, &wire, &headers, token.as_deref(), limit)
                 .await;
             if gate.is_some() && result.is_ok() {
                 self.first
@@ -455,7 +503,7 @@ impl Client {
                     .store(true, std::sync::atomic::Ordering::Release);
             }
             drop(gate);
-            let elapsed = started.elapsed();
+            let elapsed = attempt_started.elapsed();
 
             let (failure, retry_after, error) = match result {
                 Ok(raw) => {
@@ -487,10 +535,11 @@ impl Client {
                     } else {
                         Error::Api(Box::new(self.status_error(req, &raw)))
                     };
-                    (Failure::Status(raw.status), retry_after, error)
+                    (Failure::status(raw.status, retry_after), retry_after, error)
                 }
                 Err(e) => {
-                    let (failure, error) = self.transport_error(&e, &url);
+                    let (failure, error) =
+                        self.transport_error(&e, req.method.as_str(), &url, limit);
                     if let Some(o) = &self.observer {
                         o.response(&traced, &TracedOutcome::Failed(error.to_string()), elapsed);
                     }
@@ -499,7 +548,7 @@ impl Client {
             };
             // client-go runs the plugin again after a 401; rawkube also retries the request
             // once with what it returns (a 401 means the server did nothing).
-            if matches!(failure, Failure::Status(401))
+            if matches!(failure, Failure::Status { code: 401, .. })
                 && !reran_exec
                 && let (Some(exec), Some(used)) = (&self.exec, &exec_creds)
             {
@@ -510,10 +559,16 @@ impl Client {
                 }
             }
             let retry = &self.options.retry;
-            if !retry.should_retry(&req.method, req.guarded, failure, attempt) {
+            if !retry.should_retry(replay, failure, attempt) {
                 return Err(error);
             }
-            tokio::time::sleep(retry.delay(attempt, retry_after)).await;
+            let pause = retry.delay(attempt, retry_after);
+            // Give up rather than pause past the retry budget or the call's deadline.
+            let resume = Instant::now() + pause;
+            if resume > started + retry.max_elapsed || deadline.is_some_and(|d| resume >= d) {
+                return Err(error);
+            }
+            tokio::time::sleep(pause).await;
             attempt += 1;
         }
     }
@@ -525,8 +580,12 @@ impl Client {
         url: &str,
         headers: &[(&str, &str)],
         token: Option<&str>,
+        limit: Option<Duration>,
     ) -> std::result::Result<RawResponse, reqwest::Error> {
         let mut builder = http.request(req.method.clone(), url);
+        if let Some(limit) = limit {
+            builder = builder.timeout(limit);
+        }
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
@@ -596,7 +655,14 @@ impl Client {
     }
 
     /// Turn a reqwest error into an error that says what to fix, and classify it for retrying.
-    fn transport_error(&self, e: &reqwest::Error, url: &str) -> (Failure, Error) {
+    /// `limit` is the time the attempt had.
+    fn transport_error(
+        &self,
+        e: &reqwest::Error,
+        method: &str,
+        url: &str,
+        limit: Option<Duration>,
+    ) -> (Failure, Error) {
         use rustls::CertificateError as C;
         if let Some(tls) = find_source::<rustls::Error>(e) {
             let server = self.server.clone();
@@ -645,18 +711,27 @@ impl Client {
             return (Failure::Permanent, error);
         }
         if e.is_timeout() {
-            let after = if e.is_connect() {
-                self.options.connect_timeout
-            } else {
-                self.options.request_timeout
+            let sent = !e.is_connect();
+            // The limit the user knows: the call's (--request-timeout), else the attempt's.
+            let after = match (self.options.call_timeout, limit) {
+                (Some(call), _) if sent => call,
+                (_, Some(limit)) if sent => limit,
+                (call, _) => call.map_or(self.options.connect_timeout, |c| {
+                    c.min(self.options.connect_timeout)
+                }),
             };
-            let failure = if e.is_connect() {
-                Failure::NotConnected
-            } else {
+            let failure = if sent {
                 Failure::AfterSend
+            } else {
+                Failure::NotConnected
             };
-            let url = url.to_string();
-            return (failure, Error::Timeout { url, after });
+            let error = Error::Timeout {
+                method: method.to_string(),
+                url: url.to_string(),
+                after,
+                sent,
+            };
+            return (failure, error);
         }
         // A TLS server's first bytes (an alert record) are not an HTTP status line.
         if !self.https && error_chain(e).contains("invalid HTTP version parsed") {
@@ -671,14 +746,16 @@ impl Client {
             };
             return (Failure::NotConnected, error);
         }
-        let failure = if e.is_connect() {
-            Failure::NotConnected
-        } else {
+        let sent = !e.is_connect();
+        let failure = if sent {
             Failure::AfterSend
+        } else {
+            Failure::NotConnected
         };
         let error = Error::Connect {
             url: url.to_string(),
             detail: error_chain(e),
+            sent,
         };
         (failure, error)
     }

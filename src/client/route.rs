@@ -119,8 +119,9 @@ impl Route {
         let mut b = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .user_agent(super::USER_AGENT)
+            // The per-attempt limit is set on each request (`Client::send`): it shrinks as the
+            // call's deadline nears.
             .connect_timeout(options.connect_timeout)
-            .timeout(options.request_timeout)
             // The proxy was decided in `plan`; reqwest must not read the environment.
             .no_proxy()
             // Every request the user sees is one request on the wire: a redirect is

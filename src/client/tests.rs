@@ -147,6 +147,7 @@ fn fast_retry() -> ClientOptions {
             max_attempts: 3,
             initial_backoff: Duration::from_millis(10),
             max_backoff: Duration::from_secs(2),
+            ..RetryPolicy::default()
         },
         ..ClientOptions::default()
     }
@@ -205,7 +206,7 @@ async fn get_retries_503_with_bounded_attempts() {
 }
 
 #[tokio::test]
-async fn post_is_never_retried_on_429_or_503() {
+async fn post_is_not_retried_on_429_or_503_without_retry_after() {
     for status in ["429 Too Many Requests", "503 Service Unavailable"] {
         let (url, script) = http_server(vec![canned(status, ""), canned("201 Created", SA)]).await;
         let client = Client::with_options(&plain(&url), fast_retry()).unwrap();
@@ -216,6 +217,98 @@ async fn post_is_never_retried_on_429_or_503() {
         assert_eq!(script.seen().len(), 1, "{status}");
         assert!(err.code().is_some_and(|c| c == 429 || c == 503));
     }
+}
+
+fn with_retry_after(status: &'static str, seconds: &str) -> Canned {
+    let mut c = canned(status, "");
+    c.headers.push(("Retry-After", seconds.into()));
+    c
+}
+
+#[tokio::test]
+async fn post_is_retried_when_the_server_asks_with_retry_after() {
+    for status in [
+        "429 Too Many Requests",
+        "503 Service Unavailable",
+        "504 Gateway Timeout",
+    ] {
+        let (url, script) = http_server(vec![
+            with_retry_after(status, "0"),
+            canned("201 Created", SA),
+        ])
+        .await;
+        let client = Client::with_options(&plain(&url), fast_retry()).unwrap();
+        Api::namespaced(&client, "default")
+            .create(&ServiceAccount::named("x"), &PostParams::default())
+            .await
+            .unwrap();
+        assert_eq!(script.seen().len(), 2, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn a_post_that_stores_nothing_is_retried_like_a_read() {
+    let (url, script) = http_server(vec![
+        canned("500 Internal Server Error", "etcdserver: request timed out"),
+        canned(
+            "201 Created",
+            r#"{"kind":"SelfSubjectAccessReview","apiVersion":"authorization.k8s.io/v1","spec":{},"status":{"allowed":true}}"#,
+        ),
+    ])
+    .await;
+    let client = Client::with_options(&plain(&url), fast_retry()).unwrap();
+    let review =
+        crate::api::review::SelfSubjectAccessReview::resource("default", "get", "", "pods");
+    let answer = client.self_subject_access_review(&review).await.unwrap();
+    assert!(answer.allowed());
+    assert_eq!(script.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_call_timeout_is_not_waited_for() {
+    let (url, script) = http_server(vec![
+        with_retry_after("503 Service Unavailable", "5"),
+        canned("200 OK", SA),
+    ])
+    .await;
+    let options = fast_retry().with_request_timeout(Duration::from_secs(1));
+    let client = Client::with_options(&plain(&url), options).unwrap();
+    let started = Instant::now();
+    let err = Api::<ServiceAccount>::namespaced(&client, "default")
+        .get("x")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(503));
+    assert_eq!(
+        script.seen().len(),
+        1,
+        "a 2 s pause would end past the 1 s deadline"
+    );
+    assert!(started.elapsed() < Duration::from_millis(900));
+    // client-go sends its timeout to the server too.
+    assert_eq!(
+        script.seen()[0].line,
+        "GET /api/v1/namespaces/default/serviceaccounts/x?timeout=1s HTTP/1.1"
+    );
+}
+
+#[tokio::test]
+async fn a_zero_request_timeout_means_none_and_sends_no_timeout_parameter() {
+    let (url, script) = http_server(vec![canned("200 OK", SA)]).await;
+    let options = ClientOptions::default().with_request_timeout(Duration::ZERO);
+    assert_eq!(
+        (options.request_timeout, options.call_timeout),
+        (None, None)
+    );
+    let client = Client::with_options(&plain(&url), options).unwrap();
+    Api::<ServiceAccount>::namespaced(&client, "default")
+        .get("x")
+        .await
+        .unwrap();
+    assert_eq!(
+        script.seen()[0].line,
+        "GET /api/v1/namespaces/default/serviceaccounts/x HTTP/1.1"
+    );
 }
 
 #[tokio::test]
@@ -625,7 +718,7 @@ async fn a_silent_server_times_out_with_the_url_and_limit() {
         }
     });
     let options = ClientOptions {
-        request_timeout: Duration::from_millis(300),
+        request_timeout: Some(Duration::from_millis(300)),
         retry: RetryPolicy::none(),
         ..ClientOptions::default()
     };
@@ -637,8 +730,11 @@ async fn a_silent_server_times_out_with_the_url_and_limit() {
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
-        format!("request to {url}/version timed out after 300ms")
+        format!(
+            "Unable to connect to the server: context deadline exceeded (GET {url}/version got no answer within 300ms, though the request was sent: the server may be overloaded or unreachable; try again, or allow more time with --request-timeout)"
+        )
     );
+    assert!(err.outcome_unknown());
 }
 
 #[tokio::test]

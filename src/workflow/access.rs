@@ -330,7 +330,7 @@ async fn rules_review(
     };
     let path =
         Resource::cluster("authorization.k8s.io", "v1", "selfsubjectrulesreviews").collection("");
-    let req = impersonated(Request::post(path, &review)?, subject)?;
+    let req = impersonated(Request::post(path, &review)?.stores_nothing(), subject)?;
     let answer: SelfSubjectRulesReview = client.request(req).await?;
     let status = answer.status.unwrap_or_default();
     let incomplete = status.incomplete || !status.evaluation_error.is_empty();
@@ -351,7 +351,7 @@ async fn access_review(
     }
     let path =
         Resource::cluster("authorization.k8s.io", "v1", "selfsubjectaccessreviews").collection("");
-    let http = impersonated(Request::post(path, &review)?, subject)?;
+    let http = impersonated(Request::post(path, &review)?.stores_nothing(), subject)?;
     let answer: SelfSubjectAccessReview = client.request(http).await?;
     Ok(answer.allowed())
 }

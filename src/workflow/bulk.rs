@@ -33,6 +33,7 @@ use crate::config::ConnectionConfig;
 use crate::jwt::{self, TokenKind};
 use crate::kubeconfig::{Batch, Kubeconfig, KubeconfigFile};
 
+use super::converge::{self, Gone, Made};
 use super::discovery::{DiscoveryCache, Resolver};
 use super::manifest::Account;
 use super::narrate::Narrator;
@@ -204,12 +205,11 @@ fn by_name<K: TypedResource>(items: Vec<K>) -> HashMap<String, K> {
 }
 
 /// A delete's result as "was there": not found is no error.
-fn deleted<T>(r: crate::Result<T>) -> crate::Result<bool> {
-    match r {
-        Ok(_) => Ok(true),
-        Err(e) if e.is_not_found() => Ok(false),
-        Err(e) => Err(e),
-    }
+/// Deletes `name` (reading back after a lost answer); whether it was there.
+async fn deleted<K: TypedResource>(api: &Api<K>, name: &str) -> crate::Result<bool> {
+    converge::delete(api, name)
+        .await
+        .map(|gone| gone == Gone::Deleted)
 }
 
 /// Everything the accounts of one cluster share.
@@ -360,11 +360,12 @@ async fn service_account_and_token(
     let (sa, fresh) = match existing.and_then(|e| e.service_accounts.get(&a.name)) {
         Some(sa) => (sa.clone(), false),
         None => {
-            let sa = Api::<ServiceAccount>::namespaced(admin, &a.namespace)
-                .create(&ServiceAccount::named(&a.name), &posting())
-                .await?;
-            changed.push("serviceaccount".to_string());
-            (sa, true)
+            let api = Api::<ServiceAccount>::namespaced(admin, &a.namespace);
+            let made = converge::create(&api, &ServiceAccount::named(&a.name), &posting()).await?;
+            if made.made_now() {
+                changed.push("serviceaccount".to_string());
+            }
+            (made.into_object(), true)
         }
     };
     if !fresh {
@@ -488,8 +489,11 @@ async fn role_and_binding(
                 rules,
                 ..Default::default()
             };
-            roles.create(&want, &posting()).await?;
-            changed.push("role".into());
+            match converge::create(&roles, &want, &posting()).await? {
+                Made::Exists(r) if r.rules != want.rules => differs.push("role".into()),
+                Made::Exists(_) => {}
+                _ => changed.push("role".into()),
+            }
         }
     }
     let bindings: Api<RoleBinding> = Api::namespaced(admin, &a.namespace);
@@ -504,15 +508,18 @@ async fn role_and_binding(
         Some(b) if b.role_ref == want.role_ref && b.subjects.contains(&subject) => {}
         Some(_) if s.options.force => {
             // roleRef is immutable: delete and create.
-            bindings.delete(&binding).await?;
-            bindings.create(&want, &posting()).await?;
+            converge::delete(&bindings, &binding).await?;
+            converge::create(&bindings, &want, &posting()).await?;
             changed.push("rolebinding".into());
         }
         Some(_) => differs.push("rolebinding".into()),
-        None => {
-            bindings.create(&want, &posting()).await?;
-            changed.push("rolebinding".into());
-        }
+        None => match converge::create(&bindings, &want, &posting()).await? {
+            Made::Exists(b) if b.role_ref != want.role_ref || !b.subjects.contains(&subject) => {
+                differs.push("rolebinding".into())
+            }
+            Made::Exists(_) => {}
+            _ => changed.push("rolebinding".into()),
+        },
     }
     Ok((changed, differs))
 }
@@ -623,13 +630,13 @@ async fn teardown_one(
             Ok(false)
         } else {
             match secret_api.get(&secret).await {
-                Ok(_) => deleted(secret_api.delete(&secret).await),
+                Ok(_) => deleted(&secret_api, &secret).await,
                 Err(e) if e.is_not_found() => Ok(false),
                 Err(e) => Err(e),
             }
         };
         let sa = if has_sa {
-            deleted(sa_api.delete(&a.name).await)
+            deleted(&sa_api, &a.name).await
         } else {
             Ok(false)
         };
@@ -638,14 +645,14 @@ async fn teardown_one(
     let (rb, r, (sec, sa)) = tokio::join!(
         async {
             if has_binding {
-                deleted(rb_api.delete(&binding).await)
+                deleted(&rb_api, &binding).await
             } else {
                 Ok(false)
             }
         },
         async {
             if has_role {
-                deleted(role_api.delete(&role).await)
+                deleted(&role_api, &role).await
             } else {
                 Ok(false)
             }

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod bulk;
+mod converge;
 pub mod discovery;
 pub mod manifest;
 pub mod narrate;
@@ -30,6 +31,21 @@ pub enum WorkflowError {
     /// The API server refused or failed a call; `Display` is kubectl's wording.
     #[error("{0}")]
     Api(#[from] crate::Error),
+    /// A request of a named step failed: `setup step "create role default/x" failed: ...`,
+    /// then what to do (run the workflow again, which converges) when that can help.
+    #[error(
+        "{workflow} step \"{step}\" failed: {}{}",
+        converge::cause(.source),
+        converge::advice(.workflow, .source)
+    )]
+    Step {
+        /// `setup` or `teardown`.
+        workflow: &'static str,
+        /// The step, e.g. `create rolebinding default/bearertoken-binding-x`.
+        step: String,
+        /// The request's error.
+        source: crate::Error,
+    },
     /// Reading or editing a kubeconfig failed.
     #[error("{0}")]
     Kubeconfig(#[from] KubeconfigError),

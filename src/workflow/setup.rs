@@ -25,12 +25,13 @@ use crate::api::review::SelfSubjectAccessReview;
 use crate::api::secret::{SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, Secret};
 use crate::api::serviceaccount::ServiceAccount;
 use crate::api::token::TokenRequest;
-use crate::api::{Api, PostParams};
+use crate::api::{Api, PostParams, TypedResource};
 use crate::config::ConnectionConfig;
 use crate::jwt::{self, TokenKind};
 use crate::kubeconfig::{ContextEdit, CredentialsEdit, Kubeconfig, KubeconfigFile};
 use crate::trace::Observer;
 
+use super::converge::{self, Made, step};
 use super::discovery::{DiscoveryCache, Resolver, ResourceType};
 use super::narrate::Narrator;
 use super::rules::resolve_rules;
@@ -215,25 +216,40 @@ pub async fn setup(
     let rules = rules?;
     let first = resolver
         .find(first_resource(o))
-        .await?
+        .await
+        .map_err(setup_step(format!("discover {}", first_resource(o))))?
         .ok_or_else(|| crate::Error::Setup(format!("unknown resource {}", first_resource(o))))?;
+    let sa_ref = format!("serviceaccount {ns}/{}", o.name);
 
     // Step 1: the ServiceAccount.
     n.banner(&[format!("kubectl create sa {}{}", o.name, ns_flag(o))])?;
-    let sa = match sa_got {
-        Ok(sa) => {
-            n.line(&format!("serviceaccount/{} unchanged", o.name))?;
+    let sa_line = format!("serviceaccount/{}", o.name);
+    let sa = match found(sa_got).map_err(setup_step(format!("read {sa_ref}")))? {
+        Some(sa) => {
+            n.line(&format!("{sa_line} unchanged"))?;
             sa
         }
-        Err(e) if e.is_not_found() => {
-            let sa = sas
-                .create(&ServiceAccount::named(&o.name), &posting())
-                .await?;
-            n.line(&format!("serviceaccount/{} created", o.name))?;
-            changed.push(format!("serviceaccount/{}", o.name));
-            sa
+        None => {
+            let made = converge::create(&sas, &ServiceAccount::named(&o.name), &posting())
+                .await
+                .map_err(setup_step(format!("create {sa_ref}")))?;
+            match made {
+                Made::Created(sa) => {
+                    n.line(&format!("{sa_line} created"))?;
+                    changed.push(sa_line);
+                    sa
+                }
+                Made::Recovered(sa) => {
+                    n.line(&format!("{sa_line} created ({READ_BACK})"))?;
+                    changed.push(sa_line);
+                    sa
+                }
+                Made::Exists(sa) => {
+                    n.line(&format!("{sa_line} unchanged"))?;
+                    sa
+                }
+            }
         }
-        Err(e) => return Err(e.into()),
     };
     n.pause()?;
 
@@ -266,7 +282,9 @@ pub async fn setup(
     }
     n.pause()?;
 
-    let existing_binding = found(now_or_early(binding_got, bindings.get(&o.binding)).await)?;
+    let binding_ref = format!("rolebinding {ns}/{}", o.binding);
+    let existing_binding = found(now_or_early(binding_got, bindings.get(&o.binding)).await)
+        .map_err(setup_step(format!("read {binding_ref}")))?;
 
     // Step 4: the Forbidden check, only meaningful before the binding exists.
     n.banner(&[
@@ -281,7 +299,10 @@ pub async fn setup(
     } else {
         match list(&sa_client, &first, o).await {
             Err(e) if e.is_forbidden() => n.line(&e.to_string())?,
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                let what = format!("list {} as {} (expecting Forbidden)", first.plural, o.name);
+                return Err(setup_step(what)(e));
+            }
             Ok(_) => n.line(&format!(
                 "(no Forbidden: {} can already list {} through another binding)",
                 o.name, o.resources[0]
@@ -314,11 +335,28 @@ pub async fn setup(
         ..Default::default()
     };
     let role_line = format!("role.rbac.authorization.k8s.io/{}", o.role);
-    match found(now_or_early(role_got, roles.get(&o.role)).await)? {
+    let role_ref = format!("role {ns}/{}", o.role);
+    let role_found = found(now_or_early(role_got, roles.get(&o.role)).await)
+        .map_err(setup_step(format!("read {role_ref}")))?;
+    let role_now = create_unless_found(
+        &roles,
+        role_found,
+        &want_role,
+        (&role_line, &role_ref),
+        |r: &Role| r.rules == rules,
+        n,
+        &mut changed,
+    )
+    .await?;
+    match role_now {
+        None => {}
         Some(r) if r.rules == rules => n.line(&format!("{role_line} unchanged"))?,
         Some(mut r) if o.force => {
             r.rules = rules.clone();
-            roles.update(&r, &posting()).await?;
+            roles
+                .update(&r, &posting())
+                .await
+                .map_err(setup_step(format!("update {role_ref}")))?;
             n.line(&format!("{role_line} configured"))?;
             changed.push(role_line.clone());
         }
@@ -331,11 +369,6 @@ pub async fn setup(
             ))?;
             differs.push(role_line.clone());
         }
-        None => {
-            roles.create(&want_role, &posting()).await?;
-            n.line(&format!("{role_line} created"))?;
-            changed.push(role_line.clone());
-        }
     }
     let want_binding = RoleBinding {
         metadata: ObjectMeta::named(&o.binding),
@@ -344,14 +377,30 @@ pub async fn setup(
         ..Default::default()
     };
     let rb_line = format!("rolebinding.rbac.authorization.k8s.io/{}", o.binding);
-    match existing_binding {
-        Some(b) if b.role_ref == want_binding.role_ref && b.subjects.contains(&sa_subject(o)) => {
-            n.line(&format!("{rb_line} unchanged"))?
-        }
+    let binds = |b: &RoleBinding| {
+        b.role_ref == want_binding.role_ref && b.subjects.contains(&sa_subject(o))
+    };
+    let binding_now = create_unless_found(
+        &bindings,
+        existing_binding,
+        &want_binding,
+        (&rb_line, &binding_ref),
+        binds,
+        n,
+        &mut changed,
+    )
+    .await?;
+    match binding_now {
+        None => {}
+        Some(b) if binds(&b) => n.line(&format!("{rb_line} unchanged"))?,
         Some(_) if o.force => {
             // roleRef is immutable: a different one means delete and create.
-            bindings.delete(&o.binding).await?;
-            bindings.create(&want_binding, &posting()).await?;
+            converge::delete(&bindings, &o.binding)
+                .await
+                .map_err(setup_step(format!("delete {binding_ref}")))?;
+            converge::create(&bindings, &want_binding, &posting())
+                .await
+                .map_err(setup_step(format!("create {binding_ref}")))?;
             n.line(&format!("{rb_line} configured (re-created)"))?;
             changed.push(rb_line.clone());
         }
@@ -363,11 +412,6 @@ pub async fn setup(
                 b.subjects.len()
             ))?;
             differs.push(rb_line.clone());
-        }
-        None => {
-            bindings.create(&want_binding, &posting()).await?;
-            n.line(&format!("{rb_line} created"))?;
-            changed.push(rb_line.clone());
         }
     }
     n.pause()?;
@@ -393,6 +437,44 @@ pub async fn setup(
         return Err(WorkflowError::Differs(differs.join(", ")));
     }
     Ok(summary)
+}
+
+/// How setup narrates a create whose answer was lost but whose object it then found.
+const READ_BACK: &str = "the answer was lost; read back";
+
+/// Creates `want` unless `found` holds it already. `None`: this run created it (narrated as
+/// `LINE created`, and listed in `changed`); `Some`: the object that stands there (found, made
+/// meanwhile by another client, or read back after a lost answer but not as wanted) for the
+/// caller to compare with what it wants. `names` is the narration line and the step's object.
+async fn create_unless_found<K: TypedResource>(
+    api: &Api<K>,
+    found: Option<K>,
+    want: &K,
+    names: (&str, &str),
+    as_wanted: impl Fn(&K) -> bool,
+    n: &mut Narrator<'_>,
+    changed: &mut Vec<String>,
+) -> Result<Option<K>> {
+    let (line, what) = names;
+    if found.is_some() {
+        return Ok(found);
+    }
+    let made = converge::create(api, want, &posting())
+        .await
+        .map_err(setup_step(format!("create {what}")))?;
+    let note = match made {
+        Made::Created(_) => String::new(),
+        Made::Recovered(k) if as_wanted(&k) => format!(" ({READ_BACK})"),
+        Made::Recovered(k) | Made::Exists(k) => return Ok(Some(k)),
+    };
+    n.line(&format!("{line} created{note}"))?;
+    changed.push(line.to_string());
+    Ok(None)
+}
+
+/// Names the setup step a failed request belonged to.
+fn setup_step(what: String) -> impl FnOnce(crate::Error) -> WorkflowError {
+    step("setup", what)
 }
 
 fn rules_text(rules: &[PolicyRule]) -> String {
@@ -449,7 +531,7 @@ fn sa_client(target: &SetupTarget, token: &str) -> Result<Client> {
         client_key_pem: None,
         ..target.admin_conn.clone()
     };
-    let c = Client::new(&conn)?;
+    let c = Client::with_options(&conn, target.admin.options().clone())?;
     Ok(match &target.observer {
         Some(o) => c.with_observer(o.clone()),
         None => c,
@@ -561,7 +643,13 @@ async fn obtain_token_with(
             n.banner(&[cmd])?;
             let sas: Api<ServiceAccount> = Api::namespaced(admin, ns);
             let req = TokenRequest::new(vec![], o.duration.map(|d| d.as_secs() as i64));
-            let tr = sas.create_token(&o.name, &req).await?;
+            let tr = sas
+                .create_token(&o.name, &req)
+                .await
+                .map_err(setup_step(format!(
+                    "create token for serviceaccount {ns}/{}",
+                    o.name
+                )))?;
             let token = tr.token().unwrap_or_default().to_string();
             let exp = tr
                 .status
@@ -617,7 +705,10 @@ async fn obtain_token_with(
                 }
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).clamp(Duration::from_millis(1), Duration::from_millis(250));
-                current = sas.get(&o.name).await?;
+                current = sas
+                    .get(&o.name)
+                    .await
+                    .map_err(setup_step(format!("read serviceaccount {ns}/{}", o.name)))?;
             };
             let token = wait_for_secret_token(&secrets, &secret_name, o, n).await?;
             n.line(&format!(
@@ -632,16 +723,28 @@ async fn obtain_token_with(
                 o.name
             )])?;
             let mut created = vec![];
-            match secrets.get(&name).await {
-                Ok(_) => n.line(&format!("secret/{name} unchanged"))?,
-                Err(e) if e.is_not_found() => {
-                    secrets
-                        .create(&Secret::service_account_token(&name, &o.name), &posting())
-                        .await?;
-                    n.line(&format!("secret/{name} created"))?;
-                    created.push(format!("secret/{name}"));
+            let secret_ref = format!("secret {ns}/{name}");
+            match found(secrets.get(&name).await)
+                .map_err(setup_step(format!("read {secret_ref}")))?
+            {
+                Some(_) => n.line(&format!("secret/{name} unchanged"))?,
+                None => {
+                    let want = Secret::service_account_token(&name, &o.name);
+                    match converge::create(&secrets, &want, &posting())
+                        .await
+                        .map_err(setup_step(format!("create {secret_ref}")))?
+                    {
+                        Made::Exists(_) => n.line(&format!("secret/{name} unchanged"))?,
+                        made => {
+                            let note = match made {
+                                Made::Recovered(_) => format!(" ({READ_BACK})"),
+                                _ => String::new(),
+                            };
+                            n.line(&format!("secret/{name} created{note}"))?;
+                            created.push(format!("secret/{name}"));
+                        }
+                    }
                 }
-                Err(e) => return Err(e.into()),
             }
             let token = wait_for_secret_token(&secrets, &name, o, n).await?;
             n.line(&format!("token: from Secret {name} (long-lived)"))?;
@@ -675,7 +778,10 @@ async fn wait_for_secret_token(
     if dots {
         n.line(if token.is_ok() { " done" } else { " timed out" })?;
     }
-    Ok(token?)
+    token.map_err(setup_step(format!(
+        "read the token of secret {}/{name}",
+        secrets.namespace()
+    )))
 }
 
 /// Writes the user and context (or the standalone file); returns the file and whether it changed.
@@ -823,13 +929,23 @@ async fn verify_allowed(
         let (listed, answered) = tokio::join!(listing, asking);
         let mut answers = Vec::new();
         for ((verb, resource, group, _), r) in reviews.iter().zip(answered) {
+            let what = format!("check access as {}: can-i {verb} {resource}", o.name);
             answers.push((
                 (*verb).clone(),
                 (*resource).clone(),
                 (*group).clone(),
-                r?.allowed(),
+                r.map_err(setup_step(what))?.allowed(),
             ));
         }
+        // Forbidden is the binding still propagating (asked again below); any other error
+        // already went through the client's retries, so waiting on cannot mend it.
+        let listed = match listed {
+            Some(Err(e)) if !e.is_forbidden() => {
+                let what = format!("list {} as {}", first.plural, o.name);
+                return Err(setup_step(what)(e));
+            }
+            other => other,
+        };
         let list_ok = !matches!(listed, Some(Err(_)));
         if list_ok && answers.iter().all(|a| a.3) {
             match listed {

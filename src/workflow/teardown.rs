@@ -12,6 +12,7 @@ use crate::api::{Api, ListParams, TypedResource};
 use crate::kubeconfig::Kubeconfig;
 
 use super::Result;
+use super::converge::{self, Gone, step};
 use super::narrate::Narrator;
 
 /// What to remove (names as setup used them).
@@ -57,13 +58,16 @@ async fn delete_one<K: TypedResource>(
     } else {
         format!("{kind}.{} \"{name}\"", K::GROUP)
     };
-    match api.delete(name).await {
-        Ok(_) => {
+    let what = format!("delete {kind} {}/{name}", api.namespace());
+    match converge::delete(api, name)
+        .await
+        .map_err(step("teardown", what))?
+    {
+        Gone::Deleted => {
             n.line(&format!("{shown} deleted"))?;
             removed.push(shown);
         }
-        Err(e) if e.is_not_found() => n.line(&format!("{shown} not found (already gone)"))?,
-        Err(e) => return Err(e.into()),
+        Gone::Already => n.line(&format!("{shown} not found (already gone)"))?,
     }
     Ok(())
 }
@@ -100,7 +104,8 @@ pub async fn teardown(
     let secrets: Api<Secret> = Api::namespaced(admin, ns);
     let mine: Vec<String> = secrets
         .list(&ListParams::default())
-        .await?
+        .await
+        .map_err(step("teardown", format!("list secrets in {ns}")))?
         .items
         .into_iter()
         .filter(|s| {

@@ -14,6 +14,7 @@ mod client_auth;
 mod contract_client;
 mod contract_mock;
 mod exec_plugin;
+mod fault_matrix;
 mod kubeconfig_corpus;
 mod kubeconfig_kubectl;
 mod openapi_contract;

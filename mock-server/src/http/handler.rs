@@ -191,24 +191,37 @@ pub(crate) async fn handle(
 /// The answer of the stubs of `stage` to `req`, if one answers it (a pass-through after its
 /// delay is `None`: the request goes on).
 async fn stub_reply(state: &State, stage: Stage, req: StubRequest) -> Option<Reply> {
-    match crate::stubs::intercept(&state.stubs, stage, &req).await? {
-        Outcome::PassThrough => None,
-        Outcome::Answer(a) => {
-            let mut r = Reply::bytes(a.status, &a.content_type, Vec::new());
-            r.body = a.body;
-            r.headers = a.headers;
-            Some(r)
-        }
-        Outcome::Fault(f) => {
-            let mut r = Reply::bytes(
-                crate::stubs::faults::journal_status(f),
-                "application/json",
-                Vec::new(),
-            );
-            r.fault = Some(f);
-            Some(r)
-        }
-    }
+    stub_turn(state, stage, req).await?.ok()
+}
+
+/// The stubs' turn: `Ok(answer)` ends the request here, `Err(fault)` lets it go on (a
+/// pass-through), to be broken by `fault` once it has been carried out.
+async fn stub_turn(
+    state: &State,
+    stage: Stage,
+    req: StubRequest,
+) -> Option<Result<Reply, Option<Fault>>> {
+    Some(Ok(
+        match crate::stubs::intercept(&state.stubs, stage, &req).await? {
+            Outcome::PassThrough => return Some(Err(None)),
+            Outcome::PassThroughThen(f) => return Some(Err(Some(f))),
+            Outcome::Answer(a) => {
+                let mut r = Reply::bytes(a.status, &a.content_type, Vec::new());
+                r.body = a.body;
+                r.headers = a.headers;
+                r
+            }
+            Outcome::Fault(f) => {
+                let mut r = Reply::bytes(
+                    crate::stubs::faults::journal_status(f),
+                    "application/json",
+                    Vec::new(),
+                );
+                r.fault = Some(f);
+                r
+            }
+        },
+    ))
 }
 
 /// Reads the body, authenticates and applies `Impersonate-*`: the user the request acts as, the
@@ -404,10 +417,22 @@ async fn route(ctx: &mut Ctx<'_>) -> Reply {
             ctx.body.clone(),
             Some(ctx.user),
         );
-        if let Some(reply) = stub_reply(ctx.state, Stage::Authorized, req).await {
-            return reply;
+        match stub_turn(ctx.state, Stage::Authorized, req).await {
+            Some(Ok(reply)) => return reply,
+            Some(Err(Some(fault))) => {
+                // Carried out, then broken: the journal keeps the store's status.
+                let mut reply = serve(ctx).await;
+                reply.fault = Some(fault);
+                return reply;
+            }
+            Some(Err(None)) | None => {}
         }
     }
+    serve(ctx).await
+}
+
+/// The store's (or a hook's) answer to an authorized request.
+async fn serve(ctx: &mut Ctx<'_>) -> Reply {
     if ctx.info.is_resource_request {
         match resource(ctx).await {
             Ok(r) => r,

@@ -243,6 +243,8 @@ pub(crate) enum Outcome {
     Answer(Answer),
     /// Go on to the store (after the stub's delay).
     PassThrough,
+    /// Go on to the store, then break the connection instead of answering.
+    PassThroughThen(Fault),
     /// Break the connection.
     Fault(Fault),
 }
@@ -269,15 +271,19 @@ pub(crate) async fn intercept(set: &StubSet, stage: Stage, req: &StubRequest) ->
     if let Some(ms) = respond.delay_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
-    Some(if let Some(fault) = respond.fault {
-        Outcome::Fault(fault)
-    } else if let Some(script) = &respond.watch {
-        Outcome::Answer(responders::watch_answer(script, req))
-    } else if let Some(code) = respond.status {
-        Outcome::Answer(responders::status_answer(&respond, code, req))
-    } else {
-        Outcome::PassThrough
-    })
+    Some(
+        if let (true, Some(fault)) = (respond.pass_through, respond.fault) {
+            Outcome::PassThroughThen(fault)
+        } else if let Some(fault) = respond.fault {
+            Outcome::Fault(fault)
+        } else if let Some(script) = &respond.watch {
+            Outcome::Answer(responders::watch_answer(script, req))
+        } else if let Some(code) = respond.status {
+            Outcome::Answer(responders::status_answer(&respond, code, req))
+        } else {
+            Outcome::PassThrough
+        },
+    )
 }
 
 /// A stub registered for a scope: dropping it checks the stub's `expect` (panicking with the

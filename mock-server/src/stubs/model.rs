@@ -506,6 +506,9 @@ pub type Responder = Arc<dyn Fn(&StubRequest) -> Respond + Send + Sync>;
 /// * `{"status": 200, "headers": {...}, "body": {...}}` (or `bodyText`): exactly this answer;
 /// * `{"passThrough": true, "delayMs": 1500}`: the normal answer, after the delay;
 /// * `{"fault": "connection-reset"}` and the other [`Fault`]s;
+/// * `{"passThrough": true, "fault": "connection-reset"}`: the request is carried out (a
+///   create creates), then the fault breaks the connection instead of answering: a reset
+///   after the server acted, or a stall the client must time out of;
 /// * `{"watch": {"events": [...], "then": "close"}}`.
 ///
 /// `delayMs` delays any of them.
@@ -594,12 +597,20 @@ impl Respond {
         }
     }
 
-    /// The store's normal answer (combine with [`Respond::delay`]).
+    /// The store's normal answer (combine with [`Respond::delay`], or with
+    /// [`Respond::then_fault`] to break the connection after the server acted).
     pub fn pass_through() -> Respond {
         Respond {
             pass_through: true,
             ..Respond::default()
         }
+    }
+
+    /// With [`Respond::pass_through`]: carry the request out, then apply `fault` instead of
+    /// answering (`connection-reset` after a create is a create whose answer was lost).
+    pub fn then_fault(mut self, fault: Fault) -> Respond {
+        self.fault = Some(fault);
+        self
     }
 
     /// A connection fault instead of an answer.
@@ -666,10 +677,11 @@ impl Respond {
     /// Checks that the answer is well-formed; `Err((field, message))` names what is wrong.
     pub(crate) fn validate(&self) -> Result<(), (String, String)> {
         let err = |field: &str, msg: String| Err((format!("respond.{field}"), msg));
+        // passThrough with a fault is one form: act, then break the connection.
         let forms: Vec<&str> = [
             ("status", self.status.is_some()),
             ("passThrough", self.pass_through),
-            ("fault", self.fault.is_some()),
+            ("fault", self.fault.is_some() && !self.pass_through),
             ("watch", self.watch.is_some()),
             ("closure", self.closure.is_some()),
         ]
@@ -680,7 +692,7 @@ impl Respond {
             return Err((
                 "respond".into(),
                 format!(
-                    "give exactly one of status, passThrough, fault, watch (found {})",
+                    "give exactly one of status, passThrough, fault, watch, or passThrough with a fault (found {})",
                     if forms.is_empty() {
                         "none".to_string()
                     } else {
@@ -933,6 +945,13 @@ impl Stub {
         {
             return Err(fail("expect", format!("min {} is above max", e.min)));
         }
+        if self.before_auth && self.respond.pass_through && self.respond.fault.is_some() {
+            return Err(fail(
+                "respond.fault",
+                "a beforeAuth stub cannot pass the request through and then break the connection; drop beforeAuth"
+                    .into(),
+            ));
+        }
         if self.before_auth {
             for (field, set) in [
                 ("match.user", self.matcher.user.is_some()),
@@ -1007,6 +1026,8 @@ mod tests {
             r#"{"fault": "stall"}"#,
             r#"{"fault": "close-after-headers"}"#,
             r#"{"fault": "goaway"}"#,
+            r#"{"passThrough": true, "fault": "connection-reset"}"#,
+            r#"{"passThrough": true, "fault": "stall", "delayMs": 5}"#,
             r#"{"watch": {"events": [{"type": "ADDED", "object": {}}], "then": "close"}}"#,
             r#"{"watch": {"events": [], "then": {"status": 410}}}"#,
         ] {
@@ -1030,6 +1051,14 @@ mod tests {
         assert_eq!(e.field, "respond.status");
         let e = err(r#"{"respond": {"fault": "stall", "message": "x"}}"#).unwrap();
         assert_eq!(e.field, "respond.message");
+        let e =
+            err(r#"{"respond": {"passThrough": true, "fault": "stall", "status": 200}}"#).unwrap();
+        assert!(e.message.contains("found status, passThrough"), "{e}");
+        let e = err(
+            r#"{"beforeAuth": true, "respond": {"passThrough": true, "fault": "connection-reset"}}"#,
+        )
+        .unwrap();
+        assert_eq!(e.field, "respond.fault");
         let e = err(r#"{"times": 0, "respond": {"status": 500}}"#).unwrap();
         assert_eq!(e.field, "times");
         let e = err(r#"{"expect": {"min": 3, "max": 1}, "respond": {"status": 500}}"#).unwrap();

@@ -178,6 +178,77 @@ async fn goaway_makes_reqwest_retry_on_a_new_connection() {
     assert_eq!(tries, [0, 200]);
 }
 
+/// "Reset after the server acted": a pass-through with a fault carries the request out (the
+/// ServiceAccount is created and journalled with its 201), then breaks the connection, so the
+/// client sees only the fault. For each fault that loses the answer.
+#[tokio::test]
+async fn pass_through_then_a_fault_acts_before_breaking_the_connection() {
+    let server = MockServer::start().await.unwrap();
+    let collection = format!("{}/api/v1/namespaces/default/serviceaccounts", server.url());
+    for (i, fault) in [Fault::ConnectionReset, Fault::EmptyResponse, Fault::Stall]
+        .into_iter()
+        .enumerate()
+    {
+        let name = format!("acted-{i}");
+        let guard = server.stub(
+            Stub::on(Verb::Create)
+                .resource("serviceaccounts")
+                .times(1)
+                .expect(1)
+                .respond(Respond::pass_through().then_fault(fault)),
+        );
+        let err = admin(&server)
+            .post(&collection)
+            .timeout(Duration::from_millis(500))
+            .json(&serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name}}))
+            .send()
+            .await
+            .unwrap_err();
+        if fault == Fault::Stall {
+            assert!(err.is_timeout(), "{fault:?}: {}", chain(&err));
+        } else {
+            assert!(!err.is_timeout(), "{fault:?}: {}", chain(&err));
+        }
+        drop(guard);
+        // The server did act: the object is there, and the journal has the create's 201.
+        let got = admin(&server)
+            .get(format!("{collection}/{name}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200, "{fault:?}");
+        let creates: Vec<u16> = server
+            .requests(
+                &Match::on(Verb::Create)
+                    .resource("serviceaccounts")
+                    .body(serde_json::json!({"metadata": {"name": name}})),
+            )
+            .iter()
+            .map(|e| e.status)
+            .collect();
+        assert_eq!(creates, [201], "{fault:?}");
+    }
+    // A plain fault does not act: nothing is created.
+    let _g = server.stub(
+        Stub::on(Verb::Create)
+            .resource("serviceaccounts")
+            .times(1)
+            .respond(Respond::fault(Fault::ConnectionReset)),
+    );
+    let _ = admin(&server)
+        .post(&collection)
+        .json(&serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "not-acted"}}))
+        .send()
+        .await
+        .unwrap_err();
+    let got = admin(&server)
+        .get(format!("{collection}/not-acted"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 404);
+}
+
 fn curl_available() -> bool {
     Command::new("curl").arg("--version").output().is_ok()
 }
