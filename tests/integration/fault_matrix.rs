@@ -678,6 +678,10 @@ fn every_request_of_every_command_under_every_fault() {
 
     let (table, failures) = render(&rows, &cells, &results);
     println!("{table}");
+    // Also kept as a file, so CI shows the table after `cargo test --workspace`, which hides
+    // the output of passing tests.
+    let saved = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fault-matrix.txt");
+    std::fs::write(&saved, &table).expect("write the fault matrix table");
     eprintln!(
         "fault matrix: {} cells in {:.1}s",
         cells.len(),
