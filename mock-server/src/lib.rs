@@ -20,6 +20,8 @@
 pub mod api;
 pub mod authn;
 pub mod authz;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hooks;
 pub mod http;
 pub mod store;

@@ -211,7 +211,8 @@ mod tests {
 
     #[test]
     fn tags_precede_their_value_and_round_trip() {
-        let text = "a: !t x\nb: !m\n  c: 1\nd: !s\n- 1\n";
+        // `!` (found by fuzzing) is the non-specific tag, written back as it was.
+        let text = "a: !t x\nb: !m\n  c: 1\nd: !s\n- 1\ne: ! x\n";
         assert_eq!(emit(text), text);
         let v: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
         assert_eq!(

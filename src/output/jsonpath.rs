@@ -299,6 +299,12 @@ mod tests {
             msg("{.items[5]}"),
             "array index out of bounds: index 5, length 3"
         );
+        // The largest index: `[n]` is `[n:n+1]`, and n+1 wraps as Go's int does (this
+        // overflowed before).
+        assert_eq!(
+            msg("{.items[9223372036854775807]}"),
+            "array index out of bounds: index 9223372036854775807, length 3"
+        );
         assert_eq!(msg("{.s[0]}"), "string is not array or slice");
         assert_eq!(msg("{.items[0].n[0]}"), "int64 is not array or slice");
         assert_eq!(msg("{.items[2].f[0]}"), "float64 is not array or slice");

@@ -12,6 +12,7 @@ mod client;
 mod client_auth;
 mod contract_client;
 mod contract_mock;
+mod fuzz_corpus;
 mod kubeconfig_crash;
 mod kubeconfig_kubectl;
 mod openapi_contract;
