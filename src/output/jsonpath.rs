@@ -317,6 +317,40 @@ mod tests {
         );
     }
 
+    /// Found by fuzzing: templates whose evaluation grows exponentially with their length
+    /// (kubectl runs them until killed) stop with an error instead.
+    #[test]
+    fn runaway_templates_stop_with_an_error() {
+        let msg = |t: &str, d: &Value| {
+            JsonPath::parse(t)
+                .unwrap()
+                .execute(d, Model::Unstructured)
+                .unwrap_err()
+                .message()
+                .to_string()
+        };
+        let steps = "template needs more than 10000000 steps to evaluate";
+        // Each unterminated `range` evaluates the rest twice.
+        assert_eq!(msg(&"{range}".repeat(40), &doc()), steps);
+        // Each `..` then filter multiplies the values by the document's depth.
+        let mut deep = json!(1);
+        for _ in 0..40 {
+            deep = json!([deep]);
+        }
+        assert_eq!(msg(&format!("{{{}}}", "..[?(@)]".repeat(8)), &deep), steps);
+        // Nesting is a recursion, so its depth is bounded too.
+        let nested = format!("{}{}", "{range}".repeat(101), "{end}".repeat(101));
+        assert_eq!(msg(&nested, &doc()), "range nested more than 100 deep");
+        let fine = format!("{}{{.kind}}{}", "{range}".repeat(100), "{end}".repeat(100));
+        assert_eq!(
+            JsonPath::parse(&fine)
+                .unwrap()
+                .execute(&doc(), Model::Unstructured)
+                .unwrap(),
+            "List"
+        );
+    }
+
     #[test]
     fn debug_output_leaves_out_the_object() {
         let err = JsonPath::parse("{.nope}")
