@@ -153,9 +153,17 @@ impl Emitter {
                     self.write_indent();
                     self.write_indicator(":", true, false, true);
                 }
-                Key::Verbatim(text) => {
+                Key::Verbatim(text) if text.len() <= 128 => {
                     self.write_indicator(text, true, false, false);
                     self.write_indicator(":", false, false, false);
+                }
+                // A YAML parser reads at most 1024 characters as an implicit key (fuzzing
+                // found longer flow keys that did not read back).
+                Key::Verbatim(text) => {
+                    self.write_indicator("?", true, false, true);
+                    self.write_indicator(text, true, false, false);
+                    self.write_indent();
+                    self.write_indicator(":", true, false, true);
                 }
             }
             self.node(value, Context::MappingValue);

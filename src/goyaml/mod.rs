@@ -210,6 +210,15 @@ mod tests {
     }
 
     #[test]
+    fn long_complex_keys_are_explicit_and_round_trip() {
+        let key = format!("[1, \"{}\"]", "k".repeat(1100));
+        let v: serde_yaml::Value = serde_yaml::from_str(&format!("? {key}\n: v\n")).unwrap();
+        let out = marshal(&v);
+        assert_eq!(out, format!("? {key}\n: v\n"));
+        assert_eq!(serde_yaml::from_str::<serde_yaml::Value>(&out).unwrap(), v);
+    }
+
+    #[test]
     fn tags_precede_their_value_and_round_trip() {
         // `!` (found by fuzzing) is the non-specific tag, written back as it was.
         let text = "a: !t x\nb: !m\n  c: 1\nd: !s\n- 1\ne: ! x\n";
