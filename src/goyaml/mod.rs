@@ -219,6 +219,15 @@ mod tests {
     }
 
     #[test]
+    fn strings_in_flow_keys_escape_line_separators_and_controls() {
+        let v: serde_yaml::Value =
+            serde_yaml::from_str("? [\"a\\Lb\\Pc\\Nd\\x7Fe\\u00A0\"]\n: v\n").unwrap();
+        let out = marshal(&v);
+        assert_eq!(out, "[\"a\\Lb\\Pc\\Nd\\x7Fe\u{a0}\"]: v\n");
+        assert_eq!(serde_yaml::from_str::<serde_yaml::Value>(&out).unwrap(), v);
+    }
+
+    #[test]
     fn tags_precede_their_value_and_round_trip() {
         // `!` (found by fuzzing) is the non-specific tag, written back as it was.
         let text = "a: !t x\nb: !m\n  c: 1\nd: !s\n- 1\ne: ! x\n";

@@ -96,7 +96,9 @@ pub(super) fn from_yaml(v: &serde_yaml::Value) -> Node<'_> {
 fn flow_text(v: &serde_yaml::Value) -> String {
     use serde_yaml::Value as Y;
     match v {
-        Y::String(s) => serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()),
+        // JSON's escapes would leave line separators and C1 controls raw, which YAML reads
+        // as line breaks or rejects (found by fuzzing).
+        Y::String(s) => super::scalar::double_quoted(s),
         Y::Null => "null".into(),
         Y::Bool(b) => b.to_string(),
         Y::Number(n) => yaml_number_text(n),
