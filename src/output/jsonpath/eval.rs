@@ -34,8 +34,9 @@ pub(crate) struct Exec {
     in_range: usize,
     end_range: usize,
     last_end: Option<*const Node>,
-    /// Work done so far, against [`WORK_LIMIT`].
+    /// Work done so far, and how much is allowed ([`WORK_LIMIT`] unless told otherwise).
     work: usize,
+    work_limit: usize,
 }
 
 type Walk<'a> = (Vec<Val<'a>>, Option<String>);
@@ -49,10 +50,6 @@ pub(crate) const WORK_LIMIT: usize = 10_000_000;
 /// How deeply `range` may nest; each level is a recursive call.
 pub(crate) const RANGE_DEPTH_LIMIT: usize = 100;
 
-fn too_much_work() -> String {
-    format!("template needs more than {WORK_LIMIT} steps to evaluate")
-}
-
 #[derive(PartialEq, Eq, Clone, Copy)]
 enum Kind {
     Bool,
@@ -63,7 +60,7 @@ enum Kind {
 }
 
 impl Exec {
-    pub(crate) fn new(allow_missing_keys: bool, numbers: NumberKind) -> Self {
+    pub(crate) fn new(allow_missing_keys: bool, numbers: NumberKind, work_limit: usize) -> Self {
         Exec {
             allow_missing_keys,
             numbers,
@@ -72,14 +69,18 @@ impl Exec {
             end_range: 0,
             last_end: None,
             work: 0,
+            work_limit,
         }
     }
 
     /// Counts `n` more units of work; an error once the execution has done too much.
     fn spend(&mut self, n: usize) -> Result<(), String> {
         self.work = self.work.saturating_add(n);
-        if self.work > WORK_LIMIT {
-            return Err(too_much_work());
+        if self.work > self.work_limit {
+            return Err(format!(
+                "template needs more than {} steps to evaluate",
+                self.work_limit
+            ));
         }
         Ok(())
     }
