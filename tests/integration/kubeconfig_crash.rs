@@ -134,7 +134,10 @@ fn kill_9_at_random_points_leaves_the_old_or_the_new_file_and_no_debris() {
             kc.display()
         )
     };
-    let script = format!("while :; do {}; {}; done", rk(&token_a), rk(&token_b));
+    // Each run starts with the edit that changes the file as it is, so even when every kill
+    // lands in the first command (a slow machine), each one interrupts a real write.
+    let from_a = format!("while :; do {}; {}; done", rk(&token_a), rk(&token_b));
+    let from_b = format!("while :; do {}; {}; done", rk(&token_b), rk(&token_a));
 
     // How long one write takes, to spread the kills over a few of them.
     let start = Instant::now();
@@ -144,10 +147,11 @@ fn kill_9_at_random_points_leaves_the_old_or_the_new_file_and_no_debris() {
 
     let mut rng = Rng::from_env_or_clock();
     let (mut temp_left, mut lock_left, mut seen) = (0, 0, BTreeSet::new());
+    let mut script = &from_a;
     for i in 0..KILLS {
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(&script)
+            .arg(script)
             .process_group(0)
             .stdin(Stdio::null())
             .spawn()
@@ -168,6 +172,7 @@ fn kill_9_at_random_points_leaves_the_old_or_the_new_file_and_no_debris() {
             );
         };
         seen.insert(which);
+        script = if which == "A" { &from_b } else { &from_a };
         KubeconfigFile::read(&kc).unwrap_or_else(|e| panic!("kill {i}: {e}"));
         assert_eq!(mode(&kc), 0o600, "kill {i}");
         let debris = leftovers(d.path(), "config");
