@@ -9,5 +9,5 @@ runs=${2:-10000000}
 secs=${3:-3600}
 mkdir -p "work/$t" "artifacts/$t" "corpus/$t"
 exec nice -n 15 "target/x86_64-unknown-linux-gnu/release/$t" "work/$t" "corpus/$t" \
-  -runs="$runs" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -max_len=16384 \
+  -runs="$runs" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -report_slow_units=1 -max_len=16384 \
   -artifact_prefix="artifacts/$t/" -print_final_stats=1
