@@ -33,6 +33,79 @@ pub struct ConnectionConfig {
     pub namespace: String,
     /// Where these settings came from, for error messages.
     pub origin: Origin,
+    /// The cluster's `proxy-url` (`http://`, `https://` or `socks5://`): every request goes
+    /// through it, loopback servers included. Without it the environment's
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` apply as kubectl reads them
+    /// (see [`crate::client::proxy`]).
+    pub proxy_url: Option<String>,
+    /// An exec credential plugin (`users[].user.exec`). As in client-go it is only run when
+    /// no token, token file or client certificate is set.
+    pub exec: Option<ExecPlugin>,
+}
+
+/// An exec credential plugin (client.authentication.k8s.io `v1` or `v1beta1`), validated.
+/// `Debug` shows the names of `env` variables, not their values.
+#[derive(Clone, Default, PartialEq)]
+pub struct ExecPlugin {
+    /// The program: a name looked up in `PATH`, or a path (relative ones already resolved
+    /// against the kubeconfig's directory, as kubectl does).
+    pub command: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Extra environment variables, added to rawkube's own environment.
+    pub env: Vec<(String, String)>,
+    /// `client.authentication.k8s.io/v1` or `client.authentication.k8s.io/v1beta1`.
+    pub api_version: String,
+    /// Shown when the program is not installed (ANSI escapes already removed).
+    pub install_hint: String,
+    /// Whether the plugin may read standard input.
+    pub interactive_mode: InteractiveMode,
+    /// Pass the cluster's details in `KUBERNETES_EXEC_INFO`.
+    pub provide_cluster_info: bool,
+    /// The cluster's `client.authentication.k8s.io/exec` extension, passed to the plugin as
+    /// `spec.cluster.config` with `provideClusterInfo`.
+    pub cluster_config: Option<serde_json::Value>,
+}
+
+/// `interactiveMode` of an exec plugin.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InteractiveMode {
+    /// The plugin never reads standard input.
+    Never,
+    /// Standard input is passed when it is a terminal (the default for `v1beta1`).
+    #[default]
+    IfAvailable,
+    /// The plugin needs a terminal on standard input; without one it is not run.
+    Always,
+}
+
+impl InteractiveMode {
+    /// The kubeconfig spelling: `Never`, `IfAvailable`, `Always`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InteractiveMode::Never => "Never",
+            InteractiveMode::IfAvailable => "IfAvailable",
+            InteractiveMode::Always => "Always",
+        }
+    }
+}
+
+impl fmt::Debug for ExecPlugin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExecPlugin")
+            .field("command", &self.command)
+            .field("args", &self.args)
+            .field(
+                "env",
+                &self.env.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+            )
+            .field("api_version", &self.api_version)
+            .field("install_hint", &self.install_hint)
+            .field("interactive_mode", &self.interactive_mode)
+            .field("provide_cluster_info", &self.provide_cluster_info)
+            .field("cluster_config", &self.cluster_config.is_some())
+            .finish()
+    }
 }
 
 /// Where a [`ConnectionConfig`] came from, so errors can name the file and entries to fix.
@@ -72,7 +145,20 @@ impl fmt::Debug for ConnectionConfig {
             .field("token_file", &self.token_file)
             .field("namespace", &self.namespace)
             .field("origin", &self.origin)
+            .field("proxy_url", &self.proxy_url.as_deref().map(redact_userinfo))
+            .field("exec", &self.exec)
             .finish()
+    }
+}
+
+/// A proxy URL with its password hidden.
+fn redact_userinfo(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("redacted"));
+            u.to_string()
+        }
+        _ => url.to_string(),
     }
 }
 
@@ -87,8 +173,17 @@ mod tests {
             client_key_pem: Some(b"-----BEGIN PRIVATE KEY-----".to_vec()),
             ..Default::default()
         };
+        let c = ConnectionConfig {
+            proxy_url: Some("http://u:pw-sekret@proxy:3128".into()),
+            exec: Some(ExecPlugin {
+                env: vec![("AWS_SECRET".into(), "env-sekret".into())],
+                ..Default::default()
+            }),
+            ..c
+        };
         let s = format!("{c:?}");
-        assert!(!s.contains("sekret-token"), "{s}");
+        assert!(!s.contains("sekret"), "{s}");
+        assert!(s.contains("AWS_SECRET"), "{s}");
         assert!(!s.contains("BEGIN PRIVATE KEY"), "{s}");
         assert!(s.contains("<redacted>"));
     }

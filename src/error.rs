@@ -214,6 +214,48 @@ pub enum Error {
     /// Boxed because the kubeconfig errors carry paths and names and would bloat every `Result`.
     #[error(transparent)]
     Kubeconfig(#[from] Box<crate::kubeconfig::KubeconfigError>),
+
+    /// An exec credential plugin could not supply credentials (names the user; a missing
+    /// program carries the `installHint`).
+    #[error(transparent)]
+    Exec(#[from] Box<crate::client::exec::ExecError>),
+
+    /// The proxy settings (`proxy-url`, or `HTTPS_PROXY`/`HTTP_PROXY`) cannot be used.
+    #[error("cannot use the proxy for {server}{}: {reason}", in_cluster(.origin))]
+    Proxy {
+        /// Server URL.
+        server: String,
+        /// What is wrong.
+        reason: String,
+        /// Where the cluster entry came from.
+        origin: Box<Origin>,
+    },
+
+    /// An `http://` server URL reached a port that answers with TLS.
+    #[error(
+        "the server at {server} speaks HTTPS but the server URL{} says http://: use {} instead",
+        in_cluster(.origin),
+        https_of(.server)
+    )]
+    PlainHttpToTls {
+        /// Server URL.
+        server: String,
+        /// Where the cluster entry came from.
+        origin: Box<Origin>,
+    },
+}
+
+impl From<crate::client::exec::ExecError> for Error {
+    fn from(e: crate::client::exec::ExecError) -> Self {
+        Error::Exec(Box::new(e))
+    }
+}
+
+fn https_of(server: &str) -> String {
+    match server.strip_prefix("http://") {
+        Some(rest) => format!("https://{rest}"),
+        None => server.to_string(),
+    }
 }
 
 impl From<crate::kubeconfig::KubeconfigError> for Error {

@@ -21,7 +21,9 @@ use crate::kubeconfig::load::{self, Kubeconfig, KubeconfigFile, LoadOptions};
 use crate::kubeconfig::view::ViewOptions;
 use crate::kubeconfig::{Config, Overrides, write};
 use crate::output::{JsonPath, Model};
-use crate::trace::{self, CurlOptions, Observer, TlsFlags, TracedOutcome, TracedRequest};
+use crate::trace::{
+    self, CurlOptions, Observer, TlsFlags, TracedOutcome, TracedRequest, TracedRoute,
+};
 
 /// A fuzz target: its name (a binary in `fuzz/fuzz_targets/`, a directory under
 /// `fuzz/corpus/` and `fuzz/regressions/`) and its entry function.
@@ -154,7 +156,7 @@ pub fn jsonpath(data: &[u8]) {
 
 /// A request for the `trace` target, read from the input's lines: method, URL, bearer token
 /// (empty for none), flags (`s` show secrets, `c` CA, `k` insecure, `m` client certificate,
-/// `t` token file, a digit for the attempt), an outcome (a status code, or any other text for
+/// `t` token file, `n` no proxy, `x` `--connect-to`, a digit for the attempt), an outcome (a status code, or any other text for
 /// a failure), headers as `name: value` lines up to an empty line, then the body.
 struct TraceInput {
     method: String,
@@ -225,6 +227,11 @@ pub fn trace(data: &[u8]) {
             insecure: has('k'),
         },
         attempt,
+        route: TracedRoute {
+            bypass_env_proxy: has('n'),
+            connect_to: has('x').then_some("kubernetes.default:443:127.0.0.1:6443"),
+            ..Default::default()
+        },
     };
     let options = CurlOptions {
         show_secrets: has('s'),
@@ -262,7 +269,7 @@ pub fn trace(data: &[u8]) {
     );
 }
 
-/// What a [`CurlTrace`](trace::CurlTrace) prints for `req`.
+/// What a [`CurlTrace`](trace::CurlTrace) prints for `req`, without the outcome line.
 fn render_request(
     req: &TracedRequest<'_>,
     options: &CurlOptions,
@@ -285,9 +292,16 @@ fn render_request(
     let out = Shared::default();
     let tracer =
         trace::CurlTrace::new(Box::new(out.clone()), options.clone()).with_token_file(token_file);
-    tracer.request(req);
+    // The command is written once the attempt has an outcome, followed by the outcome line.
+    let outcome = TracedOutcome::Failed("fuzz".into());
+    tracer.response(req, &outcome, Duration::ZERO);
     let bytes = out.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    String::from_utf8_lossy(&bytes).into_owned()
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let outcome_line = trace::render_outcome(&outcome, Duration::ZERO);
+    match text.strip_suffix(&outcome_line) {
+        Some(command) => command.to_string(),
+        None => panic!("the trace does not end with the outcome line {outcome_line:?}:\n{text}"),
+    }
 }
 
 fn assert_comment_lines(text: &str) {
@@ -368,6 +382,12 @@ fn check_curl_words(
         req.method.into(),
         req.url.into(),
     ];
+    if req.route.bypass_env_proxy {
+        want.extend(["--noproxy".into(), "*".into()]);
+    }
+    if let Some(c) = req.route.connect_to {
+        want.extend(["--connect-to".into(), c.into()]);
+    }
     if req.url.starts_with("https://") {
         if req.tls.insecure {
             want.push("-k".into());

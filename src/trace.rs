@@ -54,6 +54,22 @@ pub struct TracedRequest<'a> {
     pub tls: TlsFlags,
     /// 1 for the first attempt, 2 for the first retry, ...
     pub attempt: u32,
+    /// How the request reaches the server: proxy, `--connect-to`, exec plugin credentials.
+    pub route: TracedRoute<'a>,
+}
+
+/// How a request reaches the server, as far as a curl command needs it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TracedRoute<'a> {
+    /// The proxy in use (`--proxy`; its password redacted unless secrets are shown).
+    pub proxy: Option<&'a crate::client::proxy::ProxyChoice>,
+    /// An environment proxy exists but is not used for this server (`--noproxy '*'`).
+    pub bypass_env_proxy: bool,
+    /// `--connect-to` when the URL's host is the `tls-server-name` (sent as SNI).
+    pub connect_to: Option<&'a str>,
+    /// Set when an exec plugin supplied the credentials: what it supplied and which plugin.
+    /// Its credentials are never printed.
+    pub exec_plugin: Option<&'a str>,
 }
 
 impl std::fmt::Debug for TracedRequest<'_> {
@@ -66,6 +82,7 @@ impl std::fmt::Debug for TracedRequest<'_> {
             .field("body", &self.body.map(|b| format!("<{} bytes>", b.len())))
             .field("tls", &self.tls)
             .field("attempt", &self.attempt)
+            .field("route", &self.route.connect_to)
             .finish()
     }
 }
@@ -159,7 +176,7 @@ impl CurlTrace {
     }
 
     /// Text (e.g. `#` comment lines saying how to write the files the commands name)
-    /// written once, just before the first request.
+    /// written once, just before the first request's command.
     pub fn with_preamble(self, text: Option<String>) -> Self {
         *self.preamble.lock().unwrap_or_else(|e| e.into_inner()) = text;
         self
@@ -178,27 +195,27 @@ impl CurlTrace {
     }
 }
 
+/// Each command is written with its outcome, when the answer arrives: requests sent at
+/// once (setup's access reviews) then show as whole blocks, in the order they finished.
 impl Observer for CurlTrace {
-    fn request(&self, req: &TracedRequest<'_>) {
-        let preamble = self
+    fn request(&self, _req: &TracedRequest<'_>) {}
+
+    fn response(&self, req: &TracedRequest<'_>, outcome: &TracedOutcome, elapsed: Duration) {
+        let mut text = self
             .preamble
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(text) = preamble {
-            self.write(&text);
-        }
+            .take()
+            .unwrap_or_default();
         let token_expr = match &self.token_file {
             Some(path) if !self.options.show_secrets => {
                 Some(format!("$(cat {})", shell_quote(path)))
             }
             _ => None,
         };
-        self.write(&render(req, &self.options, token_expr.as_deref()));
-    }
-
-    fn response(&self, _req: &TracedRequest<'_>, outcome: &TracedOutcome, elapsed: Duration) {
-        self.write(&render_outcome(outcome, elapsed));
+        text.push_str(&render(req, &self.options, token_expr.as_deref()));
+        text.push_str(&render_outcome(outcome, elapsed));
+        self.write(&text);
     }
 
     fn response_body(&self, _req: &TracedRequest<'_>, _code: u16, body: &[u8]) {
@@ -222,6 +239,26 @@ fn render(req: &TracedRequest<'_>, options: &CurlOptions, token_expr: Option<&st
         shell_quote(req.method),
         shell_quote(req.url)
     )];
+    let route = &req.route;
+    if let Some(p) = route.proxy {
+        lines.push(format!(
+            "--proxy {}",
+            shell_quote(&p.curl_form(options.show_secrets))
+        ));
+        // kubectl checks an https:// proxy's certificate with the cluster's TLS settings.
+        if p.url.scheme() == "https" {
+            if req.tls.insecure {
+                lines.push("--proxy-insecure".into());
+            } else if req.tls.ca {
+                lines.push(format!("--proxy-cacert {}", shell_quote(&options.ca_file)));
+            }
+        }
+    } else if route.bypass_env_proxy {
+        lines.push("--noproxy '*'".into());
+    }
+    if let Some(c) = route.connect_to {
+        lines.push(format!("--connect-to {}", shell_quote(c)));
+    }
     if req.url.starts_with("https://") {
         if req.tls.insecure {
             lines.push("-k".into());
@@ -233,7 +270,12 @@ fn render(req: &TracedRequest<'_>, options: &CurlOptions, token_expr: Option<&st
             lines.push(format!("--key {}", shell_quote(&options.key_file)));
         }
     }
-    if let (Some(_), Some(expr)) = (req.bearer_token, token_expr) {
+    if let (Some(_), Some(_)) = (req.bearer_token, route.exec_plugin) {
+        lines.push(format!(
+            "-H {}",
+            shell_quote("Authorization: Bearer <redacted>")
+        ));
+    } else if let (Some(_), Some(expr)) = (req.bearer_token, token_expr) {
         // Double quotes so the shell expands the expression.
         lines.push(format!("-H \"Authorization: Bearer {expr}\""));
     } else if let Some(token) = req.bearer_token {
@@ -261,6 +303,9 @@ fn render(req: &TracedRequest<'_>, options: &CurlOptions, token_expr: Option<&st
     let mut out = String::new();
     if req.attempt > 1 {
         out.push_str(&format!("# retry {}\n", req.attempt - 1));
+    }
+    if let Some(note) = route.exec_plugin {
+        out.push_str(&format!("# {note}\n"));
     }
     out.push_str(&lines.join(" \\\n  "));
     out.push('\n');
@@ -292,12 +337,14 @@ pub fn render_outcome(outcome: &TracedOutcome, elapsed: Duration) -> String {
 pub const BODY_LIMIT: usize = 300;
 
 /// A response body as one `#    ` comment line with a newline: JSON compacted to one
-/// line, secrets redacted (as in request bodies, plus a TokenRequest's `status.token`
-/// and the Secrets in a list's `items`) unless `show_secrets`, then cut at
-/// [`BODY_LIMIT`] characters with `…`. An empty body prints nothing.
+/// line without `metadata.managedFields` (as `kubectl get -o yaml` leaves them out), secrets
+/// redacted (as in request bodies, plus a TokenRequest's `status.token` and the Secrets in
+/// a list's `items`) unless `show_secrets`, then cut at [`BODY_LIMIT`] characters with `…`.
+/// An empty body prints nothing.
 pub fn render_response_body(body: &[u8], show_secrets: bool) -> String {
     let text = match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(mut v) => {
+            without_managed_fields(&mut v);
             if !show_secrets {
                 redact_value(&mut v);
             }
@@ -317,6 +364,18 @@ pub fn render_response_body(body: &[u8], show_secrets: bool) -> String {
         shown.push('…');
     }
     format!("#    {shown}\n")
+}
+
+/// Drops `metadata.managedFields` of an object and of each of a list's `items`: a real
+/// server's answers carry them, and in a line cut at [`BODY_LIMIT`] characters they would
+/// crowd out the fields a reader looks for.
+fn without_managed_fields(v: &mut serde_json::Value) {
+    if let Some(meta) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+        meta.remove("managedFields");
+    }
+    if let Some(items) = v.get_mut("items").and_then(|i| i.as_array_mut()) {
+        items.iter_mut().for_each(without_managed_fields);
+    }
 }
 
 /// A JSON request body with secret values replaced by `<redacted>` (see
@@ -392,6 +451,7 @@ mod tests {
                 ..Default::default()
             },
             attempt: 1,
+            route: TracedRoute::default(),
         }
     }
 
@@ -445,6 +505,7 @@ mod tests {
                 insecure: true,
             },
             attempt: 3,
+            route: TracedRoute::default(),
         };
         let opts = CurlOptions {
             key_file: "my key.pem".into(),
@@ -474,6 +535,7 @@ mod tests {
                 ..Default::default()
             },
             attempt: 1,
+            route: TracedRoute::default(),
         };
         assert_eq!(
             render_curl(&req, &CurlOptions::default()),
@@ -535,6 +597,20 @@ mod tests {
         assert!(!hidden.contains("eyJ"), "{hidden}");
         assert!(hidden.contains(r#""expirationTimestamp":"t""#), "{hidden}");
         assert!(render_response_body(token_request, true).contains("eyJhbGciOi.x.y"));
+    }
+
+    #[test]
+    fn response_bodies_leave_out_managed_fields_of_objects_and_list_items() {
+        let obj = br#"{"kind":"ServiceAccount","metadata":{"name":"a","managedFields":[{"manager":"m"}]}}"#;
+        assert_eq!(
+            render_response_body(obj, true),
+            "#    {\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"a\"}}\n"
+        );
+        let list = br#"{"kind":"List","metadata":{},"items":[{"metadata":{"name":"a","managedFields":[]}}]}"#;
+        assert_eq!(
+            render_response_body(list, false),
+            "#    {\"kind\":\"List\",\"metadata\":{},\"items\":[{\"metadata\":{\"name\":\"a\"}}]}\n"
+        );
     }
 
     #[test]

@@ -15,16 +15,23 @@
 //! certificates, the static token file, service-account tokens) and authorized by RBAC with a
 //! fresh cluster's bootstrap policy (replaceable [`Authorizer`]); every exchange lands in the
 //! [`Journal`]. The identity stack is assembled in [`wiring`].
+//!
+//! It is also a wiremock-style double ([`stubs`]): [`MockServer::stub`] answers requests
+//! matched by their Kubernetes meaning with a Status, a literal answer, a delay, a connection
+//! [`Fault`] or a scripted watch, and verifies expectations; [`MockServer::advance_clock`]
+//! expires tokens and [`MockServer::compact`] makes old `continue` tokens and watches `410`.
 #![warn(missing_docs)]
 
 pub mod api;
 pub mod authn;
 pub mod authz;
+pub mod clock;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hooks;
 pub mod http;
 pub mod store;
+pub mod stubs;
 pub mod wiring;
 
 use std::net::SocketAddr;
@@ -38,12 +45,17 @@ pub use api::objects::ObjectSource;
 pub use authn::identity::{RequestAttributes, UserInfo};
 pub use authn::{Authenticator, AuthenticatorChain, AuthnOutcome, AuthnRequest};
 pub use authz::{Authorizer, Decision, MastersAuthorizer};
+pub use clock::Clock;
 pub use hooks::{
     ImpersonationRequest, Impersonator, NonResourceHandler, RawResponse, VirtualRequest,
     VirtualResource, WriteAdmission,
 };
 pub use http::journal::{Journal, JournalEntry};
 pub use store::Store;
+pub use stubs::{
+    Expect, Fault, Match, Respond, Stub, StubError, StubGuard, StubRequest, StubSet, Verb,
+    VerifyError, WatchEnd, WatchScript,
+};
 
 /// The admin user of the admin kubeconfig.
 pub const ADMIN_USER: &str = "kubernetes-admin";
@@ -76,6 +88,9 @@ pub enum MockError {
     /// The background runtime of a blocking start could not be created.
     #[error("starting the server's runtime failed: {0}")]
     Runtime(std::io::Error),
+    /// A stub given to the builder is invalid.
+    #[error(transparent)]
+    Stub(#[from] StubError),
 }
 
 /// Configures a [`MockServer`] before starting it.
@@ -94,6 +109,8 @@ pub struct MockServerBuilder {
     service_account_key_file: Option<PathBuf>,
     legacy_token_secrets: bool,
     authz_cache_delay: Duration,
+    stubs: Vec<Stub>,
+    token_cache_ttl: Duration,
 }
 
 impl std::fmt::Debug for MockServerBuilder {
@@ -124,6 +141,8 @@ impl Default for MockServerBuilder {
             service_account_key_file: None,
             legacy_token_secrets: false,
             authz_cache_delay: Duration::ZERO,
+            stubs: Vec::new(),
+            token_cache_ttl: authn::token_cache::DEFAULT_TTL,
         }
     }
 }
@@ -174,6 +193,27 @@ impl MockServerBuilder {
     /// (default zero: on the next request), to emulate a real cluster's cache lag.
     pub fn authz_cache_delay(mut self, delay: Duration) -> Self {
         self.authz_cache_delay = delay;
+        self
+    }
+
+    /// Registers a stub from the start (as `--stubs FILE` does); an invalid one makes `start`
+    /// fail with [`MockError::Stub`].
+    pub fn stub(mut self, stub: Stub) -> Self {
+        self.stubs.push(stub);
+        self
+    }
+
+    /// Registers several stubs from the start (see [`MockServerBuilder::stub`]).
+    pub fn stubs(mut self, stubs: impl IntoIterator<Item = Stub>) -> Self {
+        self.stubs.extend(stubs);
+        self
+    }
+
+    /// `--token-cache-ttl`: how long a successful bearer-token authentication is remembered
+    /// (default 10 s, kube-apiserver's `TokenSuccessCacheTTL`; zero turns the cache off). While
+    /// cached, a token keeps authenticating after its ServiceAccount or Secret is deleted.
+    pub fn token_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.token_cache_ttl = ttl;
         self
     }
 
@@ -293,6 +333,8 @@ impl MockServerBuilder {
             legacy_token_secrets: self.legacy_token_secrets,
             authz_cache_delay: self.authz_cache_delay,
             legacy_token_tracking: api::discovery::minor_version(&version) >= 27,
+            token_request_uid: api::discovery::minor_version(&version) >= 34,
+            token_cache_ttl: self.token_cache_ttl,
         };
         if identity.legacy_token_secrets {
             // Legacy mode signs tokens for every ServiceAccount at once: make the key now, so
@@ -300,6 +342,10 @@ impl MockServerBuilder {
             identity.keys.get()?;
         }
         wiring::seed_bootstrap_policy(&store);
+        let stubs = Arc::new(StubSet::default());
+        for s in self.stubs {
+            stubs.register(s)?;
+        }
         Ok(Prepared {
             listen: self.listen,
             pki,
@@ -314,6 +360,7 @@ impl MockServerBuilder {
             impersonator: self.impersonator,
             admission: self.admission,
             identity,
+            stubs,
         })
     }
 }
@@ -343,6 +390,7 @@ struct Prepared {
     impersonator: Option<Arc<dyn Impersonator>>,
     admission: Vec<Arc<dyn WriteAdmission>>,
     identity: wiring::IdentityConfig,
+    stubs: Arc<StubSet>,
 }
 
 impl Prepared {
@@ -379,6 +427,7 @@ impl Prepared {
             impersonator: Some(self.impersonator.unwrap_or(wired.impersonator)),
             admission,
             server_address: addr.to_string(),
+            stubs: self.stubs.clone(),
         });
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(self.config));
         handle.spawn(http::server::serve(listener, acceptor, state, rx));
@@ -391,6 +440,7 @@ impl Prepared {
             store: self.store,
             journal,
             bearer: wired.bearer,
+            stubs: self.stubs,
             shutdown,
             runtime,
         }
@@ -406,6 +456,7 @@ pub struct MockServer {
     store: Arc<Store>,
     journal: Journal,
     bearer: Arc<authn::tokens::BearerAuthenticator>,
+    stubs: Arc<StubSet>,
     shutdown: watch::Sender<bool>,
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -499,6 +550,70 @@ impl MockServer {
     /// chosen claims in a test.
     pub fn service_account_tokens(&self) -> &authn::tokens::serviceaccount::ServiceAccountTokens {
         &self.bearer.service_accounts
+    }
+
+    /// Registers `stub` for as long as the returned guard lives; dropping the guard checks the
+    /// stub's `expect` (panicking with a report naming near misses) and removes it.
+    ///
+    /// ```no_run
+    /// # use mock_apiserver::{MockServer, Respond, Stub, Verb};
+    /// # fn demo(server: &MockServer) {
+    /// let _throttle = server.stub(
+    ///     Stub::on(Verb::Create)
+    ///         .resource("serviceaccounts")
+    ///         .namespace("default")
+    ///         .times(2)
+    ///         .expect(2)
+    ///         .respond(Respond::status(429).retry_after(1)),
+    /// );
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the stub is invalid (see [`StubError`]; [`MockServer::register_stub`] returns it).
+    pub fn stub(&self, stub: Stub) -> StubGuard {
+        match self.stubs.register(stub) {
+            Ok(id) => StubGuard::new(self.stubs.clone(), id),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Registers `stub` until it is removed (through [`MockServer::stubs`] or the admin API);
+    /// returns its id.
+    pub fn register_stub(&self, stub: Stub) -> Result<String, StubError> {
+        self.stubs.register(stub)
+    }
+
+    /// The server's stubs: list, remove, clear, verify.
+    pub fn stubs(&self) -> &Arc<StubSet> {
+        &self.stubs
+    }
+
+    /// Checks every stub's `expect`; the error lists unmet ones and their near misses.
+    pub fn verify(&self) -> Result<(), VerifyError> {
+        self.stubs.verify()
+    }
+
+    /// The journalled requests `m` matches (the journal queried by meaning).
+    pub fn requests(&self, m: &Match) -> Vec<JournalEntry> {
+        self.journal.matching(m)
+    }
+
+    /// The server's clock (token expiry, timestamps).
+    pub fn clock(&self) -> &Arc<Clock> {
+        self.store.clock()
+    }
+
+    /// Moves the server's clock forward (tokens expire, objects age); returns the new time.
+    pub fn advance_clock(&self, by: Duration) -> std::time::SystemTime {
+        self.store.clock().advance(by)
+    }
+
+    /// Compacts the resourceVersion history: a watch or a list `continue` from before now
+    /// gets `410 Expired`. Returns the compacted revision.
+    pub fn compact(&self) -> u64 {
+        self.store.compact()
     }
 
     /// Stops accepting and closes every connection.

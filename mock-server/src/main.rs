@@ -37,6 +37,14 @@ struct Args {
     /// emulate a real cluster's authorization cache lag.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0s")]
     authz_cache_delay: std::time::Duration,
+    /// Stubs to register at start: a JSON (.json) or YAML list of stubs, the shape
+    /// `POST /__admin/stubs` takes.
+    #[arg(long, value_name = "FILE")]
+    stubs: Option<PathBuf>,
+    /// How long a successful bearer-token authentication is cached (kube-apiserver: 10s), so
+    /// a deleted ServiceAccount's token keeps authenticating that long; 0s turns it off.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
+    token_cache_ttl: std::time::Duration,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
@@ -71,12 +79,22 @@ async fn run(args: Args) -> ExitCode {
         .listen(args.listen)
         .server_version(&args.server_version)
         .legacy_token_secrets(args.legacy_token_secrets)
-        .authz_cache_delay(args.authz_cache_delay);
+        .authz_cache_delay(args.authz_cache_delay)
+        .token_cache_ttl(args.token_cache_ttl);
     if let Some(path) = &args.token_auth_file {
         builder = builder.token_auth_file(path);
     }
     if let Some(path) = &args.service_account_key_file {
         builder = builder.service_account_key_file(path);
+    }
+    if let Some(path) = &args.stubs {
+        match mock_apiserver::stubs::load_file(path) {
+            Ok(stubs) => builder = builder.stubs(stubs),
+            Err(e) => {
+                eprintln!("mock-apiserver: --stubs: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     let server = match builder.start().await {
         Ok(s) => s,

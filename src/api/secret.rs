@@ -120,7 +120,9 @@ impl Api<Secret> {
         mut progress: impl FnMut(Duration),
     ) -> Result<String> {
         let started = Instant::now();
-        let mut pause = Duration::from_millis(100);
+        // The token controller usually fills the Secret within milliseconds: start polling
+        // fast and back off, rather than sleeping a fixed 100 ms on every setup.
+        let mut pause = Duration::from_millis(5);
         loop {
             if let Some(token) = self.get(name).await?.token() {
                 return Ok(token);

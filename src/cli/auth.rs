@@ -98,8 +98,8 @@ fn can_i(g: &GlobalArgs, a: CanIArgs) -> Result<(), CliError> {
             let (group, resource) = if typed == "*" {
                 (String::new(), "*".to_string())
             } else {
-                let d = discovery::fetch(&session.client).await?;
-                match d.find(&typed) {
+                let mut d = discovery::resolver(g, &session);
+                match d.find(&typed).await.map_err(api_error)? {
                     Some(t) => (t.group, t.plural),
                     None => {
                         // kubectl follows this warning with a blank line.

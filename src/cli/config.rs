@@ -3,12 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use rawkube::kubeconfig::model::Config;
 use rawkube::kubeconfig::{
     ClusterEdit, ContextEdit, CredentialsEdit, EditOutcome, Kubeconfig, KubeconfigError,
     LoadOptions,
 };
-use serde_json::{Map, Value, json};
 
 use super::globals::GlobalArgs;
 use super::{CliError, table};
@@ -17,7 +15,7 @@ use super::{CliError, table};
 #[derive(Subcommand, Debug)]
 pub enum ConfigCommand {
     /// Set a cluster entry in kubeconfig (uses the global --server, --certificate-authority,
-    /// --insecure-skip-tls-verify flags as its values).
+    /// --insecure-skip-tls-verify and --tls-server-name flags as its values).
     #[command(after_help = "Examples:
   rawkube config set-cluster kubernetes --server=https://127.0.0.1:6443 \\
       --certificate-authority=ca.crt --embed-certs
@@ -71,9 +69,6 @@ pub struct SetClusterArgs {
     /// Embed the certificate authority file's contents in the kubeconfig.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub embed_certs: Option<bool>,
-    /// The server name to verify the server certificate against.
-    #[arg(long)]
-    pub tls_server_name: Option<String>,
 }
 
 /// `config set-credentials` arguments.
@@ -121,6 +116,9 @@ pub struct ViewArgs {
     /// Show secrets and certificate data.
     #[arg(long)]
     pub raw: bool,
+    /// Inline the files the kubeconfig names (certificates, keys) as *-data (implies --raw).
+    #[arg(long)]
+    pub flatten: bool,
     /// Output format: yaml (default), json or jsonpath=TEMPLATE.
     #[arg(short = 'o', long = "output", default_value = "yaml")]
     pub output: String,
@@ -161,7 +159,7 @@ pub fn run(g: &GlobalArgs, cmd: ConfigCommand) -> Result<(), CliError> {
                 certificate_authority: g.certificate_authority.clone(),
                 embed_certs: a.embed_certs.unwrap_or(false),
                 insecure_skip_tls_verify: g.insecure_skip_tls_verify,
-                tls_server_name: a.tls_server_name,
+                tls_server_name: g.tls_server_name.clone(),
                 proxy_url: None,
             };
             print_outcome(load(g)?.set_cluster(&a.name, &edit))
@@ -224,148 +222,32 @@ pub fn run(g: &GlobalArgs, cmd: ConfigCommand) -> Result<(), CliError> {
     }
 }
 
-/// `config view`: the merged config, minified and redacted as asked.
+/// `config view`: the merged config, minified, flattened and redacted as asked, printed
+/// as kubectl prints it (every field kubectl knows, its defaults filled in).
 pub fn view(kc: &Kubeconfig, context: Option<&str>, a: &ViewArgs) -> Result<String, CliError> {
-    let mut c = kc.merged();
-    if a.minify {
-        c = minify(c, context)?;
-    }
-    if !a.raw {
-        redact(&mut c);
-    }
+    use rawkube::kubeconfig::view::{ViewOptions, to_kubectl_value};
+    let c = kc
+        .view(&ViewOptions {
+            raw: a.raw,
+            minify: a.minify,
+            flatten: a.flatten,
+            context: context.map(str::to_string),
+        })
+        .map_err(CliError::msg)?;
+    let value = to_kubectl_value(&c).map_err(CliError::msg)?;
     match a.output.as_str() {
-        "yaml" => Ok(rawkube::kubeconfig::write::render(&c)),
-        "json" => {
-            let v = view_json(&c);
-            Ok(super::print::typed_json(&v))
-        }
+        "yaml" => rawkube::output::to_yaml(&value).map_err(CliError::msg),
+        "json" => Ok(super::print::typed_json(&value)),
         other if other.starts_with("jsonpath=") => {
             let template = &other["jsonpath=".len()..];
             rawkube::output::jsonpath::JsonPath::parse(template)
-                .and_then(|p| p.execute(&view_json(&c), rawkube::output::Model::Typed))
+                .and_then(|p| p.execute(&value, rawkube::output::Model::Typed))
                 .map_err(|e| CliError::msg(e.message().to_string()))
         }
         other => Err(CliError::msg(format!(
             "unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,yaml,jsonpath=TEMPLATE"
         ))),
     }
-}
-
-fn minify(c: Config, context: Option<&str>) -> Result<Config, CliError> {
-    let name = match context {
-        Some(n) => n.to_string(),
-        None if !c.current_context.is_empty() => c.current_context.clone(),
-        None => {
-            return Err(CliError::msg(
-                "current-context must exist in order to minify",
-            ));
-        }
-    };
-    let ctx = c
-        .context(&name)
-        .cloned()
-        .ok_or_else(|| CliError::msg(format!("cannot locate context {name}")))?;
-    let mut out = Config {
-        api_version: c.api_version.clone(),
-        kind: c.kind.clone(),
-        preferences: c.preferences.clone(),
-        current_context: name,
-        ..Default::default()
-    };
-    if let Some(cl) = c.cluster(&ctx.context.cluster) {
-        out.clusters.push(cl.clone());
-    }
-    if let Some(u) = c.user(&ctx.context.user) {
-        out.users.push(u.clone());
-    }
-    out.contexts.push(ctx);
-    Ok(out)
-}
-
-/// kubectl's `ShortenConfig`: certificate data becomes `DATA+OMITTED`, secrets `REDACTED`.
-fn redact(c: &mut Config) {
-    const DATA: &str = "DATA+OMITTED";
-    const SECRET: &str = "REDACTED";
-    for cl in &mut c.clusters {
-        if cl.cluster.certificate_authority_data.is_some() {
-            cl.cluster.certificate_authority_data = Some(DATA.into());
-        }
-    }
-    for u in &mut c.users {
-        let u = &mut u.user;
-        for f in [&mut u.client_certificate_data, &mut u.client_key_data] {
-            if f.is_some() {
-                *f = Some(DATA.into());
-            }
-        }
-        for f in [&mut u.token, &mut u.password] {
-            if f.is_some() {
-                *f = Some(SECRET.into());
-            }
-        }
-    }
-}
-
-/// The JSON shape of `kubectl config view -o json`: Go's field order
-/// (kind, apiVersion, preferences, clusters, users, contexts, current-context).
-fn view_json(c: &Config) -> Value {
-    let entries = |items: Vec<(String, &str, Value)>| -> Value {
-        Value::Array(
-            items
-                .into_iter()
-                .map(|(name, key, body)| json!({ "name": name, key: body }))
-                .collect(),
-        )
-    };
-    let to_v = |v: Result<Value, serde_json::Error>| v.unwrap_or(Value::Null);
-    let mut m = Map::new();
-    m.insert("kind".into(), json!("Config"));
-    m.insert("apiVersion".into(), json!("v1"));
-    m.insert(
-        "preferences".into(),
-        to_v(serde_json::to_value(&c.preferences)),
-    );
-    m.insert(
-        "clusters".into(),
-        entries(
-            c.clusters
-                .iter()
-                .map(|e| {
-                    (
-                        e.name.clone(),
-                        "cluster",
-                        to_v(serde_json::to_value(&e.cluster)),
-                    )
-                })
-                .collect(),
-        ),
-    );
-    m.insert(
-        "users".into(),
-        entries(
-            c.users
-                .iter()
-                .map(|e| (e.name.clone(), "user", to_v(serde_json::to_value(&e.user))))
-                .collect(),
-        ),
-    );
-    m.insert(
-        "contexts".into(),
-        entries(
-            c.contexts
-                .iter()
-                .map(|e| {
-                    (
-                        e.name.clone(),
-                        "context",
-                        to_v(serde_json::to_value(&e.context)),
-                    )
-                })
-                .collect(),
-        ),
-    );
-    m.insert("current-context".into(), json!(c.current_context));
-    Value::Object(m)
 }
 
 /// `config get-contexts`: kubectl's table, or names with `-o name`.

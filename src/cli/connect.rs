@@ -34,6 +34,7 @@ impl GlobalArgs {
             token: self.token.clone(),
             certificate_authority: self.certificate_authority.clone(),
             insecure_skip_tls_verify: self.insecure_skip_tls_verify.unwrap_or(false),
+            tls_server_name: self.tls_server_name.clone(),
             ..Default::default()
         }
     }

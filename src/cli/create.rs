@@ -199,10 +199,11 @@ use serde_json::{Map, Value, json};
 
 use super::CliError;
 use super::connect::{Session, api_error, block_on, wrapped};
-use super::discovery::{self, Discovery};
+use super::discovery;
 use super::globals::{DryRun, GlobalArgs};
 use super::print::{self, Format};
-use rawkube::workflow::rules::build_rules;
+use rawkube::workflow::WorkflowError;
+use rawkube::workflow::rules::resolve_rules;
 
 const RBAC: &str = "rbac.authorization.k8s.io";
 
@@ -242,10 +243,7 @@ pub fn run(g: &GlobalArgs, cmd: CreateCommand) -> Result<(), CliError> {
             }
             warn_verbs(&a.rules.verb);
             let session = g.session()?;
-            let rules = block_on(async {
-                let d = discovery::fetch(&session.client).await?;
-                role_rules(&d, &a.rules)
-            })??;
+            let rules = block_on(role_rules(g, &session, &a.rules))??;
             let obj = json!({
                 "kind": "Role",
                 "apiVersion": format!("{RBAC}/v1"),
@@ -267,10 +265,7 @@ pub fn run(g: &GlobalArgs, cmd: CreateCommand) -> Result<(), CliError> {
             let mut rules = if a.rules.resource.is_empty() {
                 vec![]
             } else {
-                block_on(async {
-                    let d = discovery::fetch(&session.client).await?;
-                    role_rules(&d, &a.rules)
-                })??
+                block_on(role_rules(g, &session, &a.rules))??
             };
             if !a.non_resource_url.is_empty() {
                 rules.push(json!({"verbs": a.rules.verb, "nonResourceURLs": a.non_resource_url}));
@@ -345,11 +340,21 @@ fn warn_verbs(verbs: &[String]) {
     }
 }
 
-/// kubectl's rules for `create role`/`create clusterrole`, as JSON.
-fn role_rules(d: &Discovery, a: &RuleArgs) -> Result<Vec<Value>, CliError> {
-    // kubectl prints this one without its usual `error: ` prefix.
-    let rules = build_rules(d, &a.verb, &a.resource, &a.resource_name)
-        .map_err(|e| CliError::raw(e.to_string()))?;
+/// kubectl's rules for `create role`/`create clusterrole`, as JSON. The hand-written types
+/// (`pods`, `secrets`, ...) need no request; others are looked up through discovery.
+async fn role_rules(
+    g: &GlobalArgs,
+    session: &Session,
+    a: &RuleArgs,
+) -> Result<Vec<Value>, CliError> {
+    let mut d = discovery::resolver(g, session);
+    let rules = resolve_rules(&mut d, &a.verb, &a.resource, &a.resource_name)
+        .await
+        .map_err(|e| match e {
+            WorkflowError::Api(e) => api_error(e),
+            // kubectl prints this one without its usual `error: ` prefix.
+            other => CliError::raw(other.to_string()),
+        })?;
     Ok(rules
         .iter()
         .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))

@@ -45,18 +45,18 @@ fn display_name(t: &ResourceType, name: &str) -> String {
 pub fn run(g: &GlobalArgs, a: DeleteArgs) -> Result<(), CliError> {
     let session = g.session()?;
     let ns = session.namespace.clone();
+    let mut d = discovery::resolver(g, &session);
     block_on(async move {
-        let d = discovery::fetch(&session.client).await?;
         let mut targets = Vec::new();
         if a.resource.contains('/') {
             for item in std::iter::once(&a.resource).chain(a.names.iter()) {
                 let (t, n) = item
                     .split_once('/')
                     .ok_or_else(|| CliError::msg(format!("arguments in resource/name form must have a single resource and name: {item}")))?;
-                targets.push((discovery::require(&d, t)?, n.to_string()));
+                targets.push((discovery::require(&mut d, t).await?, n.to_string()));
             }
         } else {
-            let t = discovery::require(&d, &a.resource)?;
+            let t = discovery::require(&mut d, &a.resource).await?;
             if a.names.is_empty() {
                 return Err(CliError::msg(
                     "resource(s) were provided, but no name was specified",

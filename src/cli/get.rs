@@ -53,8 +53,8 @@ pub fn run(g: &GlobalArgs, a: GetArgs) -> Result<(), CliError> {
     let format = Format::parse(a.output.output.as_deref())?;
     let session = g.session()?;
     let ns = session.namespace.clone();
+    let mut d = discovery::resolver(g, &session);
     block_on(async move {
-        let d = discovery::fetch(&session.client).await?;
         // `TYPE NAME...` or `TYPE/NAME ...`.
         let mut targets: Vec<(ResourceType, Option<String>)> = Vec::new();
         if a.resource.contains('/') {
@@ -64,15 +64,18 @@ pub fn run(g: &GlobalArgs, a: GetArgs) -> Result<(), CliError> {
                         "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
                     )
                 })?;
-                targets.push((discovery::require(&d, t)?, Some(n.to_string())));
+                targets.push((discovery::require(&mut d, t).await?, Some(n.to_string())));
             }
         } else {
-            let t = discovery::require(&d, &a.resource)?;
-            if a.names.is_empty() {
-                targets.push((t, None));
-            } else {
-                for n in &a.names {
-                    targets.push((t.clone(), Some(n.clone())));
+            // `TYPE[,TYPE...] [NAME...]`: every name of every type, in the order given.
+            for typed in a.resource.split(',').filter(|t| !t.is_empty()) {
+                let t = discovery::require(&mut d, typed).await?;
+                if a.names.is_empty() {
+                    targets.push((t, None));
+                } else {
+                    for n in &a.names {
+                        targets.push((t.clone(), Some(n.clone())));
+                    }
                 }
             }
         }

@@ -18,9 +18,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 
-    /// The name of the kubeconfig context to use.
+    /// The name of the kubeconfig context to use. setup, teardown, access and get also
+    /// take several, comma-separated (a,b,c), and run against each cluster at once.
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,
+
+    /// setup, teardown, access and get: run against every context of the kubeconfig.
+    #[arg(long, global = true)]
+    pub all_contexts: bool,
 
     /// The namespace scope for this request.
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
@@ -49,6 +54,11 @@ pub struct GlobalArgs {
     )]
     pub insecure_skip_tls_verify: Option<bool>,
 
+    /// Server name to use for server certificate validation, sent as SNI. If it is not
+    /// provided, the hostname used to contact the server is used.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+
     /// Print every HTTP request as a curl command, and its response status, on stderr.
     /// The commands run as printed: they name the kubeconfig's certificate files, or,
     /// when it holds them inline, the trace first shows how to write ca.crt, client.crt
@@ -64,6 +74,11 @@ pub struct GlobalArgs {
     /// With --show-http: print bearer tokens and Secret data instead of redacting them.
     #[arg(long, global = true)]
     pub show_secrets: bool,
+
+    /// Default cache directory: discovery documents, shared with kubectl (default
+    /// $KUBECACHEDIR, else ~/.kube/cache).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// The token is a secret: never shown by `Debug`.
@@ -72,14 +87,17 @@ impl fmt::Debug for GlobalArgs {
         f.debug_struct("GlobalArgs")
             .field("kubeconfig", &self.kubeconfig)
             .field("context", &self.context)
+            .field("all_contexts", &self.all_contexts)
             .field("namespace", &self.namespace)
             .field("server", &self.server)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("certificate_authority", &self.certificate_authority)
             .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
+            .field("tls_server_name", &self.tls_server_name)
             .field("show_http", &self.show_http)
             .field("show_http_body", &self.show_http_body)
             .field("show_secrets", &self.show_secrets)
+            .field("cache_dir", &self.cache_dir)
             .finish()
     }
 }

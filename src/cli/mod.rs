@@ -3,8 +3,10 @@
 //! Commands shared with kubectl keep kubectl's names, flags, output lines,
 //! stdout/stderr split and exit codes (`kubectl-traffic.md` §5, §6).
 
+pub mod access;
 pub mod age;
 pub mod auth;
+pub mod bulk;
 pub mod completion;
 pub mod config;
 pub mod connect;
@@ -18,11 +20,14 @@ pub mod get;
 pub mod globals;
 pub mod http_trace;
 pub mod kubeconfig_cmd;
+pub mod multi_context;
 pub mod print;
+pub mod progress;
 pub mod setup;
 pub mod table;
 pub mod teardown;
 pub mod token;
+pub mod who_can;
 
 use clap::{Parser, Subcommand};
 
@@ -100,13 +105,38 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Print a shell completion script.
     Completion(completion::CompletionArgs),
+    /// Show a verbs × resources access matrix for a user, group or ServiceAccount.
+    Access(access::AccessArgs),
+    /// Show which subjects may do VERB on RESOURCE, and the binding that lets them.
+    #[command(name = "who-can")]
+    WhoCan(who_can::WhoCanArgs),
 }
 
 /// Runs a parsed command line. Output goes to stdout/stderr as kubectl prints it;
 /// the returned error has not been printed yet.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let g = &cli.globals;
-    match cli.command {
+    // Several contexts: get and access once per context, setup and teardown in bulk.
+    let contexts = multi_context::requested(g)?;
+    match (cli.command, contexts) {
+        (Command::Get(a), Some(c)) => {
+            let json = a.output.output.as_deref() == Some("json");
+            multi_context::run_each(&c, json)
+        }
+        (Command::Access(a), Some(c)) => {
+            multi_context::run_each(&c, a.output.as_deref() == Some("json"))
+        }
+        (Command::Setup(a), c) if bulk::wanted(&a.bulk, &c) => bulk::setup(g, a, c),
+        (Command::Teardown(a), c) if bulk::wanted(&a.bulk, &c) => bulk::teardown(g, a, c),
+        (_, Some(_)) => Err(CliError::msg(
+            "several contexts (--context a,b or --all-contexts) work with setup, teardown, access and get only",
+        )),
+        (command, None) => run_one(g, command),
+    }
+}
+
+fn run_one(g: &GlobalArgs, command: Command) -> Result<(), CliError> {
+    match command {
         Command::Create(c) => create::run(g, c),
         Command::Get(a) => get::run(g, a),
         Command::Delete(a) => delete::run(g, a),
@@ -119,6 +149,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         #[cfg(feature = "demo")]
         Command::Demo(a) => demo::run(g, a),
         Command::Completion(a) => completion::run(a),
+        Command::Access(a) => access::run(g, a),
+        Command::WhoCan(a) => who_can::run(g, a),
     }
 }
 

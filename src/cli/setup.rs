@@ -62,10 +62,17 @@ pub struct TokenArgs {
   # Step by step, pausing like the tutorial's script
   rawkube setup bearertokenauth --interactive
 
+  # Many accounts from a manifest, converging, one kubeconfig write
+  rawkube setup -f accounts.yaml
+
+  # The same on several clusters at once (contexts NAME@CONTEXT)
+  rawkube setup -f accounts.yaml --context kind-a,kind-b
+
 The namespace is -n/--namespace (default: default).")]
 pub struct SetupArgs {
-    /// ServiceAccount name.
-    pub name: String,
+    /// ServiceAccount name (or -f FILE for many).
+    #[arg(required_unless_present = "file")]
+    pub name: Option<String>,
     /// Verbs to grant (repeatable or comma-separated).
     #[arg(
         long,
@@ -101,27 +108,28 @@ pub struct SetupArgs {
     /// How long to wait for the token controller and for permissions to propagate.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "30s")]
     pub timeout: std::time::Duration,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub bulk: super::bulk::BulkArgs,
 }
 
 impl SetupArgs {
     /// The workflow options these flags ask for.
     pub fn options(&self, namespace: &str) -> SetupOptions {
+        let name = self.name.clone().unwrap_or_default();
         SetupOptions {
-            name: self.name.clone(),
+            name: name.clone(),
             namespace: namespace.to_string(),
             verbs: self.verb.clone(),
             resources: self.resource.clone(),
-            role: self.role.clone().unwrap_or_else(|| self.name.clone()),
+            role: self.role.clone().unwrap_or_else(|| name.clone()),
             binding: self
                 .binding
                 .clone()
-                .unwrap_or_else(|| format!("bearertoken-binding-{}", self.name)),
+                .unwrap_or_else(|| format!("bearertoken-binding-{name}")),
             token_mode: self.token.token_mode.into(),
             duration: self.token.duration,
-            context_name: self
-                .context_name
-                .clone()
-                .unwrap_or_else(|| self.name.clone()),
+            context_name: self.context_name.clone().unwrap_or(name),
             kubeconfig_out: self.kubeconfig_out.clone(),
             force: self.force,
             timeout: self.timeout,
@@ -144,6 +152,7 @@ pub fn target(g: &GlobalArgs) -> Result<SetupTarget, CliError> {
         admin = admin.with_observer(o.clone());
     }
     Ok(SetupTarget {
+        discovery_cache: g.discovery_cache(&admin_conn.server),
         admin,
         admin_conn,
         kubeconfig,

@@ -14,10 +14,12 @@ use super::setup::{target, workflow_error};
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   rawkube teardown bearertokenauth
-  rawkube teardown viewer --kubeconfig-out=./viewer.kubeconfig")]
+  rawkube teardown viewer --kubeconfig-out=./viewer.kubeconfig
+  rawkube teardown -f accounts.yaml")]
 pub struct TeardownArgs {
-    /// ServiceAccount name.
-    pub name: String,
+    /// ServiceAccount name (or -f FILE for many).
+    #[arg(required_unless_present = "file")]
+    pub name: Option<String>,
     /// Role name (default: NAME).
     #[arg(long)]
     pub role: Option<String>,
@@ -30,19 +32,23 @@ pub struct TeardownArgs {
     /// The standalone kubeconfig setup wrote; it is deleted instead of editing the kubeconfig.
     #[arg(long, value_name = "FILE")]
     pub kubeconfig_out: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub bulk: super::bulk::BulkArgs,
 }
 
 /// Runs `teardown`.
 pub fn run(g: &GlobalArgs, a: TeardownArgs) -> Result<(), CliError> {
+    let name = a.name.unwrap_or_default();
     let opts = TeardownOptions {
         namespace: g.namespace.clone().unwrap_or_else(|| "default".into()),
-        role: a.role.unwrap_or_else(|| a.name.clone()),
+        role: a.role.unwrap_or_else(|| name.clone()),
         binding: a
             .binding
-            .unwrap_or_else(|| format!("bearertoken-binding-{}", a.name)),
-        context_name: a.context_name.unwrap_or_else(|| a.name.clone()),
+            .unwrap_or_else(|| format!("bearertoken-binding-{name}")),
+        context_name: a.context_name.unwrap_or_else(|| name.clone()),
         kubeconfig_out: a.kubeconfig_out,
-        name: a.name,
+        name,
     };
     let mut t = target(g)?;
     let mut stdout = std::io::stdout();

@@ -9,7 +9,10 @@
 //! network in clear text. See [`retry`] for which failures are retried.
 
 mod auth;
+pub mod exec;
+pub mod proxy;
 pub mod retry;
+mod route;
 mod tls;
 
 use std::sync::Arc;
@@ -23,10 +26,12 @@ use crate::api::meta::Status;
 use crate::config::{ConnectionConfig, Origin};
 use crate::error::{Error, Result, status_from_unstructured};
 use crate::path::Path;
-use crate::trace::{Observer, TlsFlags, TracedOutcome, TracedRequest};
+use crate::trace::{Observer, TlsFlags, TracedOutcome, TracedRequest, TracedRoute};
 use auth::TokenSource;
+use exec::{ExecAuthenticator, ExecCredentials};
 pub use retry::RetryPolicy;
 use retry::{Failure, parse_retry_after};
+use route::{Route, Transport};
 
 /// `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("rawkube/", env!("CARGO_PKG_VERSION"));
@@ -57,7 +62,8 @@ impl Default for ClientOptions {
 /// A connection to one API server. Cheap to clone; clones share the connection pool.
 #[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    transport: Arc<Transport>,
+    exec: Option<Arc<ExecAuthenticator>>,
     server: String,
     https: bool,
     token: Arc<TokenSource>,
@@ -66,6 +72,23 @@ pub struct Client {
     namespace: String,
     options: ClientOptions,
     observer: Option<Arc<dyn Observer>>,
+    first: Arc<FirstConnection>,
+}
+
+/// Requests sent at once before any connection exists would each open their own TCP + TLS
+/// connection (HTTP/2 is known only after the first handshake's ALPN). So until one request
+/// has been answered, requests go one at a time; after that they share the pooled HTTP/2
+/// connection.
+#[derive(Debug, Default)]
+struct FirstConnection {
+    answered: std::sync::atomic::AtomicBool,
+    gate: tokio::sync::Mutex<()>,
+}
+
+impl FirstConnection {
+    fn answered(&self) -> bool {
+        self.answered.load(std::sync::atomic::Ordering::Acquire)
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -261,22 +284,28 @@ impl Client {
         if url.query().is_some() || url.fragment().is_some() {
             return Err(url_err("a server URL cannot have a query or fragment"));
         }
-        let tls_config = tls::client_config(config)?;
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config)
-            .user_agent(USER_AGENT)
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.request_timeout)
-            // Talk to exactly the URL in the kubeconfig, as kubectl does unless
-            // proxy-url is set (which rawkube does not support).
-            .no_proxy()
-            // Every request the user sees is one request on the wire: a redirect is
-            // reported (as a non-2xx status), never followed behind their back.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Setup(e.to_string()))?;
+        // As client-go: a plugin runs only when no other credential is set, and only over TLS.
+        let exec = match &config.exec {
+            Some(plugin)
+                if https
+                    && config.token.as_deref().is_none_or(str::is_empty)
+                    && config.token_file.is_none()
+                    && config.client_cert_pem.is_none() =>
+            {
+                Some(Arc::new(ExecAuthenticator::new(config, plugin)))
+            }
+            _ => None,
+        };
+        let exec_cert = exec.as_ref().map(|e| {
+            let resolver: Arc<dyn rustls::client::ResolvesClientCert> = e.certificate();
+            resolver
+        });
+        let tls_config = tls::client_config(config, exec_cert)?;
+        let route = Route::plan(config, &url, &proxy::ProxyEnv::from_env())?;
+        let transport = Arc::new(Transport::new(route, tls_config, options.clone())?);
         Ok(Client {
-            http,
+            transport,
+            exec,
             server: config.server.trim_end_matches('/').to_string(),
             https,
             token: Arc::new(TokenSource::new(
@@ -296,6 +325,7 @@ impl Client {
             },
             options,
             observer: None,
+            first: Arc::default(),
         })
     }
 
@@ -340,9 +370,28 @@ impl Client {
         format!("{}{}", self.server, path)
     }
 
+    /// The URL on the wire: the server's, or with `tls-server-name` as host (see [`route`]).
+    fn wire_url(&self, path: &Path) -> String {
+        format!("{}{}", self.transport.route().wire_server, path)
+    }
+
+    /// The bearer token to send now, and what the exec plugin supplied (if one is used).
+    async fn credentials(&self) -> Result<(Option<String>, Option<Arc<ExecCredentials>>)> {
+        if !self.https {
+            return Ok((None, None));
+        }
+        if let Some(exec) = &self.exec {
+            let creds = exec.credentials().await.map_err(Error::from)?;
+            return Ok((creds.token.clone(), Some(creds)));
+        }
+        Ok((self.token.token().await?, None))
+    }
+
     /// Send `req` with retries and return the 2xx response, or the error.
     pub async fn send(&self, req: &Request) -> Result<Response> {
         let url = self.url(&req.path);
+        let wire = self.wire_url(&req.path);
+        let route = self.transport.route();
         let has = |name: &str| {
             req.headers
                 .iter()
@@ -357,26 +406,55 @@ impl Client {
         }
         headers.extend(req.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
         let mut attempt = 1;
+        let mut reran_exec = false;
         loop {
-            let token = if self.https {
-                self.token.token().await?
-            } else {
-                None
-            };
+            let (token, exec_creds) = self.credentials().await?;
+            let exec_note = self
+                .exec
+                .as_ref()
+                .zip(exec_creds.as_ref())
+                .map(|(e, c)| e.describe(c));
             let traced = TracedRequest {
                 method: req.method.as_str(),
-                url: &url,
+                url: &wire,
                 headers: &headers,
                 bearer_token: token.as_deref(),
                 body: req.body.as_deref(),
-                tls: self.tls,
+                tls: TlsFlags {
+                    client_cert: self.tls.client_cert
+                        || exec_creds.as_ref().is_some_and(|c| c.client_cert),
+                    ..self.tls
+                },
                 attempt,
+                route: TracedRoute {
+                    proxy: route.proxy.as_ref(),
+                    bypass_env_proxy: route.bypass_env_proxy,
+                    connect_to: route.connect_to.as_deref(),
+                    exec_plugin: exec_note.as_deref(),
+                },
             };
             if let Some(o) = &self.observer {
                 o.request(&traced);
             }
+            let http = self
+                .transport
+                .client(exec_creds.as_ref().map_or(0, |c| c.cert_generation))?;
             let started = Instant::now();
-            let result = self.attempt(req, &url, &headers, token.as_deref()).await;
+            let gate = match self.first.answered() {
+                true => None,
+                false => Some(self.first.gate.lock().await),
+            };
+            // Whoever waited while the first request ran goes on at once, without the gate.
+            let gate = gate.filter(|_| !self.first.answered());
+            let result = self
+                .attempt(&http, req, &wire, &headers, token.as_deref())
+                .await;
+            if gate.is_some() && result.is_ok() {
+                self.first
+                    .answered
+                    .store(true, std::sync::atomic::Ordering::Release);
+            }
+            drop(gate);
             let elapsed = started.elapsed();
 
             let (failure, retry_after, error) = match result {
@@ -398,11 +476,18 @@ impl Client {
                         });
                     }
                     let retry_after = parse_retry_after(raw.retry_after.as_deref());
-                    (
-                        Failure::Status(raw.status),
-                        retry_after,
-                        Error::Api(Box::new(self.status_error(req, &raw))),
-                    )
+                    // Go's TLS servers (kube-apiserver) answer plain HTTP with this 400.
+                    let tls_port = !self.https
+                        && raw.status == 400
+                        && raw
+                            .body
+                            .starts_with(b"Client sent an HTTP request to an HTTPS server");
+                    let error = if tls_port {
+                        self.plain_http_to_tls()
+                    } else {
+                        Error::Api(Box::new(self.status_error(req, &raw)))
+                    };
+                    (Failure::Status(raw.status), retry_after, error)
                 }
                 Err(e) => {
                     let (failure, error) = self.transport_error(&e, &url);
@@ -412,6 +497,18 @@ impl Client {
                     (failure, None, error)
                 }
             };
+            // client-go runs the plugin again after a 401; rawkube also retries the request
+            // once with what it returns (a 401 means the server did nothing).
+            if matches!(failure, Failure::Status(401))
+                && !reran_exec
+                && let (Some(exec), Some(used)) = (&self.exec, &exec_creds)
+            {
+                reran_exec = true;
+                if exec.refresh_after_unauthorized(used).await?.is_some() {
+                    attempt += 1;
+                    continue;
+                }
+            }
             let retry = &self.options.retry;
             if !retry.should_retry(&req.method, req.guarded, failure, attempt) {
                 return Err(error);
@@ -423,12 +520,13 @@ impl Client {
 
     async fn attempt(
         &self,
+        http: &reqwest::Client,
         req: &Request,
         url: &str,
         headers: &[(&str, &str)],
         token: Option<&str>,
     ) -> std::result::Result<RawResponse, reqwest::Error> {
-        let mut builder = self.http.request(req.method.clone(), url);
+        let mut builder = http.request(req.method.clone(), url);
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
@@ -488,6 +586,13 @@ impl Client {
             is_text,
             parse_retry_after(raw.retry_after.as_deref()).map(|d| d.as_secs()),
         )
+    }
+
+    fn plain_http_to_tls(&self) -> Error {
+        Error::PlainHttpToTls {
+            server: self.server.clone(),
+            origin: Box::new(self.origin.clone()),
+        }
     }
 
     /// Turn a reqwest error into an error that says what to fix, and classify it for retrying.
@@ -552,6 +657,10 @@ impl Client {
             };
             let url = url.to_string();
             return (failure, Error::Timeout { url, after });
+        }
+        // A TLS server's first bytes (an alert record) are not an HTTP status line.
+        if !self.https && error_chain(e).contains("invalid HTTP version parsed") {
+            return (Failure::Permanent, self.plain_http_to_tls());
         }
         let refused = find_source::<std::io::Error>(e)
             .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);

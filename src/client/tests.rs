@@ -971,3 +971,45 @@ fn request_headers_refuse_invalid_names_values_and_credentials() {
         .unwrap_err();
     assert!(!err.to_string().contains("secret"), "{err}");
 }
+
+#[tokio::test]
+async fn http_urls_at_https_ports_say_so() {
+    // kube-apiserver (Go) answers plain HTTP on its TLS port with this 400 ...
+    let (url, _) = http_server(vec![Canned {
+        status: "400 Bad Request",
+        headers: vec![("Content-Type", "text/plain".into())],
+        body: "Client sent an HTTP request to an HTTPS server.\n".into(),
+    }])
+    .await;
+    let c = Client::new(&plain(&url)).unwrap();
+    let e = c
+        .send(&Request::get(Path::raw("/version")))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::PlainHttpToTls { .. }), "{e:?}");
+    let https = url.replace("http://", "https://");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the server at {url} speaks HTTPS but the server URL says http://: use {https} instead"
+        )
+    );
+    // ... and a rustls server with a TLS alert, which is not an HTTP status line.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf).await;
+            let _ = s
+                .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32])
+                .await;
+        }
+    });
+    let c = Client::new(&plain(&url)).unwrap();
+    let e = c
+        .send(&Request::get(Path::raw("/version")))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::PlainHttpToTls { .. }), "{e:?}");
+}

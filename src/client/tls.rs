@@ -8,13 +8,13 @@
 //!   that name instead of the URL host;
 //! - `insecure-skip-tls-verify`: a verifier that accepts any certificate (but still
 //!   checks handshake signatures), used only when the flag is set;
-//! - client certificates with PKCS#1, PKCS#8 or SEC1 keys;
+//! - client certificates with PKCS#1, PKCS#8 or SEC1 keys, or from an exec plugin;
 //! - ALPN `h2` then `http/1.1` (reqwest does not add ALPN to a preconfigured config).
 
 use std::sync::Arc;
 
-use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
@@ -23,8 +23,12 @@ use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use crate::config::ConnectionConfig;
 use crate::error::{Error, Result};
 
-/// Build the rustls client configuration for `cfg`.
-pub(crate) fn client_config(cfg: &ConnectionConfig) -> Result<rustls::ClientConfig> {
+/// Build the rustls client configuration for `cfg`. `exec_cert` supplies the client
+/// certificate when an exec plugin returns one (looked up at each handshake).
+pub(crate) fn client_config(
+    cfg: &ConnectionConfig,
+    exec_cert: Option<Arc<dyn ResolvesClientCert>>,
+) -> Result<rustls::ClientConfig> {
     // Name the provider explicitly so a second provider elsewhere in a larger
     // dependency graph can never make `ClientConfig::builder()` panic.
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
@@ -117,7 +121,10 @@ pub(crate) fn client_config(cfg: &ConnectionConfig) -> Result<rustls::ClientConf
                 "client-key is set but client-certificate is missing".into(),
             ));
         }
-        (None, None) => builder.with_no_client_auth(),
+        (None, None) => match exec_cert {
+            Some(resolver) => builder.with_client_cert_resolver(resolver),
+            None => builder.with_no_client_auth(),
+        },
     };
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)

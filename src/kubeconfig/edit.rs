@@ -93,7 +93,7 @@ pub struct ContextEdit {
 
 /// Which entry list an edit touches.
 #[derive(Clone, Copy)]
-enum List {
+pub(super) enum List {
     Clusters,
     Users,
     Contexts,
@@ -154,7 +154,7 @@ fn read_for_embed(flag: &str, path: &Path) -> Result<String, KubeconfigError> {
 
 impl Kubeconfig {
     /// Runs `f` on a freshly re-read set with every precedence file locked.
-    fn locked<T>(
+    pub(super) fn locked<T>(
         &mut self,
         f: impl FnOnce(&mut Kubeconfig) -> Result<T, KubeconfigError>,
     ) -> Result<T, KubeconfigError> {
@@ -180,7 +180,7 @@ impl Kubeconfig {
     }
 
     /// The file owning entry `name` of `list` (first-wins), else the default file.
-    fn destination(&self, list: List, name: &str) -> usize {
+    pub(super) fn destination(&self, list: List, name: &str) -> usize {
         for (i, f) in self.files.iter().enumerate() {
             if f.documents
                 .iter()
@@ -193,7 +193,7 @@ impl Kubeconfig {
     }
 
     /// Writes file `i` if `change` altered it; returns whether it wrote.
-    fn modify_file(
+    pub(super) fn modify_file(
         &mut self,
         i: usize,
         change: impl FnOnce(&KubeconfigFile, &mut Config) -> Result<(), KubeconfigError>,

@@ -344,6 +344,12 @@ impl Kubeconfig {
             if out.preferences.is_empty() {
                 out.preferences = d.preferences.clone();
             }
+            // Top-level extensions merge by name like the entry lists (first file wins).
+            for e in &d.extensions {
+                if !out.extensions.iter().any(|x| x.name == e.name) {
+                    out.extensions.push(e.clone());
+                }
+            }
         }
         out.clusters.sort_by(|a, b| a.name.cmp(&b.name));
         out.users.sort_by(|a, b| a.name.cmp(&b.name));

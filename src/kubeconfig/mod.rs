@@ -5,8 +5,10 @@
 //! * [`incluster`]: the pod's service-account configuration.
 //! * [`edit`]: `kubectl config set-*/use-context/delete-*`, with kubectl's messages and file choice.
 //! * [`contexts_table`]: `kubectl config get-contexts` output.
+//! * [`exec`]: exec credential plugin stanzas, validated and shown as kubectl does.
 //! * [`view`]: `kubectl config view` (redacted, `--minify`, `--flatten`, `-o json`).
 //! * [`write`]: kubectl's YAML bytes, written atomically under a lock.
+//! * [`batch`]: many entry edits under one lock, each file written once.
 //!
 //! ```no_run
 //! use rawkube::kubeconfig::{ContextEdit, Kubeconfig, LoadOptions, Overrides};
@@ -16,9 +18,11 @@
 //! # Ok::<(), rawkube::kubeconfig::KubeconfigError>(())
 //! ```
 
+pub mod batch;
 pub mod contexts_table;
 pub mod edit;
 pub mod error;
+pub mod exec;
 pub mod incluster;
 pub mod load;
 pub mod model;
@@ -26,6 +30,7 @@ pub mod resolve;
 pub mod view;
 pub mod write;
 
+pub use batch::Batch;
 pub use contexts_table::ContextListing;
 pub use edit::{ClusterEdit, ContextEdit, CredentialsEdit, EditOutcome};
 pub use error::KubeconfigError;

@@ -326,7 +326,7 @@ where
 
 /// kubectl parses YAML 1.1, where `yes`/`on`/`y` are booleans; serde_yaml
 /// (YAML 1.2) reads them as strings, so accept those spellings explicitly.
-fn yaml11_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+pub(crate) fn yaml11_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     struct Yaml11Bool;
     impl<'de> serde::de::Visitor<'de> for Yaml11Bool {
         type Value = bool;

@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::error::KubeconfigError;
+use super::exec::{EXEC_CLUSTER_EXTENSION, ExecStanza};
 use super::load::{Kubeconfig, KubeconfigFile};
 use super::model::{Cluster, User};
 use crate::config::{ConnectionConfig, Origin};
@@ -282,8 +283,17 @@ impl Kubeconfig {
         }
         .filter(|n| !n.is_empty());
 
+        if let (Some(c), Some(proxy)) = (cluster, cl.proxy_url.as_deref().filter(|p| !p.is_empty()))
+        {
+            crate::client::proxy::parse_proxy_url(proxy).map_err(|e| KubeconfigError::Invalid {
+                file: c.file.path.clone(),
+                field: format!("clusters[{cluster_name}].cluster.proxy-url"),
+                reason: format!("invalid 'proxy-url' {proxy:?} for cluster {cluster_name:?}: {e}"),
+            })?;
+            conn.proxy_url = Some(proxy.to_string());
+        }
         if let Some(u) = user {
-            apply_user(&mut conn, u.file, &user_name, &u.entry.user)?;
+            apply_user(&mut conn, u.file, &user_name, &u.entry.user, cl)?;
         }
         if let Some(t) = &o.token {
             conn.token = Some(t.clone());
@@ -298,6 +308,7 @@ fn apply_user(
     file: &KubeconfigFile,
     name: &str,
     u: &User,
+    cluster: &Cluster,
 ) -> Result<(), KubeconfigError> {
     let prefix = format!("users[{name}].user");
     conn.client_cert_pem = data_or_file(
@@ -353,21 +364,30 @@ fn apply_user(
             ));
         }
     }
-    let has_credentials =
-        conn.token.is_some() || conn.token_file.is_some() || conn.client_cert_pem.is_some();
+    let auth_provider = u.other.get("auth-provider").is_some_and(|v| !v.is_null());
+    if let Some(raw) = u.other.get("exec")
+        && let Some(stanza) = ExecStanza::parse(file, name, raw)?
+    {
+        // The cluster's exec extension reaches the plugin as spec.cluster.config.
+        let config = cluster
+            .extensions
+            .iter()
+            .find(|e| e.name == EXEC_CLUSTER_EXTENSION)
+            .map(|e| super::view::yaml_to_json(&e.extension))
+            .transpose()
+            .map_err(|reason| invalid("exec", &reason))?;
+        conn.exec = Some(stanza.plugin(file, name, auth_provider, config)?);
+    }
+    let has_credentials = conn.token.is_some()
+        || conn.token_file.is_some()
+        || conn.client_cert_pem.is_some()
+        || conn.exec.is_some();
     if !has_credentials {
-        for (field, what) in [
-            ("exec", "exec credential plugins"),
-            ("auth-provider", "auth-provider plugins"),
-        ] {
-            if u.other.contains_key(field) {
-                return Err(invalid(
-                    field,
-                    &format!(
-                        "{what} are not supported by rawkube; use a token or client certificate"
-                    ),
-                ));
-            }
+        if auth_provider {
+            return Err(invalid(
+                "auth-provider",
+                "auth-provider plugins are not supported by rawkube (kubectl 1.26+ only keeps oidc); use an exec plugin, a token or a client certificate",
+            ));
         }
         if u.username.as_deref().is_some_and(|s| !s.is_empty()) {
             return Err(invalid(
@@ -398,6 +418,14 @@ clusters:
   cluster:
     server: https://127.0.0.1:7443
     certificate-authority-data: Q0EtUEVN
+    proxy-url: socks5://127.0.0.1:1080
+    extensions:
+    - name: client.authentication.k8s.io/exec
+      extension: {audience: x}
+- name: badproxy
+  cluster:
+    server: https://127.0.0.1:7443
+    proxy-url: ftp://127.0.0.1:21
 contexts:
 - name: main
   context: {cluster: c, user: tok, namespace: team}
@@ -425,6 +453,13 @@ users:
 - name: execonly
   user:
     exec: {command: get-token, apiVersion: client.authentication.k8s.io/v1}
+- name: execok
+  user:
+    exec: {command: bin/get-token, apiVersion: client.authentication.k8s.io/v1beta1, provideClusterInfo: true}
+- name: execwithtoken
+  user:
+    token: abc
+    exec: {command: get-token, apiVersion: client.authentication.k8s.io/v1beta1}
 - name: impersonating
   user: {token: abc, as: someone-else}
 ";
@@ -563,16 +598,57 @@ users:
     }
 
     #[test]
-    fn unsupported_exec_user_is_a_clear_error() {
-        let (_d, kc, _) = setup();
+    fn exec_users_resolve_to_validated_plugins() {
+        let (d, kc, p) = setup();
+        let user = |u: &str| Overrides {
+            context: Some("certs".into()),
+            user: Some(u.into()),
+            ..Default::default()
+        };
+        // v1 must name an interactiveMode: clientcmd's message, with the file and field.
+        let msg = kc.resolve(&user("execonly")).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            format!(
+                "invalid users[execonly].user.exec in {}: interactiveMode must be specified for execonly to use exec authentication plugin",
+                p.display()
+            )
+        );
+        let c = kc.resolve(&user("execok")).unwrap();
+        let exec = c.exec.expect("exec plugin");
+        assert_eq!(
+            exec.command,
+            d.path().join("bin/get-token").display().to_string()
+        );
+        assert!(exec.provide_cluster_info);
+        assert_eq!(
+            exec.cluster_config,
+            Some(serde_json::json!({"audience": "x"}))
+        );
+        assert_eq!(c.proxy_url.as_deref(), Some("socks5://127.0.0.1:1080"));
+        // A token next to exec: both are kept; the client prefers the token (client-go).
+        let c = kc.resolve(&user("execwithtoken")).unwrap();
+        assert!(c.exec.is_some() && c.token.as_deref() == Some("abc"));
+    }
+
+    #[test]
+    fn proxy_url_schemes_are_checked_like_clientcmd() {
+        let (_d, kc, p) = setup();
         let msg = kc
             .resolve(&Overrides {
-                user: Some("execonly".into()),
+                context: Some("certs".into()),
+                cluster: Some("badproxy".into()),
                 ..Default::default()
             })
             .unwrap_err()
             .to_string();
-        assert!(msg.contains("users[execonly].user.exec"), "{msg}");
+        assert_eq!(
+            msg,
+            format!(
+                "invalid clusters[badproxy].cluster.proxy-url in {}: invalid 'proxy-url' \"ftp://127.0.0.1:21\" for cluster \"badproxy\": unsupported scheme \"ftp\", must be http, https, or socks5",
+                p.display()
+            )
+        );
     }
 
     #[test]

@@ -4,12 +4,17 @@
 //! the script does (a banner with the kubectl command, then kubectl's result line), so
 //! the CLI, the embedded demo and tests share one implementation.
 
+pub mod access;
+pub mod bulk;
 pub mod discovery;
+pub mod manifest;
 pub mod narrate;
+pub mod rbac_match;
 pub mod rules;
 pub mod setup;
 pub mod standalone;
 pub mod teardown;
+pub mod who_can;
 
 use std::time::Duration;
 

@@ -24,6 +24,11 @@ impl<'a> Narrator<'a> {
         self
     }
 
+    /// Whether it pauses between steps (then nothing of a later step may start early).
+    pub fn pauses(&self) -> bool {
+        self.pause.is_some()
+    }
+
     /// A step banner: the kubectl commands the step stands for, between separators.
     pub fn banner(&mut self, commands: &[String]) -> std::io::Result<()> {
         writeln!(self.out, "{RULE}")?;

@@ -4,17 +4,46 @@
 
 use crate::api::rbac::PolicyRule;
 
-use super::discovery::Discovery;
+use super::discovery::{Resolver, ResourceType};
 
 /// A `--resource` the server does not serve; `Display` is kubectl's message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the server doesn't have a resource type \"{0}\"")]
 pub struct UnknownResource(pub String);
 
+/// The type a `--resource` value names: `pods/log` → `pods`.
+fn base(resource: &str) -> &str {
+    resource.split('/').next().unwrap_or(resource)
+}
+
+/// [`build_rules`] with each type resolved by `resolver`: no request when every
+/// `--resource` is a hand-written type, discovery (cached) otherwise.
+pub async fn resolve_rules(
+    resolver: &mut Resolver,
+    verbs: &[String],
+    resources: &[String],
+    names: &[String],
+) -> super::Result<Vec<PolicyRule>> {
+    let mut found: Vec<(&str, Option<ResourceType>)> = Vec::new();
+    for r in resources {
+        let b = base(r);
+        if !found.iter().any(|(x, _)| *x == b) {
+            found.push((b, resolver.find(b).await?));
+        }
+    }
+    let lookup = |b: &str| {
+        found
+            .iter()
+            .find(|(x, _)| *x == b)
+            .and_then(|(_, t)| t.clone())
+    };
+    Ok(build_rules(lookup, verbs, resources, names)?)
+}
+
 /// Builds the rules for `verbs` on `resources` (`pods`, `pods/log`, `deployments.apps`),
-/// optionally limited to `names`.
+/// optionally limited to `names`; `find` resolves a type name.
 pub fn build_rules(
-    d: &Discovery,
+    find: impl Fn(&str) -> Option<ResourceType>,
     verbs: &[String],
     resources: &[String],
     names: &[String],
@@ -22,13 +51,9 @@ pub fn build_rules(
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for r in resources {
         // An unknown subresource is accepted, as kubectl does; only the type is checked.
-        let (base, sub) = match r.split_once('/') {
-            Some((b, s)) => (b, Some(s)),
-            None => (r.as_str(), None),
-        };
-        let t = d
-            .find(base)
-            .ok_or_else(|| UnknownResource(base.to_string()))?;
+        let b = base(r);
+        let sub = r.split_once('/').map(|(_, s)| s);
+        let t = find(b).ok_or_else(|| UnknownResource(b.to_string()))?;
         let name = match sub {
             Some(s) => format!("{}/{s}", t.plural),
             None => t.plural.clone(),
@@ -64,8 +89,9 @@ mod tests {
     /// kubectl-traffic.md §6.1: `--resource=deployments.apps,pods/log --resource-name=foo`.
     #[test]
     fn one_rule_per_group_sorted_with_names_copied() {
+        let d = sample();
         let rules = build_rules(
-            &sample(),
+            |n| d.find(n),
             &s(&["get", "list"]),
             &s(&[
                 "deployments.apps",
@@ -85,7 +111,8 @@ mod tests {
 
     #[test]
     fn unknown_resource_is_kubectls_error() {
-        let e = build_rules(&sample(), &s(&["get"]), &s(&["nosuchthing"]), &[]).unwrap_err();
+        let d = sample();
+        let e = build_rules(|n| d.find(n), &s(&["get"]), &s(&["nosuchthing"]), &[]).unwrap_err();
         assert_eq!(
             e.to_string(),
             "the server doesn't have a resource type \"nosuchthing\""

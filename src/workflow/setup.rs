@@ -5,12 +5,20 @@
 //! allowed check as the ServiceAccount (a real `list` plus a SelfSubjectAccessReview
 //! per granted verb, polled briefly while RBAC propagates). A re-run keeps what exists
 //! and matches (no writes), reports what differs, and changes it only with `force`.
+//!
+//! Round trips: the reads that do not depend on each other (the ServiceAccount, Role and
+//! RoleBinding, `/version`, the kept token's SelfSubjectReview) go out at once first, and
+//! the final check's list and access reviews go out at once; each runs over the one HTTP/2
+//! connection of its client. The hand-written `--resource` types need no discovery. With
+//! pauses (`--interactive`) each step reads only when it runs, since the user may change
+//! the cluster while it waits.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::Client;
+use crate::api::discovery::VersionInfo;
 use crate::api::meta::ObjectMeta;
 use crate::api::rbac::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use crate::api::review::SelfSubjectAccessReview;
@@ -23,9 +31,9 @@ use crate::jwt::{self, TokenKind};
 use crate::kubeconfig::{ContextEdit, CredentialsEdit, Kubeconfig, KubeconfigFile};
 use crate::trace::Observer;
 
-use super::discovery::Discovery;
+use super::discovery::{DiscoveryCache, Resolver, ResourceType};
 use super::narrate::Narrator;
-use super::rules::build_rules;
+use super::rules::resolve_rules;
 use super::standalone::{Names, standalone};
 use super::{Result, WorkflowError};
 
@@ -106,6 +114,9 @@ pub struct SetupTarget {
     pub cluster_name: String,
     /// Traces the SA's requests too (e.g. `--show-http`).
     pub observer: Option<Arc<dyn Observer>>,
+    /// Where discovery documents are cached (used only for `--resource` types that are not
+    /// hand-written, such as `deployments.apps`).
+    pub discovery_cache: Option<DiscoveryCache>,
 }
 
 /// What setup ended with.
@@ -146,6 +157,34 @@ fn ns_flag(o: &SetupOptions) -> String {
     }
 }
 
+/// A read that setup may send early (`Some`), or only when its step runs (`None`).
+async fn early<T>(
+    on: bool,
+    read: impl std::future::Future<Output = crate::Result<T>>,
+) -> Option<crate::Result<T>> {
+    if on { Some(read.await) } else { None }
+}
+
+/// The prefetched answer, or the read sent now.
+async fn now_or_early<T>(
+    early: Option<crate::Result<T>>,
+    read: impl std::future::Future<Output = crate::Result<T>>,
+) -> crate::Result<T> {
+    match early {
+        Some(r) => r,
+        None => read.await,
+    }
+}
+
+/// `Ok(None)` for a 404.
+fn found<T>(r: crate::Result<T>) -> crate::Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Runs setup, narrating to `n`.
 pub async fn setup(
     target: &mut SetupTarget,
@@ -156,15 +195,32 @@ pub async fn setup(
     let ns = o.namespace.as_str();
     let mut changed = Vec::new();
     let mut differs = Vec::new();
+    let sas: Api<ServiceAccount> = Api::namespaced(&admin, ns);
+    let roles: Api<Role> = Api::namespaced(&admin, ns);
+    let bindings: Api<RoleBinding> = Api::namespaced(&admin, ns);
+    let mut resolver = Resolver::new(&admin, target.discovery_cache.clone());
+    let ahead = !n.pauses();
+    let wants_version = matches!(o.token_mode, TokenMode::Auto | TokenMode::Legacy);
 
-    // Resolve the rules first: an unknown --resource should fail before anything is created.
-    let discovery = Discovery::fetch(&admin).await?;
-    let rules = build_rules(&discovery, &o.verbs, &o.resources, &[])?;
+    // The independent reads, at once. The rules are resolved first in effect: an unknown
+    // --resource fails below before anything is created.
+    let (rules, sa_got, version, existing, role_got, binding_got) = tokio::join!(
+        resolve_rules(&mut resolver, &o.verbs, &o.resources, &[]),
+        sas.get(&o.name),
+        early(wants_version, admin.version()),
+        existing_token(target, o),
+        early(ahead, roles.get(&o.role)),
+        early(ahead, bindings.get(&o.binding)),
+    );
+    let rules = rules?;
+    let first = resolver
+        .find(first_resource(o))
+        .await?
+        .ok_or_else(|| crate::Error::Setup(format!("unknown resource {}", first_resource(o))))?;
 
     // Step 1: the ServiceAccount.
     n.banner(&[format!("kubectl create sa {}{}", o.name, ns_flag(o))])?;
-    let sas: Api<ServiceAccount> = Api::namespaced(&admin, ns);
-    let sa = match sas.get(&o.name).await {
+    let sa = match sa_got {
         Ok(sa) => {
             n.line(&format!("serviceaccount/{} unchanged", o.name))?;
             sa
@@ -182,20 +238,20 @@ pub async fn setup(
     n.pause()?;
 
     // Step 2: the token (an existing, working one is kept so a re-run writes nothing).
-    let existing = existing_token(target, o).await;
-    let (token, token_kind) = match existing {
-        Some((t, kind)) => {
+    let (token, token_kind, sa_client) = match existing {
+        Some((t, kind, client)) => {
             n.banner(&[format!(
                 "# reuse the token already in the kubeconfig user {}",
                 o.name
             )])?;
             n.line(&format!("token: {kind} (still valid, reused)"))?;
-            (t, format!("{kind} (reused)"))
+            (t, format!("{kind} (reused)"), client)
         }
         None => {
-            let (t, kind, created) = obtain_token(&admin, o, &sa, n).await?;
+            let (t, kind, created) = obtain_token_with(&admin, o, &sa, n, version).await?;
             changed.extend(created);
-            (t, kind)
+            let client = sa_client(target, &t)?;
+            (t, kind, client)
         }
     };
     let token_expiry = jwt::decode(&token)
@@ -210,14 +266,7 @@ pub async fn setup(
     }
     n.pause()?;
 
-    let sa_client = sa_client(target, &token)?;
-    let roles: Api<Role> = Api::namespaced(&admin, ns);
-    let bindings: Api<RoleBinding> = Api::namespaced(&admin, ns);
-    let existing_binding = match bindings.get(&o.binding).await {
-        Ok(b) => Some(b),
-        Err(e) if e.is_not_found() => None,
-        Err(e) => return Err(e.into()),
-    };
+    let existing_binding = found(now_or_early(binding_got, bindings.get(&o.binding)).await)?;
 
     // Step 4: the Forbidden check, only meaningful before the binding exists.
     n.banner(&[
@@ -230,7 +279,7 @@ pub async fn setup(
             o.binding
         ))?;
     } else {
-        match list_first_resource(&sa_client, &discovery, o).await {
+        match list(&sa_client, &first, o).await {
             Err(e) if e.is_forbidden() => n.line(&e.to_string())?,
             Err(e) => return Err(e.into()),
             Ok(_) => n.line(&format!(
@@ -265,15 +314,15 @@ pub async fn setup(
         ..Default::default()
     };
     let role_line = format!("role.rbac.authorization.k8s.io/{}", o.role);
-    match roles.get(&o.role).await {
-        Ok(r) if r.rules == rules => n.line(&format!("{role_line} unchanged"))?,
-        Ok(mut r) if o.force => {
+    match found(now_or_early(role_got, roles.get(&o.role)).await)? {
+        Some(r) if r.rules == rules => n.line(&format!("{role_line} unchanged"))?,
+        Some(mut r) if o.force => {
             r.rules = rules.clone();
             roles.update(&r, &posting()).await?;
             n.line(&format!("{role_line} configured"))?;
             changed.push(role_line.clone());
         }
-        Ok(r) => {
+        Some(r) => {
             n.line(&format!(
                 "{role_line} differs: has {} rule(s) {}, wanted {}; left unchanged (use --force)",
                 r.rules.len(),
@@ -282,12 +331,11 @@ pub async fn setup(
             ))?;
             differs.push(role_line.clone());
         }
-        Err(e) if e.is_not_found() => {
+        None => {
             roles.create(&want_role, &posting()).await?;
             n.line(&format!("{role_line} created"))?;
             changed.push(role_line.clone());
         }
-        Err(e) => return Err(e.into()),
     }
     let want_binding = RoleBinding {
         metadata: ObjectMeta::named(&o.binding),
@@ -329,7 +377,7 @@ pub async fn setup(
         format!("kubectl config use-context {}", o.context_name),
         "kubectl get pods".into(),
     ])?;
-    verify_allowed(&sa_client, &discovery, o, &rules, n).await?;
+    verify_allowed(&sa_client, &first, o, &rules, n).await?;
 
     let summary = SetupSummary {
         service_account: format!("{}/{}", o.namespace, o.name),
@@ -408,8 +456,12 @@ fn sa_client(target: &SetupTarget, token: &str) -> Result<Client> {
     })
 }
 
-/// The kubeconfig token setup wrote last time, if it is still a working token for this SA.
-async fn existing_token(target: &SetupTarget, o: &SetupOptions) -> Option<(String, String)> {
+/// The kubeconfig token setup wrote last time, if it is still a working token for this SA:
+/// the token, its kind, and the client that proved it works.
+async fn existing_token(
+    target: &SetupTarget,
+    o: &SetupOptions,
+) -> Option<(String, String, Client)> {
     let token = match &o.kubeconfig_out {
         Some(path) => {
             let f = KubeconfigFile::read(path).ok()?;
@@ -443,7 +495,7 @@ async fn existing_token(target: &SetupTarget, o: &SetupOptions) -> Option<(Strin
     let client = sa_client(target, &token).ok()?;
     let who = client.self_subject_review().await.ok()?;
     let name = who.status.map(|s| s.user_info.username).unwrap_or_default();
-    (name == subject).then_some((token, kind))
+    (name == subject).then_some((token, kind, client))
 }
 
 fn secret_name(o: &SetupOptions) -> String {
@@ -458,15 +510,39 @@ pub async fn obtain_token(
     sa: &ServiceAccount,
     n: &mut Narrator<'_>,
 ) -> Result<(String, String, Vec<String>)> {
+    obtain_token_with(admin, o, sa, n, None).await
+}
+
+/// The server's minor version (`32` for `1.32+`), if it answered `/version` readably.
+fn minor(v: &crate::Result<VersionInfo>) -> Option<u32> {
+    v.as_ref()
+        .ok()?
+        .minor
+        .trim_end_matches('+')
+        .parse::<u32>()
+        .ok()
+}
+
+/// [`obtain_token`] with `/version` already asked (`None`: ask it when the mode needs it).
+async fn obtain_token_with(
+    admin: &Client,
+    o: &SetupOptions,
+    sa: &ServiceAccount,
+    n: &mut Narrator<'_>,
+    version: Option<crate::Result<VersionInfo>>,
+) -> Result<(String, String, Vec<String>)> {
     let ns = o.namespace.as_str();
+    let version = match version {
+        Some(v) => Some(v),
+        None if matches!(o.token_mode, TokenMode::Auto | TokenMode::Legacy) => {
+            Some(admin.version().await)
+        }
+        None => None,
+    };
+    let server_minor = version.as_ref().and_then(minor);
     let mode = match o.token_mode {
         TokenMode::Auto => {
-            let legacy_cluster = admin
-                .version()
-                .await
-                .ok()
-                .and_then(|v| v.minor.trim_end_matches('+').parse::<u32>().ok())
-                .is_some_and(|minor| minor < 24);
+            let legacy_cluster = server_minor.is_some_and(|minor| minor < 24);
             if legacy_cluster || !sa.secrets.is_empty() {
                 TokenMode::Legacy
             } else {
@@ -507,23 +583,41 @@ pub async fn obtain_token(
                     ns_flag(o)
                 ),
             ])?;
+            let never = format!(
+                "the token controller never added a Secret to serviceaccount {} (clusters since 1.24 do not; use --token-mode request or secret)",
+                o.name
+            );
+            if sa.secrets.is_empty()
+                && let Some(minor) = server_minor.filter(|m| *m >= 24)
+            {
+                // No token controller makes these Secrets since 1.24: waiting cannot help.
+                let v = version
+                    .as_ref()
+                    .and_then(|v| v.as_ref().ok())
+                    .map_or_else(|| format!("1.{minor}"), |v| v.git_version.clone());
+                return Err(WorkflowError::Invalid(format!(
+                    "{never}; the server is {v}"
+                )));
+            }
             let sas: Api<ServiceAccount> = Api::namespaced(admin, ns);
             let start = Instant::now();
+            // The controller adds the Secret a moment after the ServiceAccount appears: ask
+            // again at once, then after pauses doubling from 1 ms up to 250 ms.
+            let mut pause = Duration::ZERO;
+            let mut current = sa.clone();
             let secret_name = loop {
-                let sa = sas.get(&o.name).await?;
-                if let Some(s) = sa.secrets.first() {
+                if let Some(s) = current.secrets.first() {
                     break s.name.clone();
                 }
                 if start.elapsed() > o.timeout {
                     return Err(WorkflowError::Timeout {
-                        what: format!(
-                            "the token controller never added a Secret to serviceaccount {} (clusters since 1.24 do not; use --token-mode request or secret)",
-                            o.name
-                        ),
+                        what: never,
                         after: o.timeout,
                     });
                 }
-                tokio::time::sleep(Duration::from_millis(200)).await;
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).clamp(Duration::from_millis(1), Duration::from_millis(250));
+                current = sas.get(&o.name).await?;
             };
             let token = wait_for_secret_token(&secrets, &secret_name, o, n).await?;
             n.line(&format!(
@@ -674,12 +768,13 @@ async fn write_kubeconfig(
     Ok((path, changed))
 }
 
+/// The type of the first `--resource` (`pods` for `pods/log`): what the SA lists.
+fn first_resource(o: &SetupOptions) -> &str {
+    o.resources[0].split('/').next().unwrap_or("pods")
+}
+
 /// `list` of the first granted resource as the SA (the tutorial's `kubectl get pods`).
-async fn list_first_resource(sa: &Client, d: &Discovery, o: &SetupOptions) -> crate::Result<usize> {
-    let first = o.resources[0].split('/').next().unwrap_or("pods");
-    let t = d
-        .find(first)
-        .ok_or_else(|| crate::Error::Setup(format!("unknown resource {first}")))?;
+async fn list(sa: &Client, t: &ResourceType, o: &SetupOptions) -> crate::Result<usize> {
     let path = t.resource().collection(&o.namespace).limit(500);
     let list: serde_json::Value = sa.request(crate::client::Request::get(path)).await?;
     Ok(list
@@ -689,55 +784,53 @@ async fn list_first_resource(sa: &Client, d: &Discovery, o: &SetupOptions) -> cr
 }
 
 /// The allowed check: a real list plus one SelfSubjectAccessReview per granted verb
-/// and resource, retried briefly while the new binding propagates.
+/// and resource, all sent at once, and again (after a pause that doubles from 25 ms to
+/// 250 ms) while the new binding propagates.
 async fn verify_allowed(
     sa: &Client,
-    d: &Discovery,
+    first: &ResourceType,
     o: &SetupOptions,
     rules: &[PolicyRule],
     n: &mut Narrator<'_>,
 ) -> Result<()> {
     let start = Instant::now();
     let can_list = o.verbs.iter().any(|v| v == "list" || v == "*");
-    loop {
-        let listed = if can_list {
-            Some(list_first_resource(sa, d, o).await)
-        } else {
-            None
-        };
-        let mut answers = Vec::new();
-        for rule in rules {
-            for resource in &rule.resources {
-                let (res, sub) = match resource.split_once('/') {
-                    Some((r, s)) => (r, s),
-                    None => (resource.as_str(), ""),
-                };
-                for verb in &rule.verbs {
-                    let mut review = SelfSubjectAccessReview::resource(
-                        &o.namespace,
-                        verb,
-                        &rule.api_groups[0],
-                        res,
-                    );
-                    if let Some(a) = review.spec.resource_attributes.as_mut() {
-                        a.subresource = sub.to_string();
-                    }
-                    let r = sa.self_subject_access_review(&review).await?;
-                    answers.push((
-                        verb.clone(),
-                        resource.clone(),
-                        rule.api_groups[0].clone(),
-                        r.allowed(),
-                    ));
+    let mut reviews = Vec::new();
+    for rule in rules {
+        for resource in &rule.resources {
+            let (res, sub) = match resource.split_once('/') {
+                Some((r, s)) => (r, s),
+                None => (resource.as_str(), ""),
+            };
+            for verb in &rule.verbs {
+                let mut review =
+                    SelfSubjectAccessReview::resource(&o.namespace, verb, &rule.api_groups[0], res);
+                if let Some(a) = review.spec.resource_attributes.as_mut() {
+                    a.subresource = sub.to_string();
                 }
+                reviews.push((verb, resource, &rule.api_groups[0], review));
             }
         }
-        let list_ok = match &listed {
-            None => true,
-            Some(Ok(_)) => true,
-            Some(Err(e)) if e.is_forbidden() => false,
-            Some(Err(_)) => false,
-        };
+    }
+    let mut pause = Duration::from_millis(25);
+    loop {
+        let listing = early(can_list, list(sa, first, o));
+        let asking = futures_util::future::join_all(
+            reviews
+                .iter()
+                .map(|(_, _, _, review)| sa.self_subject_access_review(review)),
+        );
+        let (listed, answered) = tokio::join!(listing, asking);
+        let mut answers = Vec::new();
+        for ((verb, resource, group, _), r) in reviews.iter().zip(answered) {
+            answers.push((
+                (*verb).clone(),
+                (*resource).clone(),
+                (*group).clone(),
+                r?.allowed(),
+            ));
+        }
+        let list_ok = !matches!(listed, Some(Err(_)));
         if list_ok && answers.iter().all(|a| a.3) {
             match listed {
                 Some(Ok(0)) => {
@@ -767,6 +860,7 @@ async fn verify_allowed(
             }
             return Err(WorkflowError::Verify(failed.join("; ")));
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(250));
     }
 }

@@ -37,6 +37,8 @@ pub fn standalone(conn: &ConnectionConfig, names: &Names, token: &str) -> Config
     cluster.cluster.certificate_authority_data = conn.ca_pem.as_ref().map(|p| STANDARD.encode(p));
     cluster.cluster.insecure_skip_tls_verify = conn.insecure_skip_tls_verify;
     cluster.cluster.tls_server_name = conn.tls_server_name.clone();
+    // A cluster reached through proxy-url is reached the same way by the new user.
+    cluster.cluster.proxy_url = conn.proxy_url.clone();
     c.clusters.push(cluster);
     let mut user = NamedUser {
         name: names.user.clone(),
@@ -80,5 +82,25 @@ mod tests {
             yaml,
             "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: UEVN\n    server: https://127.0.0.1:6443\n  name: kubernetes\ncontexts:\n- context:\n    cluster: kubernetes\n    namespace: default\n    user: sa\n  name: sa\ncurrent-context: sa\nkind: Config\npreferences: {}\nusers:\n- name: sa\n  user:\n    token: tok\n"
         );
+    }
+
+    #[test]
+    fn keeps_the_proxy_url_and_tls_server_name() {
+        let conn = ConnectionConfig {
+            server: "https://127.0.0.1:6443".into(),
+            proxy_url: Some("socks5://127.0.0.1:1080".into()),
+            tls_server_name: Some("kubernetes".into()),
+            ..Default::default()
+        };
+        let names = Names {
+            cluster: "c".into(),
+            user: "u".into(),
+            context: "x".into(),
+            namespace: "default".into(),
+        };
+        let c = standalone(&conn, &names, "tok");
+        let cl = &c.clusters[0].cluster;
+        assert_eq!(cl.proxy_url.as_deref(), Some("socks5://127.0.0.1:1080"));
+        assert_eq!(cl.tls_server_name.as_deref(), Some("kubernetes"));
     }
 }

@@ -654,8 +654,9 @@ fn demo_curl_commands_run_while_it_pauses() {
         seen.push(byte[0]);
     }
     let text = String::from_utf8(seen).unwrap();
-    // The first command (GET /api/v1, discovery) gets the same answer now as then.
-    let start = text.find("curl -X GET ").unwrap();
+    // `GET /version` (setup's token mode check) gets the same answer now as then.
+    let version = text.find("/version ").unwrap();
+    let start = text[..version].rfind("curl -X GET ").unwrap();
     let end = start + text[start..].find("\n# => ").unwrap();
     let cmd = &text[start..end];
     let traced = &text[end + 6..end + 9];

@@ -83,6 +83,19 @@ impl Env {
         r
     }
 
+    /// Like [`Env::same`], but RFC 3339 times (`2026-12-06T01:02:03Z`) may differ: a review's
+    /// `creationTimestamp` is the second each tool asked in.
+    pub fn same_but_times(&self, args: &[&str]) -> Run {
+        let r = self.rawkube(args);
+        let k = self.kubectl(args);
+        assert_eq!(
+            (r.code, times_as_x(&r.stdout), &r.stderr),
+            (k.code, times_as_x(&k.stdout), &k.stderr),
+            "rawkube (left) vs kubectl (right) for {args:?}"
+        );
+        r
+    }
+
     /// Runs both (rawkube first) and asserts identical stdout, stderr and exit code.
     pub fn same(&self, args: &[&str]) -> Run {
         let r = self.rawkube(args);
@@ -92,11 +105,15 @@ impl Env {
     }
 }
 
-/// rawkube with an explicit kubeconfig (and no KUBECONFIG from the environment).
+/// rawkube with an explicit kubeconfig (and no KUBECONFIG from the environment). Its
+/// discovery cache is `cache/` beside the kubeconfig (`KUBECACHEDIR`), not `~/.kube/cache`.
 pub fn rawkube_with(kubeconfig: &Path, args: &[&str]) -> Run {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("rawkube");
     cmd.arg("--kubeconfig").arg(kubeconfig).args(args);
     cmd.env_remove("KUBECONFIG");
+    if let Some(dir) = kubeconfig.parent() {
+        cmd.env("KUBECACHEDIR", dir.join("cache"));
+    }
     from_output(cmd.output().expect("run rawkube"))
 }
 
@@ -113,11 +130,78 @@ pub fn kubectl_with(kubeconfig: &Path, args: &[&str]) -> Run {
     from_output(cmd.output().expect("run kubectl"))
 }
 
+/// `rawkube --kubeconfig FILE` as a command to add arguments and environment to; run it
+/// with [`run`].
+pub fn rawkube_cmd(kubeconfig: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rawkube"));
+    cmd.arg("--kubeconfig")
+        .arg(kubeconfig)
+        .env_remove("KUBECONFIG");
+    if let Some(dir) = kubeconfig.parent() {
+        cmd.env("KUBECACHEDIR", dir.join("cache"));
+    }
+    cmd
+}
+
+/// `kubectl --cache-dir FRESH --kubeconfig FILE` as a command (the cache dir lives in
+/// `cache`, which must outlive the run).
+pub fn kubectl_cmd(kubeconfig: &Path, cache: &tempfile::TempDir) -> Command {
+    let mut cmd = Command::new("kubectl");
+    cmd.arg("--cache-dir")
+        .arg(cache.path())
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .env_remove("KUBECONFIG");
+    cmd
+}
+
+/// Runs a command built with [`rawkube_cmd`] or [`kubectl_cmd`].
+pub fn run(cmd: &mut Command) -> Run {
+    from_output(cmd.output().expect("run command"))
+}
+
 /// rawkube without a kubeconfig flag (for commands that need none).
 pub fn rawkube_bare(args: &[&str]) -> Run {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("rawkube");
     cmd.args(args).env_remove("KUBECONFIG");
     from_output(cmd.output().expect("run rawkube"))
+}
+
+/// Replaces every RFC 3339 time to the second (`2026-12-06T01:02:03Z`) by `<time>`.
+pub fn times_as_x(s: &str) -> String {
+    // YYYY-MM-DDTHH:MM:SSZ, where D is any digit.
+    const SHAPE: &[u8] = b"DDDD-DD-DDTDD:DD:DDZ";
+    let fits = |w: &[u8]| {
+        w.iter().zip(SHAPE).all(|(c, p)| {
+            if *p == b'D' {
+                c.is_ascii_digit()
+            } else {
+                c == p
+            }
+        })
+    };
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes.len() - i >= SHAPE.len() && fits(&bytes[i..i + SHAPE.len()]) {
+            out.push_str("<time>");
+            i += SHAPE.len();
+        } else {
+            let c = s[i..].chars().next().expect("in bounds");
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+#[test]
+fn times_as_x_masks_only_rfc3339_seconds() {
+    assert_eq!(
+        times_as_x("a 2026-12-06T01:02:03Z b 2026-12-06 é"),
+        "a <time> b 2026-12-06 é"
+    );
 }
 
 /// Replaces every whitespace-delimited `<digits>s` token by `Xs`, keeping the layout.

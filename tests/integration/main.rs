@@ -2,8 +2,9 @@
 
 mod support;
 
+mod cli_access;
 mod cli_basic;
-mod cli_bench;
+mod cli_bulk;
 mod cli_config;
 mod cli_kubectl;
 mod cli_setup;
@@ -12,8 +13,12 @@ mod client;
 mod client_auth;
 mod contract_client;
 mod contract_mock;
+mod exec_plugin;
 mod fuzz_corpus;
+mod kubeconfig_corpus;
 mod kubeconfig_crash;
 mod kubeconfig_kubectl;
 mod openapi_contract;
 mod output_kubectl;
+mod proxy_routes;
+mod speed;

@@ -9,4 +9,34 @@ pub trait ObjectSource: Send + Sync {
     fn get_object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value>;
     /// All objects of a resource; in one namespace, or in all namespaces (and for cluster-scoped resources) with `None`.
     fn list_objects(&self, resource: &str, namespace: Option<&str>) -> Vec<Value>;
+    /// Calls `read` with one object, without copying it, and returns what it returns; `read`
+    /// must not call back into the source.
+    fn read_object(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        name: &str,
+        read: &mut dyn FnMut(&Value),
+    ) -> bool {
+        match self.get_object(resource, namespace, name) {
+            Some(v) => {
+                read(&v);
+                true
+            }
+            None => false,
+        }
+    }
+    /// Calls `visit` with each object [`ObjectSource::list_objects`] would return, without
+    /// copying them (authorization reads every binding on every request). `visit` must not
+    /// call back into the source.
+    fn visit_objects(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        visit: &mut dyn FnMut(&Value),
+    ) {
+        for v in self.list_objects(resource, namespace) {
+            visit(&v);
+        }
+    }
 }

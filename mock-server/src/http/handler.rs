@@ -27,17 +27,23 @@ use crate::hooks::{
     ImpersonationRequest, Impersonator, NonResourceHandler, VirtualRequest, VirtualResource,
     WriteAdmission,
 };
+use crate::http::connection::ConnControl;
 use crate::http::journal::{self, Journal, JournalEntry};
 use crate::http::query::Query;
 use crate::http::request_info::RequestInfo;
 use crate::store::selectors::{FieldSelector, LabelSelector};
 use crate::store::{DeleteOptions, ListOptions, Store, WatchEvent, WriteOptions};
+use crate::stubs::{Fault, Outcome, Stage, StubRequest, StubSet};
 
 /// The response body type: a full buffer or a stream (watch).
 pub(crate) type Body = BoxBody<Bytes, Infallible>;
 
 /// Request bodies larger than this are refused (kube's limit is 3 MiB).
 const MAX_BODY: usize = 3 * 1024 * 1024;
+
+/// How much of a refused body is still read (and dropped) so the client, still sending,
+/// gets to read the 413 instead of a reset connection.
+const MAX_DRAIN: usize = 64 * 1024 * 1024;
 
 /// How long a watch without `timeoutSeconds` stays open.
 const DEFAULT_WATCH_TIMEOUT: Duration = Duration::from_secs(1800);
@@ -54,6 +60,7 @@ pub(crate) struct State {
     pub impersonator: Option<Arc<dyn Impersonator>>,
     pub admission: Vec<Arc<dyn WriteAdmission>>,
     pub server_address: String,
+    pub stubs: Arc<StubSet>,
 }
 
 /// An answer before it becomes an HTTP response.
@@ -63,6 +70,11 @@ struct Reply {
     body: Body,
     warnings: Vec<String>,
     headers: Vec<(String, String)>,
+    /// A stub's fault: the connection is broken instead of (or after the head of) this answer.
+    fault: Option<Fault>,
+    /// The body of an answer the API serializer writes (objects, lists, Tables, Status,
+    /// discovery), which `?pretty=true` or a curl User-Agent gets indented.
+    negotiated_json: Option<Bytes>,
 }
 
 impl Reply {
@@ -73,17 +85,26 @@ impl Reply {
             body: Full::new(Bytes::from(body)).boxed(),
             warnings: Vec::new(),
             headers: Vec::new(),
+            fault: None,
+            negotiated_json: None,
         }
     }
 
+    fn negotiated(status: u16, body: Vec<u8>) -> Reply {
+        let body = Bytes::from(body);
+        let mut r = Reply::bytes(status, "application/json", Vec::new());
+        r.body = Full::new(body.clone()).boxed();
+        r.negotiated_json = Some(body);
+        r
+    }
+
+    /// Compact, HTML-escaped, newline-terminated: Go's `json.Encoder` as the apiserver uses it.
     fn json(status: u16, v: &Value) -> Reply {
-        let mut body = serde_json::to_vec(v).unwrap_or_default();
-        body.push(b'\n');
-        Reply::bytes(status, "application/json", body)
+        Reply::negotiated(status, crate::api::status::encode_json(v))
     }
 
     fn status(s: &Status) -> Reply {
-        Reply::bytes(s.code(), "application/json", s.to_json())
+        Reply::negotiated(s.code(), s.to_json())
     }
 
     fn text(status: u16, text: &str) -> Reply {
@@ -117,6 +138,8 @@ struct Ctx<'a> {
     info: RequestInfo,
     /// The decoded body, kept for the journal.
     decoded: Option<Value>,
+    /// Authenticated by the admin client certificate (the stub admin API requires it).
+    cert_admin: bool,
 }
 
 /// Handles one request end to end.
@@ -124,13 +147,14 @@ pub(crate) async fn handle(
     state: Arc<State>,
     req: Request<Incoming>,
     cert_user: Option<Arc<UserInfo>>,
+    conn: Arc<ConnControl>,
 ) -> Response<Body> {
     let start = Instant::now();
     let time = SystemTime::now();
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().unwrap_or("").to_string();
-    let (user, decoded, reply) =
+    let (user, decoded, mut reply) =
         match authenticate_request(&state, &parts, body, cert_user.as_deref()).await {
             Err((user, reply)) => (user, None, reply),
             Ok((user, authn_warnings, body)) => {
@@ -144,6 +168,9 @@ pub(crate) async fn handle(
                     user: &user,
                     info: RequestInfo::parse(parts.method.as_str(), &path, &raw_query),
                     decoded: None,
+                    cert_admin: cert_user
+                        .as_deref()
+                        .is_some_and(|u| u.in_group(crate::ADMIN_GROUP)),
                 };
                 let mut reply = route(&mut ctx).await;
                 reply.warnings.splice(0..0, authn_warnings);
@@ -151,9 +178,37 @@ pub(crate) async fn handle(
                 (user, decoded, reply)
             }
         };
-    finish(
+    let fault = reply.fault.take();
+    let response = finish(
         &state, &parts, &path, &raw_query, decoded, user, reply, start, time,
-    )
+    );
+    match fault {
+        None => response,
+        Some(f) => crate::stubs::faults::deliver(f, &conn, parts.version, response).await,
+    }
+}
+
+/// The answer of the stubs of `stage` to `req`, if one answers it (a pass-through after its
+/// delay is `None`: the request goes on).
+async fn stub_reply(state: &State, stage: Stage, req: StubRequest) -> Option<Reply> {
+    match crate::stubs::intercept(&state.stubs, stage, &req).await? {
+        Outcome::PassThrough => None,
+        Outcome::Answer(a) => {
+            let mut r = Reply::bytes(a.status, &a.content_type, Vec::new());
+            r.body = a.body;
+            r.headers = a.headers;
+            Some(r)
+        }
+        Outcome::Fault(f) => {
+            let mut r = Reply::bytes(
+                crate::stubs::faults::journal_status(f),
+                "application/json",
+                Vec::new(),
+            );
+            r.fault = Some(f);
+            Some(r)
+        }
+    }
 }
 
 /// Reads the body, authenticates and applies `Impersonate-*`: the user the request acts as, the
@@ -165,14 +220,25 @@ async fn authenticate_request(
     body: Incoming,
     cert_user: Option<&UserInfo>,
 ) -> Result<(UserInfo, Vec<String>, Bytes), (UserInfo, Reply)> {
-    let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) => {
-            tracing::debug!(error = %e, "reading the request body failed");
-            let s = Status::unknown_error(413, "Request entity too large: limit is 3145728");
-            return Err((UserInfo::default(), Reply::status(&s)));
-        }
+    let body = match read_body(body).await {
+        Ok(b) => b,
+        Err(s) => return Err((UserInfo::default(), Reply::status(&s))),
     };
+    // The admin API is never stubbed, so a catch-all stub cannot lock a test out of it.
+    if state.stubs.is_active() && !parts.uri.path().starts_with("/__admin/") {
+        let (method, path, query) = (parts.method.as_str(), parts.uri.path(), parts.uri.query());
+        let req = StubRequest::new(
+            method,
+            path,
+            query.unwrap_or(""),
+            &parts.headers,
+            body.clone(),
+            None,
+        );
+        if let Some(reply) = stub_reply(state, Stage::BeforeAuth, req).await {
+            return Err((UserInfo::default(), reply));
+        }
+    }
     let (user, warnings) = match state.authn.authenticate(&AuthnRequest {
         headers: &parts.headers,
         client_cert_user: cert_user,
@@ -196,6 +262,35 @@ async fn authenticate_request(
         Ok(Some(as_user)) => Ok((as_user, warnings, body)),
         Err(s) => Err((user, Reply::status(&s))),
     }
+}
+
+/// Reads a request body of at most [`MAX_BODY`] bytes; a longer one is drained (up to
+/// [`MAX_DRAIN`]) and answered with kube's 413.
+async fn read_body(mut body: Incoming) -> Result<Bytes, Status> {
+    let mut buf = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::debug!(error = %e, "reading the request body failed");
+                break;
+            }
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= MAX_BODY {
+            buf.extend_from_slice(&data);
+        } else if seen > MAX_BODY + MAX_DRAIN {
+            break;
+        }
+    }
+    if seen > MAX_BODY {
+        return Err(Status::request_entity_too_large(MAX_BODY));
+    }
+    Ok(buf.freeze())
 }
 
 /// A body we did not decode, for the journal: JSON if it parses, else text.
@@ -249,7 +344,14 @@ fn finish(
         latency: start.elapsed(),
         time,
     });
-    let mut resp = Response::new(reply.body);
+    let mut body = reply.body;
+    if let Some(json) = &reply.negotiated_json
+        && wants_pretty(parts)
+        && let Ok(v) = serde_json::from_slice::<Value>(json)
+    {
+        body = Full::new(Bytes::from(crate::api::status::encode_json_pretty(&v))).boxed();
+    }
+    let mut resp = Response::new(body);
     *resp.status_mut() = hyper::StatusCode::from_u16(reply.status)
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
@@ -293,6 +395,19 @@ async fn route(ctx: &mut Ctx<'_>) -> Reply {
         Decision::Deny { reason } => return Status::forbidden(&attrs, &reason).into(),
         Decision::NoOpinion => return Status::forbidden(&attrs, "").into(),
     }
+    if ctx.state.stubs.is_active() {
+        let req = StubRequest::new(
+            ctx.method.as_str(),
+            &ctx.info.path,
+            ctx.query_raw,
+            ctx.headers,
+            ctx.body.clone(),
+            Some(ctx.user),
+        );
+        if let Some(reply) = stub_reply(ctx.state, Stage::Authorized, req).await {
+            return reply;
+        }
+    }
     if ctx.info.is_resource_request {
         match resource(ctx).await {
             Ok(r) => r,
@@ -310,7 +425,28 @@ fn admin(ctx: &Ctx<'_>) -> Reply {
             ctx.state.journal.clear();
             Reply::json(200, &json!({"cleared": true}))
         }
-        _ => Reply::page_not_found(),
+        (method, path) => {
+            if !ctx.cert_admin {
+                let attrs = ctx.info.attributes(ctx.user);
+                let why = "the admin API for stubs, the clock and compaction requires the admin client certificate";
+                return Status::forbidden(&attrs, why).into();
+            }
+            let target = crate::stubs::admin::AdminTarget {
+                stubs: &ctx.state.stubs,
+                store: &ctx.state.store,
+                journal: &ctx.state.journal,
+            };
+            let req = crate::stubs::admin::AdminRequest {
+                method,
+                path,
+                content_type: header(ctx.headers, CONTENT_TYPE),
+                body: ctx.body,
+            };
+            match crate::stubs::admin::handle(&target, &req) {
+                Some((status, body)) => Reply::json(status, &body),
+                None => Reply::page_not_found(),
+            }
+        }
     }
 }
 
@@ -334,7 +470,12 @@ fn non_resource(ctx: &Ctx<'_>) -> Reply {
         return r;
     }
     match path {
-        "/version" | "/version/" => Reply::json(200, &ctx.state.version),
+        // `routes/version.go` writes it with `WriteRawJSON`: always indented, no newline.
+        "/version" | "/version/" => Reply::bytes(
+            200,
+            "application/json",
+            crate::api::status::encode_json_pretty(&ctx.state.version),
+        ),
         "/healthz" | "/livez" | "/readyz" => Reply::text(200, "ok"),
         "/api" | "/api/" => match discovery::aggregated_version(accept) {
             Some(v) => aggregated(discovery::aggregated_api(v), v),
@@ -360,6 +501,19 @@ fn non_resource(ctx: &Ctx<'_>) -> Reply {
             }
         }
     }
+}
+
+/// `negotiation.isPrettyPrint` (and a `pretty=1` Accept parameter): whether the apiserver
+/// answers with indented JSON.
+fn wants_pretty(parts: &hyper::http::request::Parts) -> bool {
+    let query = Query::parse(parts.uri.query().unwrap_or(""));
+    let accept = header(&parts.headers, ACCEPT);
+    let accept_pretty = accept
+        .split(',')
+        .next()
+        .is_some_and(|first| first.split(';').any(|p| p.trim() == "pretty=1"));
+    accept_pretty
+        || crate::api::status::is_pretty(query.get("pretty"), header(&parts.headers, USER_AGENT))
 }
 
 fn aggregated(doc: Value, version: &str) -> Reply {
@@ -404,13 +558,15 @@ fn dry_run(ctx: &Ctx<'_>, options_kind: &str) -> Result<bool, Status> {
 /// Options of create/update/patch: `dryRun` and `fieldManager` (default: the User-Agent
 /// up to its first `/`, as kube's `managerOrUserAgent`).
 fn write_options(ctx: &Ctx<'_>, options_kind: &str) -> Result<WriteOptions, Status> {
-    let field_manager = match ctx.query.get("fieldManager") {
-        Some(m) if !m.is_empty() => m.to_string(),
-        _ => header(ctx.headers, USER_AGENT)
-            .split('/')
-            .next()
-            .unwrap_or("")
-            .to_string(),
+    let manager = crate::api::managed_fields::manager_name(
+        ctx.query.get("fieldManager"),
+        header(ctx.headers, USER_AGENT),
+    );
+    // An empty name is recorded as `unknown` (an empty one marks the mock's own writes).
+    let field_manager = if manager.is_empty() {
+        "unknown".to_string()
+    } else {
+        manager
     };
     Ok(WriteOptions {
         dry_run: dry_run(ctx, options_kind)?,
@@ -475,7 +631,13 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
         "list" => {
             let opts = list_options(ctx, def)?;
             let scope = (def.namespaced && !info.namespace.is_empty()).then_some(ns);
-            let list = store.list(def, scope, &opts)?;
+            let list = match (store.list(def, scope, &opts), &opts.continue_token) {
+                (Err(s), Some(token)) if s.code() == 410 => {
+                    let body = crate::store::compaction::expired_continue_body(&s, token);
+                    return Ok(Reply::json(410, &body));
+                }
+                (list, _) => list?,
+            };
             let mut meta = Map::new();
             meta.insert(
                 "resourceVersion".into(),
@@ -541,6 +703,7 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
             patch(ctx, def, ns, &info.name)
         }
         "delete" => {
+            crate::api::namespace_lifecycle::admit_delete(def.plural, &info.name)?;
             let opts = delete_options(ctx)?;
             let gone = store.delete(def, ns, &info.name, &opts)?;
             Ok(match def.delete_returns {
@@ -627,15 +790,41 @@ fn virtual_create(
         .unwrap_or((def.kind, def.version));
     let body = decode_body(ctx, kind, version)?;
     ctx.decoded = Some(body.clone());
-    handler.create(VirtualRequest {
+    let mut answer = handler.create(VirtualRequest {
         user: ctx.user,
         namespace: ns,
         name,
-        body,
+        body: body.clone(),
         objects: ctx.state.store.as_ref(),
         authorizer: ctx.state.authz.as_ref(),
         dry_run,
-    })
+    })?;
+    // The answer is the request object the field manager has seen (apiVersion set by the REST
+    // storage's kind), so it carries the request's managedFields entry.
+    let manager = write_options(ctx, "CreateOptions")?.field_manager;
+    let api_version = answer["apiVersion"].as_str().unwrap_or("").to_string();
+    crate::api::managed_fields::record_answer(
+        &crate::api::managed_fields::Write {
+            api_version: &api_version,
+            kind,
+            manager: &manager,
+            subresource: key.split_once('/').map_or("", |(_, s)| s),
+            now: &crate::store::now_rfc3339(),
+        },
+        &body,
+        &mut answer,
+    );
+    // Before 1.34 a zero creationTimestamp serialized as `null` (apimachinery 503b9897 made it
+    // `omitzero`): the reviews' answers show it.
+    if server_minor(ctx) < 34
+        && let Some(meta) = answer.get_mut("metadata")
+        && meta.get("creationTimestamp").is_none()
+        && let Some(m) = meta.as_object_mut()
+    {
+        m.insert("creationTimestamp".into(), Value::Null);
+        *meta = crate::api::table::go_order_metadata(meta);
+    }
+    Ok(answer)
 }
 
 fn media_type(headers: &HeaderMap) -> String {
@@ -656,7 +845,12 @@ fn decode_body(ctx: &Ctx<'_>, kind: &str, version: &str) -> Result<Value, Status
         ))
     };
     match media_type(ctx.headers).as_str() {
-        "" | "application/json" => serde_json::from_slice(ctx.body).map_err(|e| cannot(&e)),
+        "" | "application/json" => {
+            if let Some(s) = crate::api::decode_errors::unreadable_json(ctx.body, kind) {
+                return Err(s);
+            }
+            serde_json::from_slice(ctx.body).map_err(|e| cannot(&e))
+        }
         "application/yaml" => serde_yaml::from_slice(ctx.body).map_err(|e| cannot(&e)),
         "application/vnd.kubernetes.protobuf" => {
             crate::http::protobuf::decode(ctx.body).map_err(|e| cannot(&e))
@@ -743,6 +937,17 @@ fn admit(ctx: &Ctx<'_>, def: &ResourceDef, ns: &str, object: &Value) -> Result<(
 }
 
 fn list_options(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<ListOptions, Status> {
+    // `storage.ValidateListOptions`: a continued list reads at the token's resourceVersion.
+    if ctx.query.get("continue").is_some_and(|c| !c.is_empty())
+        && ctx
+            .query
+            .get("resourceVersion")
+            .is_some_and(|rv| !rv.is_empty() && rv != "0")
+    {
+        return Err(Status::bad_request(
+            "specifying resource version is not allowed when using continue",
+        ));
+    }
     let limit = match ctx.query.get("limit") {
         Some(l) if !l.is_empty() => l
             .parse::<usize>()
@@ -799,10 +1004,17 @@ fn render_object(
 ) -> Result<Reply, Status> {
     if wants_table(accept) {
         let include = crate::api::table::IncludeObject::from_query(ctx.query.get("includeObject"))?;
-        let t = crate::api::table::object_to_table(def.plural, &obj, include, SystemTime::now());
+        let now = ctx.state.store.clock().now();
+        let mut t = crate::api::table::object_to_table(def.plural, &obj, include, now);
+        crate::api::table::for_server_minor(&mut t, def.plural, server_minor(ctx));
         return Ok(Reply::json(200, &t));
     }
     Ok(Reply::json(200, &obj))
+}
+
+/// The minor version the server reports (`--server-version`), for version-dependent answers.
+fn server_minor(ctx: &Ctx<'_>) -> u32 {
+    discovery::minor_version(&ctx.state.version)
 }
 
 /// A list as a `meta.k8s.io/v1` Table.
@@ -813,18 +1025,19 @@ fn render_table_list(
     meta: Map<String, Value>,
 ) -> Result<Reply, Status> {
     let include = crate::api::table::IncludeObject::from_query(ctx.query.get("includeObject"))?;
-    let t = crate::api::table::to_table(
+    let mut t = crate::api::table::to_table(
         def.plural,
         &items,
         &Value::Object(meta),
         include,
-        SystemTime::now(),
+        ctx.state.store.clock().now(),
     );
+    crate::api::table::for_server_minor(&mut t, def.plural, server_minor(ctx));
     Ok(Reply::json(200, &t))
 }
 
 /// A body fed by a channel: each message is one chunk (one watch event line).
-struct ChannelBody(mpsc::Receiver<Bytes>);
+pub(crate) struct ChannelBody(pub(crate) mpsc::Receiver<Bytes>);
 
 impl hyper::body::Body for ChannelBody {
     type Data = Bytes;
@@ -838,7 +1051,8 @@ impl hyper::body::Body for ChannelBody {
     }
 }
 
-fn event_line(event_type: &str, object: &Value) -> Bytes {
+/// One watch event as its JSON line.
+pub(crate) fn event_line(event_type: &str, object: &Value) -> Bytes {
     let mut line =
         serde_json::to_vec(&json!({"type": event_type, "object": object})).unwrap_or_default();
     line.push(b'\n');
@@ -862,7 +1076,17 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
         None => DEFAULT_WATCH_TIMEOUT,
     };
     let scope = (def.namespaced && !ctx.info.namespace.is_empty()).then(|| ns.to_string());
-    let (initial, mut rx) = ctx.state.store.watch(def, scope.as_deref(), from)?;
+    let (initial, mut rx) = match ctx.state.store.watch(def, scope.as_deref(), from) {
+        Ok(w) => w,
+        // Past the resourceVersion parse, the real server reports a too old version as the
+        // one ERROR event of a 200 stream (cacher.go's `newErrWatcher`), not as a 410.
+        Err(s) if s.code() == 410 => {
+            let mut r = Reply::bytes(200, "application/json", Vec::new());
+            r.body = Full::new(event_line("ERROR", &s.to_value())).boxed();
+            return Ok(r);
+        }
+        Err(s) => return Err(s),
+    };
     let wanted = move |e: &WatchEvent| {
         e.resource == def.plural
             && scope.as_deref().is_none_or(|n| n == e.namespace)
@@ -879,15 +1103,17 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
         None
     };
     let mut first = true;
+    let clock = ctx.state.store.clock().clone();
+    let minor = server_minor(ctx);
     let mut render = move |e: &WatchEvent| -> Bytes {
         let Some(include) = table else {
             return event_line(e.event_type.as_str(), &e.object);
         };
-        let mut t =
-            crate::api::table::object_to_table(def.plural, &e.object, include, SystemTime::now());
+        let mut t = crate::api::table::object_to_table(def.plural, &e.object, include, clock.now());
         if !first {
             t["columnDefinitions"] = Value::Null;
         }
+        crate::api::table::for_server_minor(&mut t, def.plural, minor);
         first = false;
         event_line(e.event_type.as_str(), &t)
     };
@@ -927,5 +1153,7 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
         body: ChannelBody(body_rx).boxed(),
         warnings: Vec::new(),
         headers: Vec::new(),
+        fault: None,
+        negotiated_json: None,
     })
 }

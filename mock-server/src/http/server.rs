@@ -1,6 +1,7 @@
 //! The HTTPS listener: accepts TCP connections, runs the TLS handshake (ALPN h2 or
 //! http/1.1, optional client certificate), maps a verified client certificate to its user and
-//! serves each connection with hyper's auto (h1 + h2) builder until shutdown.
+//! serves each connection with hyper's auto (h1 + h2) builder until shutdown, through a
+//! [`FaultIo`] so a stub's fault can break it.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use crate::authn::identity::UserInfo;
+use crate::http::connection::{self, ConnControl, FaultIo};
 use crate::http::handler::{self, State};
 
 /// Accepts connections until `shutdown` flips to true; then every connection task is aborted.
@@ -42,6 +44,10 @@ pub(crate) async fn serve(
                 let acceptor = acceptor.clone();
                 let state = state.clone();
                 connections.spawn(async move {
+                    let mut tcp = tcp;
+                    if crate::http::plain_http::answered(&mut tcp).await {
+                        return;
+                    }
                     let tls = match acceptor.accept(tcp).await {
                         Ok(t) => t,
                         Err(e) => {
@@ -56,17 +62,20 @@ pub(crate) async fn serve(
                         .and_then(|chain| chain.first())
                         .and_then(|c| crate::http::tls::user_from_certificate(c))
                         .map(Arc::new);
+                    let (control, broken) = ConnControl::new();
+                    let io = FaultIo::new(tls, control.clone());
+                    let conn = control.clone();
                     let service = service_fn(move |req| {
                         let state = state.clone();
                         let cert_user = cert_user.clone();
+                        let conn = conn.clone();
                         async move {
-                            Ok::<_, Infallible>(handler::handle(state, req, cert_user).await)
+                            Ok::<_, Infallible>(handler::handle(state, req, cert_user, conn).await)
                         }
                     });
                     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                    if let Err(e) = builder.serve_connection(TokioIo::new(tls), service).await {
-                        tracing::debug!(%peer, error = %e, "connection ended with an error");
-                    }
+                    let served = builder.serve_connection(TokioIo::new(io), service);
+                    connection::run(served, &control, broken, peer).await;
                 });
                 // Reap finished connection tasks so the set does not grow without bound.
                 while connections.try_join_next().is_some() {}

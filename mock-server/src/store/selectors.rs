@@ -401,6 +401,11 @@ impl LabelSelector {
             .map_err(Status::bad_request)
     }
 
+    /// Whether it selects everything (no requirements).
+    pub fn is_empty(&self) -> bool {
+        self.reqs.is_empty()
+    }
+
     /// Whether an object's `metadata.labels` satisfy every requirement.
     pub fn matches(&self, obj: &Value) -> bool {
         let labels = obj.get("metadata").and_then(|m| m.get("labels"));
@@ -459,6 +464,11 @@ impl FieldSelector {
             });
         }
         Ok(FieldSelector { reqs })
+    }
+
+    /// Whether it selects everything (no requirements).
+    pub fn is_empty(&self) -> bool {
+        self.reqs.is_empty()
     }
 
     /// Whether the object satisfies every requirement.

@@ -18,7 +18,7 @@ use crate::authz::rbac::impersonation::{ImpersonationError, ImpersonationRequest
 use crate::hooks::{ImpersonationRequest as ImpersonationHook, Impersonator};
 use crate::store::{Store, WriteOptions};
 
-/// Unix seconds now.
+/// Unix seconds now, in real time (the server itself reads [`crate::clock::Clock`]).
 pub fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -60,7 +60,7 @@ impl TokenAuthenticator {
         let Ok(secret) = self.store.get(def, namespace, secret_name) else {
             return;
         };
-        let Some(patch) = legacy_token_last_used_patch(&secret, SystemTime::now()) else {
+        let Some(patch) = legacy_token_last_used_patch(&secret, self.store.clock().now()) else {
             return;
         };
         let result = self.store.patch(
@@ -72,7 +72,7 @@ impl TokenAuthenticator {
                 json_patch::merge(&mut doc, &patch);
                 Ok(doc)
             },
-            &WriteOptions::default(),
+            &WriteOptions::by(crate::api::managed_fields::KUBE_APISERVER),
         );
         if let Err(e) = result {
             tracing::debug!(error = %e.message, "labelling a legacy token Secret failed");
@@ -96,7 +96,7 @@ impl Authenticator for TokenAuthenticator {
         match self.bearer.service_accounts.authenticate(
             token,
             None,
-            unix_now(),
+            self.store.clock().unix_now(),
             self.store.as_ref(),
         ) {
             Ok((user, validated)) => {

@@ -2,35 +2,57 @@
 //! discovery documents.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use serde_json::Value;
 
-use super::authn::unix_now;
 use super::status_from_json;
 use crate::api::status::Status;
+use crate::authn::token_cache::CachedTokenAuthenticator;
 use crate::authn::tokens::BearerAuthenticator;
 use crate::authn::tokens::jwt::{DISCOVERY_CACHE_CONTROL, JWKS_CONTENT_TYPE};
 use crate::authz::rbac::RbacAuthorizer;
 use crate::authz::reviews;
+use crate::clock::Clock;
 use crate::hooks::{NonResourceHandler, RawResponse, VirtualRequest, VirtualResource};
-use crate::store::now_rfc3339;
 
-/// `POST .../serviceaccounts/NAME/token`.
-struct TokenRequestRoute(Arc<BearerAuthenticator>);
+/// `POST .../serviceaccounts/NAME/token`; `iat`/`exp` come from the server's clock, and
+/// `with_uid` puts the ServiceAccount's uid into the answer's metadata (1.34+).
+struct TokenRequestRoute {
+    bearer: Arc<BearerAuthenticator>,
+    clock: Arc<Clock>,
+    with_uid: bool,
+}
 
 impl VirtualResource for TokenRequestRoute {
     fn create(&self, req: VirtualRequest<'_>) -> Result<Value, Status> {
-        self.0
+        let mut answer = self
+            .bearer
             .service_accounts
             .create_token(
                 req.namespace,
                 req.name,
                 &req.body,
-                SystemTime::now(),
+                self.clock.now(),
                 req.objects,
             )
-            .map_err(|e| status_from_json(&e.to_status()))
+            .map_err(|e| status_from_json(&e.to_status()))?;
+        let uid = req
+            .objects
+            .get_object("serviceaccounts", Some(req.namespace), req.name)
+            .and_then(|sa| sa.pointer("/metadata/uid").cloned());
+        if let (true, Some(uid), Some(meta)) = (
+            self.with_uid,
+            uid,
+            answer.get_mut("metadata").and_then(Value::as_object_mut),
+        ) {
+            // ObjectMeta order: name, namespace, uid, creationTimestamp.
+            let created = meta.remove("creationTimestamp");
+            meta.insert("uid".into(), uid);
+            if let Some(c) = created {
+                meta.insert("creationTimestamp".into(), c);
+            }
+        }
+        Ok(answer)
     }
 }
 
@@ -47,6 +69,8 @@ struct ReviewRoute {
     review: Review,
     rbac: Arc<RbacAuthorizer>,
     bearer: Arc<BearerAuthenticator>,
+    clock: Arc<Clock>,
+    token_cache: Arc<CachedTokenAuthenticator>,
 }
 
 impl VirtualResource for ReviewRoute {
@@ -58,32 +82,48 @@ impl VirtualResource for ReviewRoute {
             Review::SelfSubjectRules => {
                 reviews::self_subject_rules_review(&self.rbac, req.user, &req.body)
             }
-            Review::SelfSubject => Ok(reviews::self_subject_review(req.user, &now_rfc3339())),
-            Review::Token => {
-                reviews::token_review(&self.bearer, &req.body, unix_now(), req.objects)
-            }
+            Review::SelfSubject => Ok(reviews::self_subject_review(
+                req.user,
+                &self.clock.now_rfc3339(),
+            )),
+            Review::Token => reviews::token_review_cached(
+                &self.bearer,
+                &req.body,
+                self.clock.unix_now(),
+                req.objects,
+                Some(&self.token_cache),
+            ),
         };
         result.map_err(|e| status_from_json(&e.to_status()))
     }
 }
 
-/// TokenRequest and the reviews, as `(group, resource path, handler)`.
+/// TokenRequest and the reviews, as `(group, resource path, handler)`, reading time from `clock`.
 pub fn virtual_resources(
     bearer: &Arc<BearerAuthenticator>,
     rbac: &Arc<RbacAuthorizer>,
+    clock: &Arc<Clock>,
+    token_cache: &Arc<CachedTokenAuthenticator>,
+    token_request_uid: bool,
 ) -> Vec<(String, String, Arc<dyn VirtualResource>)> {
     let review = |review| -> Arc<dyn VirtualResource> {
         Arc::new(ReviewRoute {
             review,
             rbac: rbac.clone(),
             bearer: bearer.clone(),
+            clock: clock.clone(),
+            token_cache: token_cache.clone(),
         })
     };
     vec![
         (
             String::new(),
             "serviceaccounts/token".into(),
-            Arc::new(TokenRequestRoute(bearer.clone())),
+            Arc::new(TokenRequestRoute {
+                bearer: bearer.clone(),
+                clock: clock.clone(),
+                with_uid: token_request_uid,
+            }),
         ),
         (
             "authorization.k8s.io".into(),

@@ -7,8 +7,14 @@ use super::rules::PolicyRule;
 use crate::api::objects::ObjectSource;
 use crate::authn::identity::UserInfo;
 
+/// The string at a plain `/a/b` path (`Value::pointer` without its per-segment unescaping
+/// allocations: this runs for every subject of every binding on every request).
 fn s<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
+    ptr.split('/')
+        .skip(1)
+        .try_fold(v, |v, k| v.get(k))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// `appliesToUser` for one subject; `namespace` is the RoleBinding's (empty for ClusterRoleBindings).
@@ -61,18 +67,36 @@ pub fn rules_for(
 ) -> (Vec<SourcedRule>, Vec<String>) {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
-    let mut visit = |binding: &Value, binding_ns: &str, kind: &str| {
-        let subjects = binding
+    // The bindings whose subjects include the user, with the matching subject: copied out
+    // while visiting (most bindings do not apply and are never copied), resolved after.
+    let mut applies: Vec<(Value, Value, String, &str)> = Vec::new();
+    let mut matching = |binding: &Value, binding_ns: &str, kind: &'static str| {
+        let subject = binding
             .get("subjects")
             .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let Some(subject) = subjects
-            .iter()
-            .find(|sub| subject_applies(user, sub, binding_ns))
-        else {
-            return;
-        };
+            .and_then(|subs| {
+                subs.iter()
+                    .find(|sub| subject_applies(user, sub, binding_ns))
+            });
+        if let Some(subject) = subject {
+            applies.push((
+                binding.clone(),
+                subject.clone(),
+                binding_ns.to_string(),
+                kind,
+            ));
+        }
+    };
+    source.visit_objects("clusterrolebindings", None, &mut |crb| {
+        matching(crb, "", "ClusterRoleBinding")
+    });
+    if !namespace.is_empty() {
+        source.visit_objects("rolebindings", Some(namespace), &mut |rb| {
+            matching(rb, namespace, "RoleBinding")
+        });
+    }
+    for (binding, subject, binding_ns, kind) in &applies {
+        let binding_ns = binding_ns.as_str();
         match role_reference_rules(
             source,
             binding.get("roleRef").unwrap_or(&Value::Null),
@@ -81,7 +105,7 @@ pub fn rules_for(
             Err(e) => errors.push(e),
             Ok(rs) => {
                 let name = s(binding, "/metadata/name");
-                let shown = if kind == "RoleBinding" {
+                let shown = if *kind == "RoleBinding" {
                     format!("{name}/{binding_ns}")
                 } else {
                     name.to_string()
@@ -98,14 +122,6 @@ pub fn rules_for(
                 }));
             }
         }
-    };
-    for crb in source.list_objects("clusterrolebindings", None) {
-        visit(&crb, "", "ClusterRoleBinding");
-    }
-    if !namespace.is_empty() {
-        for rb in source.list_objects("rolebindings", Some(namespace)) {
-            visit(&rb, namespace, "RoleBinding");
-        }
     }
     (rules, errors)
 }
@@ -118,16 +134,25 @@ pub fn role_reference_rules(
     binding_ns: &str,
 ) -> Result<Vec<PolicyRule>, String> {
     let name = s(role_ref, "/name");
-    match s(role_ref, "/kind") {
-        "Role" => source
-            .get_object("roles", Some(binding_ns), name)
-            .map(|r| PolicyRule::list_from(&r))
-            .ok_or_else(|| format!("role.rbac.authorization.k8s.io \"{name}\" not found")),
-        "ClusterRole" => source
-            .get_object("clusterroles", None, name)
-            .map(|r| PolicyRule::list_from(&r))
-            .ok_or_else(|| format!("clusterrole.rbac.authorization.k8s.io \"{name}\" not found")),
-        other => Err(format!("unsupported role reference kind: \"{other}\"")),
+    let mut rules = Vec::new();
+    let mut read = |r: &Value| rules = PolicyRule::list_from(r);
+    let (found, what) = match s(role_ref, "/kind") {
+        "Role" => (
+            source.read_object("roles", Some(binding_ns), name, &mut read),
+            "role",
+        ),
+        "ClusterRole" => (
+            source.read_object("clusterroles", None, name, &mut read),
+            "clusterrole",
+        ),
+        other => return Err(format!("unsupported role reference kind: \"{other}\"")),
+    };
+    if found {
+        Ok(rules)
+    } else {
+        Err(format!(
+            "{what}.rbac.authorization.k8s.io \"{name}\" not found"
+        ))
     }
 }
 

@@ -55,8 +55,10 @@ impl PolicyRule {
 
     /// The rules of a Role/ClusterRole JSON object (`rules` may be null or absent).
     pub fn list_from(obj: &Value) -> Vec<PolicyRule> {
+        use serde::Deserialize;
+        // Straight from the borrowed JSON: authorization reads roles on every request.
         obj.get("rules")
-            .and_then(|r| serde_json::from_value(r.clone()).ok())
+            .and_then(|r| Vec::<PolicyRule>::deserialize(r).ok())
             .unwrap_or_default()
     }
 

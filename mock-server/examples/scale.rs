@@ -1,0 +1,238 @@
+//! mock-apiserver holding many objects, driven from outside as a client would: how fast it
+//! takes N ConfigMaps, its memory then (read from /proc), how long a full list takes with
+//! and without paging, and what a large list does to other clients' GET latency.
+//!
+//! Run by `scripts/bench-mock.sh`; by hand:
+//! `cargo run --release -p mock-apiserver --example scale -- URL TLS_DIR MOCK_PID [N]`
+//! where TLS_DIR holds the admin's `ca.crt`, `client.crt` and `client.key`.
+
+use std::time::{Duration, Instant};
+
+const NS: &str = "default";
+
+fn client(dir: &str) -> reqwest::Client {
+    let read = |f: &str| std::fs::read(format!("{dir}/{f}")).expect("TLS file");
+    let ca = reqwest::Certificate::from_pem(&read("ca.crt")).expect("CA PEM");
+    let mut pem = read("client.crt");
+    pem.extend(read("client.key"));
+    let id = reqwest::Identity::from_pem(&pem).expect("identity PEM");
+    // HTTP/1.1 keep-alive, one connection per task in flight.
+    reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .identity(id)
+        .http1_only()
+        .build()
+        .expect("client")
+}
+
+fn rss(pid: &str) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let get = |k: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    format!(
+        "RSS {:.1} MB (peak {:.1} MB)",
+        get("VmRSS:") as f64 / 1024.0,
+        get("VmHWM:") as f64 / 1024.0
+    )
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn create_all(c: &reqwest::Client, url: &str, n: usize, concurrency: usize) {
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (c, next) = (c.clone(), next.clone());
+        let post = format!("{url}/api/v1/namespaces/{NS}/configmaps");
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let body = serde_json::json!({
+                    "apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": format!("cm-{i:06}"), "labels": {"app": "scale", "shard": (i % 16).to_string()}},
+                    "data": {"config.yaml": format!("replicas: {}\nname: cm-{i:06}\n", i % 7)},
+                });
+                let r = c.post(&post).json(&body).send().await.expect("POST");
+                assert!(r.status().is_success(), "POST {i}: {}", r.status());
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+}
+
+/// Lists every ConfigMap; `limit` 0 = one request. Returns (items, requests, bytes).
+async fn list_all(c: &reqwest::Client, url: &str, limit: usize) -> (usize, usize, usize) {
+    let (mut items, mut requests, mut bytes) = (0, 0, 0);
+    let mut cont = String::new();
+    loop {
+        let mut u = format!("{url}/api/v1/namespaces/{NS}/configmaps");
+        if limit > 0 {
+            u.push_str(&format!("?limit={limit}"));
+            if !cont.is_empty() {
+                u.push_str(&format!("&continue={cont}"));
+            }
+        }
+        let body = c
+            .get(&u)
+            .send()
+            .await
+            .expect("list")
+            .bytes()
+            .await
+            .expect("body");
+        requests += 1;
+        bytes += body.len();
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("list JSON");
+        items += v["items"].as_array().map_or(0, Vec::len);
+        cont = v["metadata"]["continue"].as_str().unwrap_or("").to_string();
+        if limit == 0 || cont.is_empty() {
+            return (items, requests, bytes);
+        }
+    }
+}
+
+/// GET latencies of `clients` separate clients (own connections), each sending GETs one
+/// after another for `secs`.
+async fn get_latencies(dir: &str, url: &str, clients: usize, secs: f64) -> Vec<Duration> {
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let mut tasks = Vec::new();
+    for k in 0..clients {
+        let c = client(dir);
+        let u = format!("{url}/api/v1/namespaces/{NS}/configmaps/cm-{:06}", k * 7);
+        tasks.push(tokio::spawn(async move {
+            c.get(&u)
+                .send()
+                .await
+                .expect("warm")
+                .bytes()
+                .await
+                .expect("warm");
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let r = c.get(&u).send().await.expect("GET");
+                assert_eq!(r.status(), 200);
+                r.bytes().await.expect("body");
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    all.sort();
+    all
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    ms(sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)])
+}
+
+/// Other clients' GET latency while `lists` list tasks loop over the whole collection.
+async fn under_load(dir: &str, url: &str, label: &str, limit: Option<usize>, base_p99: f64) {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut listers = Vec::new();
+    if let Some(limit) = limit {
+        let (c, url, stop) = (client(dir), url.to_string(), stop.clone());
+        listers.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                list_all(&c, &url, limit).await;
+                n += 1;
+            }
+            n
+        }));
+    }
+    let lat = get_latencies(dir, url, 4, 5.0).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut lists = 0;
+    for l in listers {
+        lists += l.await.expect("lister");
+    }
+    let p99 = pct(&lat, 0.99);
+    let ratio = if base_p99.is_nan() {
+        String::new()
+    } else {
+        format!(", p99 {:.1}x idle", p99 / base_p99)
+    };
+    println!(
+        "GET latency, 4 clients, {label}: {} GETs, p50 {:.2} ms, p99 {:.2} ms{ratio}{}",
+        lat.len(),
+        pct(&lat, 0.5),
+        p99,
+        if lists > 0 {
+            format!(" ({lists} full lists meanwhile)")
+        } else {
+            String::new()
+        }
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [url, dir, pid, rest @ ..] = args.as_slice() else {
+        eprintln!("usage: scale URL TLS_DIR MOCK_PID [N]");
+        std::process::exit(2);
+    };
+    let n: usize = rest.first().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let c = client(dir);
+    println!("mock-apiserver before: {}", rss(pid));
+    let t = Instant::now();
+    create_all(&c, url, n, 32).await;
+    let took = t.elapsed();
+    println!(
+        "created {n} ConfigMaps in {:.1} s ({:.0}/s, 32 at once)",
+        took.as_secs_f64(),
+        n as f64 / took.as_secs_f64()
+    );
+    println!("mock-apiserver holding {n} objects: {}", rss(pid));
+
+    for (label, limit) in [("one request", 0), ("paged, limit=500", 500)] {
+        let t = Instant::now();
+        let (items, requests, bytes) = list_all(&c, url, limit).await;
+        println!(
+            "list all, {label}: {items} items in {:.0} ms ({requests} requests, {:.1} MB)",
+            ms(t.elapsed()),
+            bytes as f64 / 1e6
+        );
+    }
+    println!("mock-apiserver after listing: {}", rss(pid));
+
+    let idle = get_latencies(dir, url, 4, 5.0).await;
+    let base = pct(&idle, 0.99);
+    println!(
+        "GET latency, 4 clients, idle: {} GETs, p50 {:.2} ms, p99 {:.2} ms",
+        idle.len(),
+        pct(&idle, 0.5),
+        base
+    );
+    under_load(
+        dir,
+        url,
+        "while paged lists (limit=500) run",
+        Some(500),
+        base,
+    )
+    .await;
+    under_load(dir, url, "while unpaged lists run", Some(0), base).await;
+    println!("mock-apiserver at the end: {}", rss(pid));
+}
