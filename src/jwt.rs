@@ -83,6 +83,9 @@ pub enum TokenKind {
     Other,
 }
 
+/// 9999-12-31T23:59:59Z in seconds since the epoch: the last time RFC 3339 can write.
+const LAST_RFC3339_SECOND: f64 = 253_402_300_799.0;
+
 /// Decode `token` without verifying its signature. Surrounding whitespace and a
 /// `Bearer ` prefix are ignored. Never panics.
 pub fn decode(token: &str) -> Result<Jwt, JwtError> {
@@ -124,9 +127,12 @@ impl Jwt {
         self.claims.get(key).and_then(Value::as_str)
     }
 
+    /// A NumericDate claim; `None` when absent or not a time between 1970 and the end of
+    /// year 9999, the range an RFC 3339 timestamp can show (humantime refuses to format
+    /// later times, and `format!` panics when a formatter refuses).
     fn time_claim(&self, key: &str) -> Option<SystemTime> {
         let secs = self.claims.get(key)?.as_f64()?;
-        if !(0.0..=1e12).contains(&secs) {
+        if !(0.0..=LAST_RFC3339_SECOND).contains(&secs) {
             return None;
         }
         Some(UNIX_EPOCH + Duration::from_secs(secs as u64))
@@ -213,7 +219,10 @@ impl Jwt {
     /// 2026-01-01T01:00:00Z)`, `expired 5m ago (at ...)`, or `never expires`.
     pub fn describe_expiry(&self, now: SystemTime) -> String {
         let Some(exp) = self.expires_at() else {
-            return "never expires".into();
+            return match self.claims.get("exp") {
+                None => "never expires".into(),
+                Some(v) => format!("unknown: exp claim {v} is not a time before the year 10000"),
+            };
         };
         let at = humantime::format_rfc3339_seconds(exp);
         match exp.duration_since(now) {
@@ -297,6 +306,22 @@ mod tests {
         .unwrap();
         assert_eq!(jwt.audiences(), ["coffre"]);
         assert_eq!(jwt.kind(), TokenKind::Other);
+    }
+
+    /// Found by fuzzing: humantime cannot write a time after 9999 and `format!` panicked.
+    #[test]
+    fn times_after_year_9999_are_not_shown_as_dates() {
+        let last = decode(&token("{}", r#"{"exp":253402300799,"iat":253402300799}"#)).unwrap();
+        assert_eq!(
+            last.describe_expiry(UNIX_EPOCH),
+            "expires in 8029years 10months 8h 23m 59s (at 9999-12-31T23:59:59Z)"
+        );
+        let later = decode(&token("{}", r#"{"exp":253402300800,"iat":340600600000}"#)).unwrap();
+        assert_eq!((later.expires_at(), later.issued_at()), (None, None));
+        assert_eq!(
+            later.describe_expiry(UNIX_EPOCH),
+            "unknown: exp claim 253402300800 is not a time before the year 10000"
+        );
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub mod api;
 pub mod client;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod goyaml;
 pub mod jwt;
 pub mod kubeconfig;

@@ -234,7 +234,11 @@ pub fn render_curl(req: &TracedRequest<'_>, options: &CurlOptions) -> String {
 /// [`render_curl`], with `token_expr` (a shell expression such as `$(cat FILE)`) in place
 /// of a redacted token.
 fn render(req: &TracedRequest<'_>, options: &CurlOptions, token_expr: Option<&str>) -> String {
-    let mut lines = vec![format!("curl -X {} {}", req.method, shell_quote(req.url))];
+    let mut lines = vec![format!(
+        "curl -X {} {}",
+        shell_quote(req.method),
+        shell_quote(req.url)
+    )];
     let route = &req.route;
     if let Some(p) = route.proxy {
         lines.push(format!(

@@ -26,6 +26,8 @@ pub mod api;
 pub mod authn;
 pub mod authz;
 pub mod clock;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hooks;
 pub mod http;
 pub mod store;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use rawkube::api::Api;
 use rawkube::api::serviceaccount::ServiceAccount;
-use rawkube::kubeconfig::write::{render, write_file};
+use rawkube::kubeconfig::write::{render, replace_file};
 use rawkube::workflow::Narrator;
 use rawkube::workflow::setup::obtain_token;
 use rawkube::workflow::standalone::{Names, standalone};
@@ -70,7 +70,7 @@ pub fn run(g: &GlobalArgs, a: KubeconfigArgs) -> Result<(), CliError> {
     let config = standalone(&session.connection, &names, &token);
     match a.output {
         Some(path) => {
-            write_file(&path, &config).map_err(CliError::msg)?;
+            replace_file(&path, &config).map_err(CliError::msg)?;
             eprintln!("wrote {} (context {})", path.display(), names.context);
         }
         None => print!("{}", render(&config)),

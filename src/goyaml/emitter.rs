@@ -3,7 +3,7 @@
 //! scalar styles and the folding of long lines at 80 columns.
 
 use super::node::{Key, Node};
-use super::scalar::{Style, analyze, choose_style, is_break, is_printable};
+use super::scalar::{Style, analyze, choose_style, escape, is_break};
 
 const BEST_INDENT: usize = 2;
 const BEST_WIDTH: usize = 80;
@@ -153,9 +153,17 @@ impl Emitter {
                     self.write_indent();
                     self.write_indicator(":", true, false, true);
                 }
-                Key::Verbatim(text) => {
+                Key::Verbatim(text) if text.len() <= 128 => {
                     self.write_indicator(text, true, false, false);
                     self.write_indicator(":", false, false, false);
+                }
+                // A YAML parser reads at most 1024 characters as an implicit key (fuzzing
+                // found longer flow keys that did not read back).
+                Key::Verbatim(text) => {
+                    self.write_indicator("?", true, false, true);
+                    self.write_indicator(text, true, false, false);
+                    self.write_indent();
+                    self.write_indicator(":", true, false, true);
                 }
             }
             self.node(value, Context::MappingValue);
@@ -234,42 +242,9 @@ impl Emitter {
         let chars: Vec<char> = value.chars().collect();
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
-            if !is_printable(c) || c == '\u{feff}' || is_break(c) || c == '"' || c == '\\' {
-                self.put('\\');
-                let short = match c {
-                    '\0' => Some('0'),
-                    '\u{7}' => Some('a'),
-                    '\u{8}' => Some('b'),
-                    '\t' => Some('t'),
-                    '\n' => Some('n'),
-                    '\u{b}' => Some('v'),
-                    '\u{c}' => Some('f'),
-                    '\r' => Some('r'),
-                    '\u{1b}' => Some('e'),
-                    '"' => Some('"'),
-                    '\\' => Some('\\'),
-                    '\u{85}' => Some('N'),
-                    '\u{a0}' => Some('_'),
-                    '\u{2028}' => Some('L'),
-                    '\u{2029}' => Some('P'),
-                    _ => None,
-                };
-                match short {
-                    Some(s) => self.put(s),
-                    None => {
-                        let v = c as u32;
-                        let (prefix, width) = if v <= 0xff {
-                            ('x', 2)
-                        } else if v <= 0xffff {
-                            ('u', 4)
-                        } else {
-                            ('U', 8)
-                        };
-                        self.put(prefix);
-                        for s in format!("{v:0width$X}").chars() {
-                            self.put(s);
-                        }
-                    }
+            if let Some(escaped) = escape(c) {
+                for e in escaped.chars() {
+                    self.put(e);
                 }
                 spaces = false;
             } else if c == ' ' {

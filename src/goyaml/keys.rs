@@ -5,13 +5,20 @@ use std::cmp::Ordering;
 /// Sorts map entries by their key text with go-yaml's `Less`. That relation is not a total
 /// order for some mixes of digits and leading zeros (Go then depends on its random map
 /// iteration), so this uses a plain merge sort that cannot panic on an inconsistent
-/// comparison (`slice::sort_by` may).
+/// comparison (`slice::sort_by` may), run on the entries in byte order: the same keys then
+/// always come out in the same order, so a file written, read and written again is the
+/// same file (fuzzing found keys whose order changed on every write).
 pub(super) fn sort_keys<T>(mut entries: Vec<T>, text: fn(&T) -> &str) -> Vec<T> {
+    entries.sort_by(|a, b| text(a).cmp(text(b)));
+    merge_sort(entries, text)
+}
+
+fn merge_sort<T>(mut entries: Vec<T>, text: fn(&T) -> &str) -> Vec<T> {
     if entries.len() <= 1 {
         return entries;
     }
     let right = entries.split_off(entries.len() / 2);
-    let (left, right) = (sort_keys(entries, text), sort_keys(right, text));
+    let (left, right) = (merge_sort(entries, text), merge_sort(right, text));
     let mut out = Vec::with_capacity(left.len() + right.len());
     let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
     while let (Some(a), Some(b)) = (l.peek(), r.peek()) {
@@ -118,5 +125,27 @@ mod tests {
             ]
         );
         assert_eq!(natural_cmp("token", "tokenFile"), Ordering::Less);
+    }
+
+    #[test]
+    fn keys_without_a_total_order_still_sort_the_same_whatever_their_order() {
+        // Found by fuzzing: digit runs past i64 wrap, as Go's int does, so these keys compare
+        // in a cycle, and each write of the file put them in another order.
+        let keys = [
+            "11:2999999990e39`9999999999999999999999999900000000099990e39`99999999999999999999999999999999999&y=<2>'",
+            "11:2999999999`9999999999999990000000000000000000000000000000000000000000000000&y=<2>'",
+            "11:2999999999`99999999999999999999sxared999999999999999999999ertificate-data",
+            "11:2999999999`99990000000000000000000000000;00000000000000000000000000000000000000000000000000000000000000&y=<2>'",
+        ];
+        let sorted = sort_keys(keys.to_vec(), |k| k);
+        for a in 0..keys.len() {
+            for b in 0..keys.len() {
+                let mut input = keys.to_vec();
+                input.swap(0, a);
+                input.swap(1, b);
+                input.rotate_left(a);
+                assert_eq!(sort_keys(input, |k| k), sorted);
+            }
+        }
     }
 }

@@ -210,8 +210,27 @@ mod tests {
     }
 
     #[test]
+    fn long_complex_keys_are_explicit_and_round_trip() {
+        let key = format!("[1, \"{}\"]", "k".repeat(1100));
+        let v: serde_yaml::Value = serde_yaml::from_str(&format!("? {key}\n: v\n")).unwrap();
+        let out = marshal(&v);
+        assert_eq!(out, format!("? {key}\n: v\n"));
+        assert_eq!(serde_yaml::from_str::<serde_yaml::Value>(&out).unwrap(), v);
+    }
+
+    #[test]
+    fn strings_in_flow_keys_escape_line_separators_and_controls() {
+        let v: serde_yaml::Value =
+            serde_yaml::from_str("? [\"a\\Lb\\Pc\\Nd\\x7Fe\\u00A0\"]\n: v\n").unwrap();
+        let out = marshal(&v);
+        assert_eq!(out, "[\"a\\Lb\\Pc\\Nd\\x7Fe\u{a0}\"]: v\n");
+        assert_eq!(serde_yaml::from_str::<serde_yaml::Value>(&out).unwrap(), v);
+    }
+
+    #[test]
     fn tags_precede_their_value_and_round_trip() {
-        let text = "a: !t x\nb: !m\n  c: 1\nd: !s\n- 1\n";
+        // `!` (found by fuzzing) is the non-specific tag, written back as it was.
+        let text = "a: !t x\nb: !m\n  c: 1\nd: !s\n- 1\ne: ! x\n";
         assert_eq!(emit(text), text);
         let v: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
         assert_eq!(

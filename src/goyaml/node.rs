@@ -86,7 +86,7 @@ pub(super) fn from_yaml(v: &serde_yaml::Value) -> Node<'_> {
                 })
                 .collect(),
         ),
-        Y::Tagged(t) => Node::Tagged(t.tag.to_string(), Box::new(from_yaml(&t.value))),
+        Y::Tagged(t) => Node::Tagged(tag_text(&t.tag), Box::new(from_yaml(&t.value))),
     }
 }
 
@@ -96,7 +96,9 @@ pub(super) fn from_yaml(v: &serde_yaml::Value) -> Node<'_> {
 fn flow_text(v: &serde_yaml::Value) -> String {
     use serde_yaml::Value as Y;
     match v {
-        Y::String(s) => serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()),
+        // JSON's escapes would leave line separators and C1 controls raw, which YAML reads
+        // as line breaks or rejects (found by fuzzing).
+        Y::String(s) => super::scalar::double_quoted(s),
         Y::Null => "null".into(),
         Y::Bool(b) => b.to_string(),
         Y::Number(n) => yaml_number_text(n),
@@ -111,7 +113,16 @@ fn flow_text(v: &serde_yaml::Value) -> String {
                 .collect();
             format!("{{{}}}", items.join(", "))
         }
-        Y::Tagged(t) => format!("{} {}", t.tag, flow_text(&t.value)),
+        Y::Tagged(t) => format!("{} {}", tag_text(&t.tag), flow_text(&t.value)),
+    }
+}
+
+/// A tag as written before its value. yaml_serde displays the non-specific tag `!` as
+/// `!!`, which no YAML parser reads back.
+fn tag_text(tag: &serde_yaml::value::Tag) -> String {
+    match tag.to_string() {
+        t if t == "!!" => "!".into(),
+        t => t,
     }
 }
 

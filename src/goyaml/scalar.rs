@@ -33,6 +33,54 @@ pub(super) fn is_printable(c: char) -> bool {
         || ((0xe000..=0xfffd).contains(&v) && v != 0xfeff)
 }
 
+/// The escape sequence libyaml writes for `c` inside double quotes, if `c` needs one.
+pub(super) fn escape(c: char) -> Option<String> {
+    if is_printable(c) && c != '\u{feff}' && !is_break(c) && c != '"' && c != '\\' {
+        return None;
+    }
+    let short = match c {
+        '\0' => '0',
+        '\u{7}' => 'a',
+        '\u{8}' => 'b',
+        '\t' => 't',
+        '\n' => 'n',
+        '\u{b}' => 'v',
+        '\u{c}' => 'f',
+        '\r' => 'r',
+        '\u{1b}' => 'e',
+        '"' => '"',
+        '\\' => '\\',
+        '\u{85}' => 'N',
+        '\u{a0}' => '_',
+        '\u{2028}' => 'L',
+        '\u{2029}' => 'P',
+        _ => {
+            let v = c as u32;
+            return Some(if v <= 0xff {
+                format!("\\x{v:02X}")
+            } else if v <= 0xffff {
+                format!("\\u{v:04X}")
+            } else {
+                format!("\\U{v:08X}")
+            });
+        }
+    };
+    Some(format!("\\{short}"))
+}
+
+/// `value` in double quotes on one line, escaped as libyaml escapes it.
+pub(super) fn double_quoted(value: &str) -> String {
+    let mut out = String::from('"');
+    for c in value.chars() {
+        match escape(c) {
+            Some(e) => out.push_str(&e),
+            None => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 pub(super) fn analyze(value: &str) -> Analysis {
     let chars: Vec<char> = value.chars().collect();
     if chars.is_empty() {

@@ -4,9 +4,14 @@
 //! lists, `{}` for empty preferences, entries sorted by name).
 //! Safety: [`write_file`] writes a temp file in the same directory, fsyncs it,
 //! gives it the old file's mode (or 0600 for a new file, whatever the umask)
-//! and renames it over the target, so readers never see half a file.
+//! and renames it over the target, so readers never see half a file, and a
+//! process killed at any point (kill -9, power loss after the fsyncs) leaves
+//! either the old file or the new one. The temp file is `flock`ed while it is
+//! written; a writer killed before its rename leaves it behind unlocked, and the
+//! next write to the same file removes it.
 //! [`WriteLock`] serialises writers through a `<file>.lock` beside the file,
-//! the name client-go uses, so rawkube and kubectl also exclude each other.
+//! the name client-go uses, so rawkube and kubectl also exclude each other;
+//! [`replace_file`] takes it for writers that replace a whole file.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -79,11 +84,8 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), KubeconfigError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "kubeconfig".into());
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(err)?;
+    remove_stale_temp_files(&dir, &name);
+    let mut tmp = locked_temp_file(&dir, &name).map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     // fchmod is not subject to the umask, so 0600 stays 0600 under umask 000 too.
     tmp.as_file()
@@ -102,9 +104,74 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), KubeconfigError> {
     Ok(())
 }
 
-/// Renders `config` and writes it atomically to `path`.
+/// Renders `config` and writes it atomically to `path`. The caller holds the
+/// file's [`WriteLock`] (edits do, to re-read and write under it), or uses [`replace_file`].
 pub fn write_file(path: &Path, config: &Config) -> Result<(), KubeconfigError> {
     write_bytes(path, render(config).as_bytes())
+}
+
+/// Replaces the whole file at `path` with `config` (a standalone kubeconfig) under its
+/// [`WriteLock`], so it never interleaves with an edit of the same file.
+pub fn replace_file(path: &Path, config: &Config) -> Result<(), KubeconfigError> {
+    let _lock = WriteLock::acquire(path, LOCK_TIMEOUT)?;
+    write_file(path, config)
+}
+
+/// Temp files are `.<name>.XXXXXX.tmp` (tempfile's 6 random characters).
+const TEMP_RANDOM_LEN: usize = 6;
+
+/// Whether `file` is one of our temp files for the target file `name`.
+fn is_temp_file_of(file: &str, name: &str) -> bool {
+    file.strip_prefix('.')
+        .and_then(|f| f.strip_prefix(name))
+        .and_then(|f| f.strip_prefix('.'))
+        .and_then(|f| f.strip_suffix(".tmp"))
+        .is_some_and(|r| r.len() == TEMP_RANDOM_LEN && r.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Creates the temp file for the target `name` in `dir`, holding an exclusive `flock` on it
+/// until it is renamed: while locked it is in use, unlocked it is a dead writer's leftover.
+fn locked_temp_file(dir: &Path, name: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    loop {
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .rand_bytes(TEMP_RANDOM_LEN)
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        tmp.as_file().lock()?;
+        // Between create and lock another writer's cleanup may have taken it for a leftover
+        // and removed it; then start over with a new name.
+        let ours = tmp.as_file().metadata()?;
+        if fs::symlink_metadata(tmp.path())
+            .is_ok_and(|m| m.dev() == ours.dev() && m.ino() == ours.ino())
+        {
+            return Ok(tmp);
+        }
+        // Dropping would remove by path, which now names nothing (or another file).
+        let _ = tmp.into_temp_path().keep();
+    }
+}
+
+/// Removes the temp files a killed writer left beside `name` in `dir`: those nobody holds
+/// locked. Best effort: a failure here never fails the write.
+fn remove_stale_temp_files(dir: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        if !regular || !is_temp_file_of(&entry.file_name().to_string_lossy(), name) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(file) = File::open(&path) else {
+            continue;
+        };
+        if file.try_lock().is_ok() {
+            // Unlinked while locked, so no writer can have locked it in between.
+            let _ = fs::remove_file(&path);
+        }
+    }
 }
 
 /// How long a writer waits for another writer before giving up.
@@ -292,6 +359,72 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("config")]);
+    }
+
+    #[test]
+    fn a_dead_writers_temp_file_is_removed_by_the_next_write_and_a_live_one_kept() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("config");
+        let dead = d.path().join(".config.Ab3dE9.tmp");
+        fs::write(&dead, "half a fi").unwrap();
+        // A writer still at work holds its temp file locked.
+        let live = d.path().join(".config.zzzzzz.tmp");
+        let held = File::create(&live).unwrap();
+        held.lock().unwrap();
+        // Not ours: other names, other files' temp files, and a directory.
+        let others = [
+            ".config.tmp",
+            ".config.abc.tmp",
+            ".config.abcdef.tmp.bak",
+            ".other.abcdef.tmp",
+            "config.abcdef.tmp",
+        ];
+        for o in others {
+            fs::write(d.path().join(o), "").unwrap();
+        }
+        fs::create_dir(d.path().join(".config.dir123.tmp")).unwrap();
+        write_file(&p, &Config::default()).unwrap();
+        assert!(!dead.exists());
+        assert!(live.exists());
+        for o in others {
+            assert!(d.path().join(o).exists(), "{o}");
+        }
+        assert!(d.path().join(".config.dir123.tmp").is_dir());
+        drop(held);
+        write_file(&p, &Config::default()).unwrap();
+        assert!(!live.exists());
+    }
+
+    #[test]
+    fn temp_files_are_named_as_cleanup_expects() {
+        let d = tempfile::tempdir().unwrap();
+        let tmp = locked_temp_file(d.path(), "config").unwrap();
+        let name = tmp
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(is_temp_file_of(&name, "config"), "{name}");
+        assert!(!is_temp_file_of(&name, "confi"));
+        // It is locked while in use, so cleanup leaves it alone.
+        remove_stale_temp_files(d.path(), "config");
+        assert!(tmp.path().exists());
+    }
+
+    #[test]
+    fn replace_file_takes_the_lock() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("config");
+        let lock = WriteLock::acquire(&p, LOCK_TIMEOUT).unwrap();
+        let p2 = p.clone();
+        let writer = std::thread::spawn(move || replace_file(&p2, &Config::default()));
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!p.exists(), "wrote while another writer held the lock");
+        drop(lock);
+        writer.join().unwrap().unwrap();
+        assert!(p.exists());
+        assert!(!WriteLock::lock_path(&p).exists());
     }
 
     #[test]

@@ -87,6 +87,7 @@ pub struct JsonPath {
     nodes: Vec<Node>,
     allow_missing_keys: bool,
     json_output: bool,
+    work_limit: usize,
 }
 
 impl JsonPath {
@@ -102,6 +103,7 @@ impl JsonPath {
             nodes,
             allow_missing_keys: true,
             json_output: false,
+            work_limit: eval::WORK_LIMIT,
         })
     }
 
@@ -119,6 +121,13 @@ impl JsonPath {
         self
     }
 
+    /// A smaller work bound, so the fuzz target spends its time on many inputs rather than
+    /// on a few runaway ones; the bound works the same at any size.
+    pub(crate) fn work_limit(mut self, steps: usize) -> Self {
+        self.work_limit = steps;
+        self
+    }
+
     /// The template text as given.
     pub fn template(&self) -> &str {
         &self.template
@@ -130,7 +139,7 @@ impl JsonPath {
             Model::Unstructured => NumberKind::Int,
             Model::Typed => NumberKind::Float,
         };
-        let mut exec = Exec::new(self.allow_missing_keys, numbers);
+        let mut exec = Exec::new(self.allow_missing_keys, numbers, self.work_limit);
         let results = exec
             .find_results(Val::Json(data), &self.nodes)
             .map_err(|message| JsonPathError::Execute {
@@ -299,6 +308,12 @@ mod tests {
             msg("{.items[5]}"),
             "array index out of bounds: index 5, length 3"
         );
+        // The largest index: `[n]` is `[n:n+1]`, and n+1 wraps as Go's int does (this
+        // overflowed before).
+        assert_eq!(
+            msg("{.items[9223372036854775807]}"),
+            "array index out of bounds: index 9223372036854775807, length 3"
+        );
         assert_eq!(msg("{.s[0]}"), "string is not array or slice");
         assert_eq!(msg("{.items[0].n[0]}"), "int64 is not array or slice");
         assert_eq!(msg("{.items[2].f[0]}"), "float64 is not array or slice");
@@ -308,6 +323,41 @@ mod tests {
         assert_eq!(
             msg("{.s[?(@.x)]}"),
             "hi is not array or slice and cannot be filtered"
+        );
+    }
+
+    /// Found by fuzzing: templates whose evaluation grows exponentially with their length
+    /// (kubectl runs them until killed) stop with an error instead.
+    #[test]
+    fn runaway_templates_stop_with_an_error() {
+        let msg = |t: &str, d: &Value| {
+            JsonPath::parse(t)
+                .unwrap()
+                .work_limit(100_000)
+                .execute(d, Model::Unstructured)
+                .unwrap_err()
+                .message()
+                .to_string()
+        };
+        let steps = "template needs more than 100000 steps to evaluate";
+        // Each unterminated `range` evaluates the rest twice.
+        assert_eq!(msg(&"{range}".repeat(40), &doc()), steps);
+        // Each `..` then filter multiplies the values by the document's depth.
+        let mut deep = json!(1);
+        for _ in 0..40 {
+            deep = json!([deep]);
+        }
+        assert_eq!(msg(&format!("{{{}}}", "..[?(@)]".repeat(8)), &deep), steps);
+        // Nesting is a recursion, so its depth is bounded too.
+        let nested = format!("{}{}", "{range}".repeat(101), "{end}".repeat(101));
+        assert_eq!(msg(&nested, &doc()), "range nested more than 100 deep");
+        let fine = format!("{}{{.kind}}{}", "{range}".repeat(100), "{end}".repeat(100));
+        assert_eq!(
+            JsonPath::parse(&fine)
+                .unwrap()
+                .execute(&doc(), Model::Unstructured)
+                .unwrap(),
+            "List"
         );
     }
 

@@ -547,7 +547,7 @@ fn write_kubeconfig(
             .ok()
             .is_some_and(|f| f.exists && f.config() == &want);
         if !same {
-            crate::kubeconfig::write::write_file(path, &want)?;
+            crate::kubeconfig::write::replace_file(path, &want)?;
         }
         return Ok(!same);
     }

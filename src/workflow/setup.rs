@@ -810,7 +810,7 @@ async fn write_kubeconfig(
             n.line(&format!("{} unchanged", path.display()))?;
             return Ok((path.clone(), false));
         }
-        crate::kubeconfig::write::write_file(path, &want)?;
+        crate::kubeconfig::write::replace_file(path, &want)?;
         n.line(&format!(
             "wrote {} (cluster {}, user {}, context {}, current-context {})",
             path.display(),

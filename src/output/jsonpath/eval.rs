@@ -34,9 +34,21 @@ pub(crate) struct Exec {
     in_range: usize,
     end_range: usize,
     last_end: Option<*const Node>,
+    /// Work done so far, and how much is allowed ([`WORK_LIMIT`] unless told otherwise).
+    work: usize,
+    work_limit: usize,
 }
 
 type Walk<'a> = (Vec<Val<'a>>, Option<String>);
+
+/// How much one execution may do: values visited or produced, summed over every step.
+/// client-go has no bound, and some short templates take time exponential in their length
+/// (nested `range` without `end`, `..` repeated over a deep document; found by fuzzing, a
+/// 90-byte template ran for minutes). Real templates stay far below it.
+pub(crate) const WORK_LIMIT: usize = 10_000_000;
+
+/// How deeply `range` may nest; each level is a recursive call.
+pub(crate) const RANGE_DEPTH_LIMIT: usize = 100;
 
 #[derive(PartialEq, Eq, Clone, Copy)]
 enum Kind {
@@ -48,7 +60,7 @@ enum Kind {
 }
 
 impl Exec {
-    pub(crate) fn new(allow_missing_keys: bool, numbers: NumberKind) -> Self {
+    pub(crate) fn new(allow_missing_keys: bool, numbers: NumberKind, work_limit: usize) -> Self {
         Exec {
             allow_missing_keys,
             numbers,
@@ -56,7 +68,21 @@ impl Exec {
             in_range: 0,
             end_range: 0,
             last_end: None,
+            work: 0,
+            work_limit,
         }
+    }
+
+    /// Counts `n` more units of work; an error once the execution has done too much.
+    fn spend(&mut self, n: usize) -> Result<(), String> {
+        self.work = self.work.saturating_add(n);
+        if self.work > self.work_limit {
+            return Err(format!(
+                "template needs more than {} steps to evaluate",
+                self.work_limit
+            ));
+        }
+        Ok(())
     }
 
     /// client-go's `FindResults`: one result list per top-level node, ranges expanded.
@@ -69,6 +95,7 @@ impl Exec {
         let mut full = Vec::new();
         let mut i = 0;
         while i < nodes.len() {
+            self.spend(1)?;
             let node = &nodes[i];
             let (results, err) = self.walk(&cur, node);
             if let Some(e) = err {
@@ -80,6 +107,9 @@ impl Exec {
                 break;
             }
             if self.begin_range > 0 {
+                if self.in_range >= RANGE_DEPTH_LIMIT {
+                    return Err(format!("range nested more than {RANGE_DEPTH_LIMIT} deep"));
+                }
                 self.begin_range -= 1;
                 self.in_range += 1;
                 let body = &nodes[i + 1..];
@@ -108,17 +138,33 @@ impl Exec {
     }
 
     fn walk<'a>(&mut self, input: &[Val<'a>], node: &Node) -> Walk<'a> {
+        if let Err(e) = self.spend(input.len() + 1) {
+            return (Vec::new(), Some(e));
+        }
         match node {
             Node::List(nodes) => self.eval_list(input, nodes),
             Node::Text(t) => (vec![Val::Text(t.clone())], None),
             Node::Field(name) => self.eval_field(input, name),
-            Node::Array(params) => eval_array(input, params, self.numbers),
+            Node::Array(params) => self.eval_array(input, params),
             Node::Filter { left, right, op } => self.eval_filter(input, left, right, op),
             Node::Int(i) => (vec![Val::Int(*i); input.len()], None),
             Node::Float(f) => (vec![Val::Float(*f); input.len()], None),
             Node::Bool(b) => (vec![Val::Bool(*b); input.len()], None),
-            Node::Wildcard => (input.iter().flat_map(children).collect(), None),
-            Node::Recursive => (recursive(input), None),
+            Node::Wildcard => {
+                let mut result = Vec::new();
+                for value in input {
+                    let kids = children(value);
+                    if let Err(e) = self.spend(kids.len()) {
+                        return (Vec::new(), Some(e));
+                    }
+                    result.extend(kids);
+                }
+                (result, None)
+            }
+            Node::Recursive => match self.recursive(input) {
+                Ok(result) => (result, None),
+                Err(e) => (Vec::new(), Some(e)),
+            },
             Node::Union(lists) => {
                 let mut result = Vec::new();
                 for list in lists {
@@ -208,6 +254,9 @@ impl Exec {
                 }
             };
             for item in items {
+                if let Err(e) = self.spend(1) {
+                    return (Vec::new(), Some(e));
+                }
                 let temp = [Val::Json(item)];
                 let (lefts, err) = self.eval_list(&temp, left);
                 if op == "exists" {
@@ -424,73 +473,93 @@ impl<'a> Val<'a> {
     }
 }
 
-fn eval_array<'a>(input: &[Val<'a>], params: &[Param; 3], numbers: NumberKind) -> Walk<'a> {
-    let mut result = Vec::new();
-    for value in input {
-        let items = match value {
-            Val::Json(Value::Null) => continue,
-            Val::Json(Value::Array(items)) => items,
-            other => {
-                let ty = other.go_type(numbers);
-                return (input.to_vec(), Some(format!("{ty} is not array or slice")));
+impl Exec {
+    fn eval_array<'a>(&mut self, input: &[Val<'a>], params: &[Param; 3]) -> Walk<'a> {
+        let numbers = self.numbers;
+        let mut result = Vec::new();
+        for value in input {
+            let items = match value {
+                Val::Json(Value::Null) => continue,
+                Val::Json(Value::Array(items)) => items,
+                other => {
+                    let ty = other.go_type(numbers);
+                    return (input.to_vec(), Some(format!("{ty} is not array or slice")));
+                }
+            };
+            let len = items.len() as i64;
+            let mut p = *params;
+            if !p[0].known {
+                p[0].value = 0;
             }
-        };
-        let len = items.len() as i64;
-        let mut p = *params;
-        if !p[0].known {
-            p[0].value = 0;
-        }
-        if p[0].value < 0 {
-            p[0].value += len;
-        }
-        if !p[1].known {
-            p[1].value = len;
-        }
-        if p[1].value < 0 || (p[1].value == 0 && p[1].derived) {
-            p[1].value += len;
-        }
-        if p[1].value == p[0].value {
-            // Zero elements requested: allowed, and ends the evaluation of this node.
-            return (result, None);
-        }
-        if p[0].value >= len || p[0].value < 0 {
-            return (
-                input.to_vec(),
-                Some(format!(
-                    "array index out of bounds: index {}, length {len}",
-                    p[0].value
-                )),
-            );
-        }
-        if p[1].value > len || p[1].value < 0 {
-            return (
-                input.to_vec(),
-                Some(format!(
-                    "array index out of bounds: index {}, length {len}",
-                    p[1].value - 1
-                )),
-            );
-        }
-        if p[0].value > p[1].value {
-            return (
-                input.to_vec(),
-                Some(format!(
-                    "starting index {} is greater than ending index {}",
-                    p[0].value, p[1].value
-                )),
-            );
-        }
-        let slice = &items[p[0].value as usize..p[1].value as usize];
-        let mut step = 1usize;
-        if p[2].known {
-            if p[2].value <= 0 {
-                return (input.to_vec(), Some("step must be > 0".into()));
+            if p[0].value < 0 {
+                p[0].value += len;
             }
-            step = p[2].value as usize;
+            if !p[1].known {
+                p[1].value = len;
+            }
+            if p[1].value < 0 || (p[1].value == 0 && p[1].derived) {
+                p[1].value += len;
+            }
+            if p[1].value == p[0].value {
+                // Zero elements requested: allowed, and ends the evaluation of this node.
+                return (result, None);
+            }
+            if p[0].value >= len || p[0].value < 0 {
+                return (
+                    input.to_vec(),
+                    Some(format!(
+                        "array index out of bounds: index {}, length {len}",
+                        p[0].value
+                    )),
+                );
+            }
+            if p[1].value > len || p[1].value < 0 {
+                return (
+                    input.to_vec(),
+                    Some(format!(
+                        "array index out of bounds: index {}, length {len}",
+                        p[1].value - 1
+                    )),
+                );
+            }
+            if p[0].value > p[1].value {
+                return (
+                    input.to_vec(),
+                    Some(format!(
+                        "starting index {} is greater than ending index {}",
+                        p[0].value, p[1].value
+                    )),
+                );
+            }
+            let slice = &items[p[0].value as usize..p[1].value as usize];
+            let mut step = 1usize;
+            if p[2].known {
+                if p[2].value <= 0 {
+                    return (input.to_vec(), Some("step must be > 0".into()));
+                }
+                step = p[2].value as usize;
+            }
+            if let Err(e) = self.spend(slice.len() / step) {
+                return (Vec::new(), Some(e));
+            }
+            result.extend(slice.iter().step_by(step).map(Val::Json));
         }
-        result.extend(slice.iter().step_by(step).map(Val::Json));
+        (result, None)
     }
-    (result, None)
+
+    /// `..`: every value with children, then its descendants, depth first.
+    fn recursive<'a>(&mut self, input: &[Val<'a>]) -> Result<Vec<Val<'a>>, String> {
+        let mut result = Vec::new();
+        for value in input {
+            let kids = children(value);
+            if !kids.is_empty() {
+                self.spend(kids.len())?;
+                result.push(value.clone());
+                result.extend(self.recursive(&kids)?);
+            }
+        }
+        Ok(result)
+    }
 }
 
 /// The children of one value, as client-go's wildcard and recursive descent see them:
@@ -503,16 +572,4 @@ fn children<'a>(value: &Val<'a>) -> Vec<Val<'a>> {
         Val::Text(s) => s.bytes().map(Val::Byte).collect(),
         _ => Vec::new(),
     }
-}
-
-fn recursive<'a>(input: &[Val<'a>]) -> Vec<Val<'a>> {
-    let mut result = Vec::new();
-    for value in input {
-        let kids = children(value);
-        if !kids.is_empty() {
-            result.push(value.clone());
-            result.extend(recursive(&kids));
-        }
-    }
-    result
 }

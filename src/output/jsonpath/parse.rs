@@ -270,7 +270,9 @@ impl Parser {
             if raw.is_empty() {
                 if i == 1 {
                     params[1] = Param {
-                        value: params[0].value + 1,
+                        // Go's int wraps: `[9223372036854775807]` ends at MinInt64 and then
+                        // fails as an out-of-bounds index, as in kubectl.
+                        value: params[0].value.wrapping_add(1),
                         known: true,
                         derived: true,
                     };
