@@ -333,12 +333,14 @@ pub fn render_outcome(outcome: &TracedOutcome, elapsed: Duration) -> String {
 pub const BODY_LIMIT: usize = 300;
 
 /// A response body as one `#    ` comment line with a newline: JSON compacted to one
-/// line, secrets redacted (as in request bodies, plus a TokenRequest's `status.token`
-/// and the Secrets in a list's `items`) unless `show_secrets`, then cut at
-/// [`BODY_LIMIT`] characters with `…`. An empty body prints nothing.
+/// line without `metadata.managedFields` (as `kubectl get -o yaml` leaves them out), secrets
+/// redacted (as in request bodies, plus a TokenRequest's `status.token` and the Secrets in
+/// a list's `items`) unless `show_secrets`, then cut at [`BODY_LIMIT`] characters with `…`.
+/// An empty body prints nothing.
 pub fn render_response_body(body: &[u8], show_secrets: bool) -> String {
     let text = match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(mut v) => {
+            without_managed_fields(&mut v);
             if !show_secrets {
                 redact_value(&mut v);
             }
@@ -358,6 +360,18 @@ pub fn render_response_body(body: &[u8], show_secrets: bool) -> String {
         shown.push('…');
     }
     format!("#    {shown}\n")
+}
+
+/// Drops `metadata.managedFields` of an object and of each of a list's `items`: a real
+/// server's answers carry them, and in a line cut at [`BODY_LIMIT`] characters they would
+/// crowd out the fields a reader looks for.
+fn without_managed_fields(v: &mut serde_json::Value) {
+    if let Some(meta) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+        meta.remove("managedFields");
+    }
+    if let Some(items) = v.get_mut("items").and_then(|i| i.as_array_mut()) {
+        items.iter_mut().for_each(without_managed_fields);
+    }
 }
 
 /// A JSON request body with secret values replaced by `<redacted>` (see
@@ -579,6 +593,20 @@ mod tests {
         assert!(!hidden.contains("eyJ"), "{hidden}");
         assert!(hidden.contains(r#""expirationTimestamp":"t""#), "{hidden}");
         assert!(render_response_body(token_request, true).contains("eyJhbGciOi.x.y"));
+    }
+
+    #[test]
+    fn response_bodies_leave_out_managed_fields_of_objects_and_list_items() {
+        let obj = br#"{"kind":"ServiceAccount","metadata":{"name":"a","managedFields":[{"manager":"m"}]}}"#;
+        assert_eq!(
+            render_response_body(obj, true),
+            "#    {\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"a\"}}\n"
+        );
+        let list = br#"{"kind":"List","metadata":{},"items":[{"metadata":{"name":"a","managedFields":[]}}]}"#;
+        assert_eq!(
+            render_response_body(list, false),
+            "#    {\"kind\":\"List\",\"metadata\":{},\"items\":[{\"metadata\":{\"name\":\"a\"}}]}\n"
+        );
     }
 
     #[test]

@@ -108,6 +108,7 @@ pub struct MockServerBuilder {
     legacy_token_secrets: bool,
     authz_cache_delay: Duration,
     stubs: Vec<Stub>,
+    token_cache_ttl: Duration,
 }
 
 impl std::fmt::Debug for MockServerBuilder {
@@ -139,6 +140,7 @@ impl Default for MockServerBuilder {
             legacy_token_secrets: false,
             authz_cache_delay: Duration::ZERO,
             stubs: Vec::new(),
+            token_cache_ttl: authn::token_cache::DEFAULT_TTL,
         }
     }
 }
@@ -202,6 +204,14 @@ impl MockServerBuilder {
     /// Registers several stubs from the start (see [`MockServerBuilder::stub`]).
     pub fn stubs(mut self, stubs: impl IntoIterator<Item = Stub>) -> Self {
         self.stubs.extend(stubs);
+        self
+    }
+
+    /// `--token-cache-ttl`: how long a successful bearer-token authentication is remembered
+    /// (default 10 s, kube-apiserver's `TokenSuccessCacheTTL`; zero turns the cache off). While
+    /// cached, a token keeps authenticating after its ServiceAccount or Secret is deleted.
+    pub fn token_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.token_cache_ttl = ttl;
         self
     }
 
@@ -321,6 +331,8 @@ impl MockServerBuilder {
             legacy_token_secrets: self.legacy_token_secrets,
             authz_cache_delay: self.authz_cache_delay,
             legacy_token_tracking: api::discovery::minor_version(&version) >= 27,
+            token_request_uid: api::discovery::minor_version(&version) >= 34,
+            token_cache_ttl: self.token_cache_ttl,
         };
         if identity.legacy_token_secrets {
             // Legacy mode signs tokens for every ServiceAccount at once: make the key now, so

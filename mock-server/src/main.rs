@@ -41,6 +41,10 @@ struct Args {
     /// `POST /__admin/stubs` takes.
     #[arg(long, value_name = "FILE")]
     stubs: Option<PathBuf>,
+    /// How long a successful bearer-token authentication is cached (kube-apiserver: 10s), so
+    /// a deleted ServiceAccount's token keeps authenticating that long; 0s turns it off.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
+    token_cache_ttl: std::time::Duration,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
@@ -75,7 +79,8 @@ async fn run(args: Args) -> ExitCode {
         .listen(args.listen)
         .server_version(&args.server_version)
         .legacy_token_secrets(args.legacy_token_secrets)
-        .authz_cache_delay(args.authz_cache_delay);
+        .authz_cache_delay(args.authz_cache_delay)
+        .token_cache_ttl(args.token_cache_ttl);
     if let Some(path) = &args.token_auth_file {
         builder = builder.token_auth_file(path);
     }

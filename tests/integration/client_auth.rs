@@ -313,7 +313,7 @@ fn tamper(token: &str) -> String {
 
 #[tokio::test]
 async fn a_tampered_token_is_unauthorized() {
-    let server = MockServer::start().await.unwrap();
+    let server = MockServer::builder().start().await.unwrap();
     let admin = admin(&server);
     let sas: Api<ServiceAccount> = Api::namespaced(&admin, NS);
     sas.create(&ServiceAccount::named(SA), &PostParams::default())
@@ -355,8 +355,11 @@ async fn a_tampered_token_is_unauthorized() {
     assert!(!review.authenticated, "{review:?}");
     assert!(!review.error.is_empty());
 
-    // A token for a ServiceAccount deleted since is refused too.
+    // A token for a ServiceAccount deleted since is refused too, once the server's token
+    // cache has let it go (10 s).
     sas.delete(SA).await.unwrap();
+    assert!(bearer(&server, &token).self_subject_review().await.is_ok());
+    server.advance_clock(Duration::from_secs(11));
     let err = bearer(&server, &token)
         .self_subject_review()
         .await
@@ -459,8 +462,11 @@ async fn legacy_token_secret_path_gives_a_usable_bearer_token() {
     assert!(review.authenticated, "{review:?}");
     assert_eq!(review.user.username, SA_USER);
 
-    // Deleting the Secret revokes the legacy token (it has no expiry of its own).
+    // Deleting the Secret revokes the legacy token (it has no expiry of its own), once the
+    // server's token cache has let it go (10 s).
     secrets.delete(&secret_name).await.unwrap();
+    assert!(pods.list(&ListParams::default()).await.is_ok());
+    server.advance_clock(Duration::from_secs(11));
     let err = pods.list(&ListParams::default()).await.unwrap_err();
     assert!(err.is_unauthorized(), "{err:?}");
     let checked = assert_sent_bodies_match_openapi(&server);

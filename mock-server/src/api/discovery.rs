@@ -46,17 +46,34 @@ pub fn version_info(git_version: &str) -> Option<Value> {
     if !digits(major) || !digits(minor) || !digits(patch_num) {
         return None;
     }
-    Some(json!({
-        "major": major,
-        "minor": minor,
-        "gitVersion": git_version,
-        "gitCommit": "0000000000000000000000000000000000000000",
-        "gitTreeState": "clean",
-        "buildDate": "2025-04-22T16:00:00Z",
-        "goVersion": "go1.23.8",
-        "compiler": "gc",
-        "platform": "linux/amd64"
-    }))
+    let mut info = serde_json::Map::new();
+    info.insert("major".into(), json!(major));
+    info.insert("minor".into(), json!(minor));
+    // Since 1.33 (`k8s.io/apimachinery/pkg/version.Info`, commit a78ae8bc) the document names
+    // the emulated version (the binary's own by default) and the oldest compatible one (one
+    // minor back).
+    let minor_num: u64 = minor.parse().unwrap_or(0);
+    if major == "1" && minor_num >= 33 {
+        info.insert("emulationMajor".into(), json!(major));
+        info.insert("emulationMinor".into(), json!(minor));
+        info.insert("minCompatibilityMajor".into(), json!(major));
+        info.insert(
+            "minCompatibilityMinor".into(),
+            json!((minor_num - 1).to_string()),
+        );
+    }
+    for (k, v) in [
+        ("gitVersion", git_version),
+        ("gitCommit", "0000000000000000000000000000000000000000"),
+        ("gitTreeState", "clean"),
+        ("buildDate", "2025-04-22T16:00:00Z"),
+        ("goVersion", "go1.23.8"),
+        ("compiler", "gc"),
+        ("platform", "linux/amd64"),
+    ] {
+        info.insert(k.into(), json!(v));
+    }
+    Some(Value::Object(info))
 }
 
 /// The minor version of a [`version_info`] document (`"23"` gives 23; 0 if absent), for
@@ -322,6 +339,27 @@ mod tests {
             (Some("1"), Some("30"))
         );
         assert!(version_info("1.30").is_none());
+        let v = version_info("v1.36.2").unwrap();
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys[..7],
+            [
+                "major",
+                "minor",
+                "emulationMajor",
+                "emulationMinor",
+                "minCompatibilityMajor",
+                "minCompatibilityMinor",
+                "gitVersion"
+            ]
+        );
+        assert_eq!(v["minCompatibilityMinor"], "35");
+        assert!(
+            version_info("v1.32.4")
+                .unwrap()
+                .get("emulationMajor")
+                .is_none()
+        );
         assert!(version_info("vx.y.z").is_none());
     }
 

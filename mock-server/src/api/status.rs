@@ -520,6 +520,17 @@ impl Status {
         Status::failure(code, "", message.into(), None)
     }
 
+    /// 413 `NewRequestEntityTooLargeError("limit is N")`, what `limitedReadBody` answers for a
+    /// body over the limit.
+    pub fn request_entity_too_large(limit: usize) -> Status {
+        Status::failure(
+            413,
+            "RequestEntityTooLarge",
+            format!("Request entity too large: limit is {limit}"),
+            None,
+        )
+    }
+
     /// 429 `NewTooManyRequests(message, retryAfterSeconds)` (for fault injection).
     pub fn too_many_requests(message: impl Into<String>, retry_after_seconds: u32) -> Status {
         let details = StatusDetails {

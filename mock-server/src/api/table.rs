@@ -213,6 +213,42 @@ pub fn object_to_table(
     )
 }
 
+/// Drops the columns a server of minor version `minor` no longer prints: the ServiceAccount
+/// printer lost its SECRETS column in 1.35 (kubernetes/kubernetes#117160, "`kubectl get` and
+/// `kubectl describe` human-readable output no longer includes counts for referenced tokens
+/// and secrets", CHANGELOG-1.35.md, v1.35.0-alpha.1). Works on a Table whose
+/// `columnDefinitions` were left out (later watch events) too.
+pub fn for_server_minor(table: &mut Value, resource: &str, minor: u32) {
+    if resource != "serviceaccounts" || minor < 35 {
+        return;
+    }
+    let Some(index) = columns(resource)
+        .iter()
+        .position(|c| c["name"] == "Secrets")
+    else {
+        return;
+    };
+    if let Some(cols) = table
+        .get_mut("columnDefinitions")
+        .and_then(Value::as_array_mut)
+        .filter(|c| c.len() > index)
+    {
+        cols.remove(index);
+    }
+    for row in table
+        .get_mut("rows")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(cells) = row.get_mut("cells").and_then(Value::as_array_mut)
+            && cells.len() > index
+        {
+            cells.remove(index);
+        }
+    }
+}
+
 fn table(resource: &str, meta: Map<String, Value>, rows: Value) -> Value {
     let mut t = Map::new();
     t.insert("kind".into(), Value::from("Table"));

@@ -11,6 +11,7 @@
 //! authenticators (issue 3) are appended with `MockServer::builder().authenticator(..)`.
 
 pub mod identity;
+pub mod token_cache;
 pub mod tokens;
 
 use std::sync::Arc;

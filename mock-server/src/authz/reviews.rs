@@ -179,8 +179,14 @@ pub fn self_subject_rules_review(
     if namespace.is_empty() {
         return Err(ReviewError::BadRequest("no namespace on request".into()));
     }
-    let mut out = head("SelfSubjectRulesReview", "authorization.k8s.io/v1", body);
-    out.insert("spec".into(), spec);
+    // The REST storage answers with a new object (`selfsubjectrulesreview/rest.go`): nothing of
+    // the request survives, so metadata and spec are empty.
+    let mut out = head(
+        "SelfSubjectRulesReview",
+        "authorization.k8s.io/v1",
+        &json!({}),
+    );
+    out.insert("spec".into(), json!({}));
     out.insert("status".into(), authz.rules_review_status(user, &namespace));
     Ok(Value::Object(out))
 }
@@ -202,6 +208,19 @@ pub fn token_review(
     body: &Value,
     now: i64,
     source: &dyn ObjectSource,
+) -> Result<Value, ReviewError> {
+    token_review_cached(authn, body, now, source, None)
+}
+
+/// [`token_review`] through kube-apiserver's token authentication cache (the TokenReview
+/// storage authenticates with the server's own, cached, authenticator): a success is
+/// remembered per token and audiences.
+pub fn token_review_cached(
+    authn: &BearerAuthenticator,
+    body: &Value,
+    now: i64,
+    source: &dyn ObjectSource,
+    cache: Option<&crate::authn::token_cache::CachedTokenAuthenticator>,
 ) -> Result<Value, ReviewError> {
     let spec = body.get("spec").cloned().unwrap_or_else(|| json!({}));
     let token = st(&spec, "token");
@@ -226,36 +245,59 @@ pub fn token_review(
         requested.clone()
     };
     let mut status = Map::new();
-    let file_user = authn
-        .token_file
-        .as_ref()
-        .and_then(|f| f.authenticate(&token));
-    let result: Result<(UserInfo, Vec<String>), AuthenticationError> = match file_user {
-        // Audience-agnostic authenticators are valid for the API audiences only.
-        Some(u) => {
-            let auds: Vec<String> = requested_or_api
-                .iter()
-                .filter(|a| api_auds.contains(a))
-                .cloned()
-                .collect();
-            if auds.is_empty() {
-                Err(AuthenticationError::UnknownToken)
-            } else {
-                Ok((u, auds))
+    let check = || -> Result<(UserInfo, Vec<String>), AuthenticationError> {
+        let file_user = authn
+            .token_file
+            .as_ref()
+            .and_then(|f| f.authenticate(&token));
+        match file_user {
+            // Audience-agnostic authenticators are valid for the API audiences only.
+            Some(u) => {
+                let auds: Vec<String> = requested_or_api
+                    .iter()
+                    .filter(|a| api_auds.contains(a))
+                    .cloned()
+                    .collect();
+                if auds.is_empty() {
+                    Err(AuthenticationError::UnknownToken)
+                } else {
+                    Ok((u, auds))
+                }
+            }
+            None => {
+                let req = (!requested.is_empty()).then_some(requested.as_slice());
+                match authn
+                    .service_accounts
+                    .authenticate(&token, req, now, source)
+                {
+                    Ok((u, v)) => Ok((u, v.audiences)),
+                    Err(
+                        crate::authn::tokens::jwt::TokenError::NotAJwt
+                        | crate::authn::tokens::jwt::TokenError::IssuerNotRecognized(_),
+                    ) => Err(AuthenticationError::UnknownToken),
+                    Err(e) => Err(e.into()),
+                }
             }
         }
-        None => {
-            let req = (!requested.is_empty()).then_some(requested.as_slice());
-            match authn
-                .service_accounts
-                .authenticate(&token, req, now, source)
-            {
-                Ok((u, v)) => Ok((u, v.audiences)),
-                Err(
-                    crate::authn::tokens::jwt::TokenError::NotAJwt
-                    | crate::authn::tokens::jwt::TokenError::IssuerNotRecognized(_),
-                ) => Err(AuthenticationError::UnknownToken),
-                Err(e) => Err(e.into()),
+    };
+    let result = match cache {
+        None => check(),
+        Some(cache) => {
+            let mut failure = Err(AuthenticationError::UnknownToken);
+            let found = cache.remember(&token, &requested_or_api, || match check() {
+                Ok((user, audiences)) => Some(crate::authn::token_cache::Remembered {
+                    user,
+                    audiences,
+                    warnings: Vec::new(),
+                }),
+                Err(e) => {
+                    failure = Err(e);
+                    None
+                }
+            });
+            match found {
+                Some(r) => Ok((r.user, r.audiences)),
+                None => failure,
             }
         }
     };
@@ -400,7 +442,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r["kind"], "SelfSubjectRulesReview");
-        assert_eq!(r["spec"], json!({"namespace": "default"}));
+        assert_eq!(
+            r["spec"],
+            json!({}),
+            "a new object: the request's spec is not echoed"
+        );
+        assert_eq!(r["metadata"], json!({}));
         let keys: Vec<&String> = r["status"].as_object().unwrap().keys().collect();
         assert_eq!(keys, ["resourceRules", "nonResourceRules", "incomplete"]);
         assert_eq!(

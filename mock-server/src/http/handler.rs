@@ -41,6 +41,10 @@ pub(crate) type Body = BoxBody<Bytes, Infallible>;
 /// Request bodies larger than this are refused (kube's limit is 3 MiB).
 const MAX_BODY: usize = 3 * 1024 * 1024;
 
+/// How much of a refused body is still read (and dropped) so the client, still sending,
+/// gets to read the 413 instead of a reset connection.
+const MAX_DRAIN: usize = 64 * 1024 * 1024;
+
 /// How long a watch without `timeoutSeconds` stays open.
 const DEFAULT_WATCH_TIMEOUT: Duration = Duration::from_secs(1800);
 
@@ -68,6 +72,9 @@ struct Reply {
     headers: Vec<(String, String)>,
     /// A stub's fault: the connection is broken instead of (or after the head of) this answer.
     fault: Option<Fault>,
+    /// The body of an answer the API serializer writes (objects, lists, Tables, Status,
+    /// discovery), which `?pretty=true` or a curl User-Agent gets indented.
+    negotiated_json: Option<Bytes>,
 }
 
 impl Reply {
@@ -79,17 +86,25 @@ impl Reply {
             warnings: Vec::new(),
             headers: Vec::new(),
             fault: None,
+            negotiated_json: None,
         }
     }
 
+    fn negotiated(status: u16, body: Vec<u8>) -> Reply {
+        let body = Bytes::from(body);
+        let mut r = Reply::bytes(status, "application/json", Vec::new());
+        r.body = Full::new(body.clone()).boxed();
+        r.negotiated_json = Some(body);
+        r
+    }
+
+    /// Compact, HTML-escaped, newline-terminated: Go's `json.Encoder` as the apiserver uses it.
     fn json(status: u16, v: &Value) -> Reply {
-        let mut body = serde_json::to_vec(v).unwrap_or_default();
-        body.push(b'\n');
-        Reply::bytes(status, "application/json", body)
+        Reply::negotiated(status, crate::api::status::encode_json(v))
     }
 
     fn status(s: &Status) -> Reply {
-        Reply::bytes(s.code(), "application/json", s.to_json())
+        Reply::negotiated(s.code(), s.to_json())
     }
 
     fn text(status: u16, text: &str) -> Reply {
@@ -205,13 +220,9 @@ async fn authenticate_request(
     body: Incoming,
     cert_user: Option<&UserInfo>,
 ) -> Result<(UserInfo, Vec<String>, Bytes), (UserInfo, Reply)> {
-    let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) => {
-            tracing::debug!(error = %e, "reading the request body failed");
-            let s = Status::unknown_error(413, "Request entity too large: limit is 3145728");
-            return Err((UserInfo::default(), Reply::status(&s)));
-        }
+    let body = match read_body(body).await {
+        Ok(b) => b,
+        Err(s) => return Err((UserInfo::default(), Reply::status(&s))),
     };
     // The admin API is never stubbed, so a catch-all stub cannot lock a test out of it.
     if state.stubs.is_active() && !parts.uri.path().starts_with("/__admin/") {
@@ -251,6 +262,35 @@ async fn authenticate_request(
         Ok(Some(as_user)) => Ok((as_user, warnings, body)),
         Err(s) => Err((user, Reply::status(&s))),
     }
+}
+
+/// Reads a request body of at most [`MAX_BODY`] bytes; a longer one is drained (up to
+/// [`MAX_DRAIN`]) and answered with kube's 413.
+async fn read_body(mut body: Incoming) -> Result<Bytes, Status> {
+    let mut buf = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::debug!(error = %e, "reading the request body failed");
+                break;
+            }
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= MAX_BODY {
+            buf.extend_from_slice(&data);
+        } else if seen > MAX_BODY + MAX_DRAIN {
+            break;
+        }
+    }
+    if seen > MAX_BODY {
+        return Err(Status::request_entity_too_large(MAX_BODY));
+    }
+    Ok(buf.freeze())
 }
 
 /// A body we did not decode, for the journal: JSON if it parses, else text.
@@ -304,7 +344,14 @@ fn finish(
         latency: start.elapsed(),
         time,
     });
-    let mut resp = Response::new(reply.body);
+    let mut body = reply.body;
+    if let Some(json) = &reply.negotiated_json
+        && wants_pretty(parts)
+        && let Ok(v) = serde_json::from_slice::<Value>(json)
+    {
+        body = Full::new(Bytes::from(crate::api::status::encode_json_pretty(&v))).boxed();
+    }
+    let mut resp = Response::new(body);
     *resp.status_mut() = hyper::StatusCode::from_u16(reply.status)
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
@@ -423,7 +470,12 @@ fn non_resource(ctx: &Ctx<'_>) -> Reply {
         return r;
     }
     match path {
-        "/version" | "/version/" => Reply::json(200, &ctx.state.version),
+        // `routes/version.go` writes it with `WriteRawJSON`: always indented, no newline.
+        "/version" | "/version/" => Reply::bytes(
+            200,
+            "application/json",
+            crate::api::status::encode_json_pretty(&ctx.state.version),
+        ),
         "/healthz" | "/livez" | "/readyz" => Reply::text(200, "ok"),
         "/api" | "/api/" => match discovery::aggregated_version(accept) {
             Some(v) => aggregated(discovery::aggregated_api(v), v),
@@ -449,6 +501,19 @@ fn non_resource(ctx: &Ctx<'_>) -> Reply {
             }
         }
     }
+}
+
+/// `negotiation.isPrettyPrint` (and a `pretty=1` Accept parameter): whether the apiserver
+/// answers with indented JSON.
+fn wants_pretty(parts: &hyper::http::request::Parts) -> bool {
+    let query = Query::parse(parts.uri.query().unwrap_or(""));
+    let accept = header(&parts.headers, ACCEPT);
+    let accept_pretty = accept
+        .split(',')
+        .next()
+        .is_some_and(|first| first.split(';').any(|p| p.trim() == "pretty=1"));
+    accept_pretty
+        || crate::api::status::is_pretty(query.get("pretty"), header(&parts.headers, USER_AGENT))
 }
 
 fn aggregated(doc: Value, version: &str) -> Reply {
@@ -493,13 +558,15 @@ fn dry_run(ctx: &Ctx<'_>, options_kind: &str) -> Result<bool, Status> {
 /// Options of create/update/patch: `dryRun` and `fieldManager` (default: the User-Agent
 /// up to its first `/`, as kube's `managerOrUserAgent`).
 fn write_options(ctx: &Ctx<'_>, options_kind: &str) -> Result<WriteOptions, Status> {
-    let field_manager = match ctx.query.get("fieldManager") {
-        Some(m) if !m.is_empty() => m.to_string(),
-        _ => header(ctx.headers, USER_AGENT)
-            .split('/')
-            .next()
-            .unwrap_or("")
-            .to_string(),
+    let manager = crate::api::managed_fields::manager_name(
+        ctx.query.get("fieldManager"),
+        header(ctx.headers, USER_AGENT),
+    );
+    // An empty name is recorded as `unknown` (an empty one marks the mock's own writes).
+    let field_manager = if manager.is_empty() {
+        "unknown".to_string()
+    } else {
+        manager
     };
     Ok(WriteOptions {
         dry_run: dry_run(ctx, options_kind)?,
@@ -636,6 +703,7 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
             patch(ctx, def, ns, &info.name)
         }
         "delete" => {
+            crate::api::namespace_lifecycle::admit_delete(def.plural, &info.name)?;
             let opts = delete_options(ctx)?;
             let gone = store.delete(def, ns, &info.name, &opts)?;
             Ok(match def.delete_returns {
@@ -722,15 +790,41 @@ fn virtual_create(
         .unwrap_or((def.kind, def.version));
     let body = decode_body(ctx, kind, version)?;
     ctx.decoded = Some(body.clone());
-    handler.create(VirtualRequest {
+    let mut answer = handler.create(VirtualRequest {
         user: ctx.user,
         namespace: ns,
         name,
-        body,
+        body: body.clone(),
         objects: ctx.state.store.as_ref(),
         authorizer: ctx.state.authz.as_ref(),
         dry_run,
-    })
+    })?;
+    // The answer is the request object the field manager has seen (apiVersion set by the REST
+    // storage's kind), so it carries the request's managedFields entry.
+    let manager = write_options(ctx, "CreateOptions")?.field_manager;
+    let api_version = answer["apiVersion"].as_str().unwrap_or("").to_string();
+    crate::api::managed_fields::record_answer(
+        &crate::api::managed_fields::Write {
+            api_version: &api_version,
+            kind,
+            manager: &manager,
+            subresource: key.split_once('/').map_or("", |(_, s)| s),
+            now: &crate::store::now_rfc3339(),
+        },
+        &body,
+        &mut answer,
+    );
+    // Before 1.34 a zero creationTimestamp serialized as `null` (apimachinery 503b9897 made it
+    // `omitzero`): the reviews' answers show it.
+    if server_minor(ctx) < 34
+        && let Some(meta) = answer.get_mut("metadata")
+        && meta.get("creationTimestamp").is_none()
+        && let Some(m) = meta.as_object_mut()
+    {
+        m.insert("creationTimestamp".into(), Value::Null);
+        *meta = crate::api::table::go_order_metadata(meta);
+    }
+    Ok(answer)
 }
 
 fn media_type(headers: &HeaderMap) -> String {
@@ -751,7 +845,12 @@ fn decode_body(ctx: &Ctx<'_>, kind: &str, version: &str) -> Result<Value, Status
         ))
     };
     match media_type(ctx.headers).as_str() {
-        "" | "application/json" => serde_json::from_slice(ctx.body).map_err(|e| cannot(&e)),
+        "" | "application/json" => {
+            if let Some(s) = crate::api::decode_errors::unreadable_json(ctx.body, kind) {
+                return Err(s);
+            }
+            serde_json::from_slice(ctx.body).map_err(|e| cannot(&e))
+        }
         "application/yaml" => serde_yaml::from_slice(ctx.body).map_err(|e| cannot(&e)),
         "application/vnd.kubernetes.protobuf" => {
             crate::http::protobuf::decode(ctx.body).map_err(|e| cannot(&e))
@@ -838,6 +937,17 @@ fn admit(ctx: &Ctx<'_>, def: &ResourceDef, ns: &str, object: &Value) -> Result<(
 }
 
 fn list_options(ctx: &Ctx<'_>, def: &ResourceDef) -> Result<ListOptions, Status> {
+    // `storage.ValidateListOptions`: a continued list reads at the token's resourceVersion.
+    if ctx.query.get("continue").is_some_and(|c| !c.is_empty())
+        && ctx
+            .query
+            .get("resourceVersion")
+            .is_some_and(|rv| !rv.is_empty() && rv != "0")
+    {
+        return Err(Status::bad_request(
+            "specifying resource version is not allowed when using continue",
+        ));
+    }
     let limit = match ctx.query.get("limit") {
         Some(l) if !l.is_empty() => l
             .parse::<usize>()
@@ -895,10 +1005,16 @@ fn render_object(
     if wants_table(accept) {
         let include = crate::api::table::IncludeObject::from_query(ctx.query.get("includeObject"))?;
         let now = ctx.state.store.clock().now();
-        let t = crate::api::table::object_to_table(def.plural, &obj, include, now);
+        let mut t = crate::api::table::object_to_table(def.plural, &obj, include, now);
+        crate::api::table::for_server_minor(&mut t, def.plural, server_minor(ctx));
         return Ok(Reply::json(200, &t));
     }
     Ok(Reply::json(200, &obj))
+}
+
+/// The minor version the server reports (`--server-version`), for version-dependent answers.
+fn server_minor(ctx: &Ctx<'_>) -> u32 {
+    discovery::minor_version(&ctx.state.version)
 }
 
 /// A list as a `meta.k8s.io/v1` Table.
@@ -909,13 +1025,14 @@ fn render_table_list(
     meta: Map<String, Value>,
 ) -> Result<Reply, Status> {
     let include = crate::api::table::IncludeObject::from_query(ctx.query.get("includeObject"))?;
-    let t = crate::api::table::to_table(
+    let mut t = crate::api::table::to_table(
         def.plural,
         &items,
         &Value::Object(meta),
         include,
         ctx.state.store.clock().now(),
     );
+    crate::api::table::for_server_minor(&mut t, def.plural, server_minor(ctx));
     Ok(Reply::json(200, &t))
 }
 
@@ -987,6 +1104,7 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
     };
     let mut first = true;
     let clock = ctx.state.store.clock().clone();
+    let minor = server_minor(ctx);
     let mut render = move |e: &WatchEvent| -> Bytes {
         let Some(include) = table else {
             return event_line(e.event_type.as_str(), &e.object);
@@ -995,6 +1113,7 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
         if !first {
             t["columnDefinitions"] = Value::Null;
         }
+        crate::api::table::for_server_minor(&mut t, def.plural, minor);
         first = false;
         event_line(e.event_type.as_str(), &t)
     };
@@ -1035,5 +1154,6 @@ fn watch(ctx: &Ctx<'_>, def: &'static ResourceDef, ns: &str) -> Result<Reply, St
         warnings: Vec::new(),
         headers: Vec::new(),
         fault: None,
+        negotiated_json: None,
     })
 }

@@ -1,4 +1,5 @@
-//! The HTTP layer, in the order a request meets it: the TLS listener (`server`, [`tls`]),
+//! The HTTP layer, in the order a request meets it: the TLS listener (`server`, [`tls`],
+//! `plain_http` for Go's 400 to plain HTTP on the TLS port),
 //! the request pipeline (`handler`: body, authentication, impersonation, authorization,
 //! routing, answer), the parsing it relies on ([`request_info`], [`query`], [`protobuf`]),
 //! and the [`journal`] every exchange ends in. [`kubeconfig`] writes the admin kubeconfig
@@ -8,6 +9,7 @@ pub(crate) mod connection;
 pub(crate) mod handler;
 pub mod journal;
 pub mod kubeconfig;
+pub(crate) mod plain_http;
 pub mod protobuf;
 pub mod query;
 pub mod request_info;

@@ -44,6 +44,10 @@ pub(crate) async fn serve(
                 let acceptor = acceptor.clone();
                 let state = state.clone();
                 connections.spawn(async move {
+                    let mut tcp = tcp;
+                    if crate::http::plain_http::answered(&mut tcp).await {
+                        return;
+                    }
                     let tls = match acceptor.accept(tcp).await {
                         Ok(t) => t,
                         Err(e) => {

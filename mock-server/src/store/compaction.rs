@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use super::{Inner, Store, decode_continue, encode_continue};
+use super::{Inner, Store, paging};
 use crate::api::status::Status;
 
 /// etcd3's `inconsistentContinue`: a continue token older than the compacted revision.
@@ -49,12 +49,12 @@ pub(super) fn check_continue(inner: &Inner, rv: i64) -> Result<(), Status> {
 /// set to a token that resumes at the same key at the latest revision.
 pub fn expired_continue_body(status: &Status, token: &str) -> Value {
     let mut body = status.to_value();
-    if let (Ok((_, start)), Some(Value::Object(meta))) =
-        (decode_continue(token), body.get_mut("metadata"))
+    if let (Ok(cursor), Some(Value::Object(meta))) =
+        (paging::decode(token), body.get_mut("metadata"))
     {
         meta.insert(
             "continue".into(),
-            Value::String(encode_continue(-1, &start)),
+            Value::String(paging::encode_start(-1, &cursor.start)),
         );
     }
     body
@@ -112,7 +112,13 @@ mod tests {
         assert_eq!(err.message, INCONSISTENT_CONTINUE);
         let body = expired_continue_body(&err, &token);
         let fresh = body["metadata"]["continue"].as_str().unwrap();
-        assert_eq!(decode_continue(fresh).unwrap(), (-1, "default/cm2".into()));
+        assert_eq!(
+            paging::decode(fresh).unwrap(),
+            paging::Cursor {
+                resource_version: -1,
+                start: "cm1\u{0}".into()
+            }
+        );
         // The fresh token continues (inconsistently) at the latest revision.
         let rest = page(Some(fresh.to_string())).unwrap();
         assert_eq!(rest.items.len(), 2, "cm2 and kube-root-ca.crt");

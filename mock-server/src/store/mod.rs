@@ -8,16 +8,17 @@
 //! `kube-root-ca.crt` ConfigMap, and deleting a namespace deletes what is in it.
 
 pub mod compaction;
+pub mod paging;
 pub mod selectors;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::SystemTime;
 
-use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
+use crate::api::managed_fields;
 use crate::api::objects::ObjectSource;
 use crate::api::registry::{self, OBJECT_META_FIELDS, ResourceDef, Storage};
 use crate::api::status::Status;
@@ -78,6 +79,17 @@ pub struct WriteOptions {
     pub dry_run: bool,
     /// `fieldManager`, or the User-Agent up to the first `/`.
     pub field_manager: String,
+}
+
+impl WriteOptions {
+    /// A write recorded in `managedFields` under `manager`, as the cluster's own components
+    /// write (`kube-apiserver` seeding, `kube-controller-manager`'s controllers).
+    pub fn by(manager: &str) -> WriteOptions {
+        WriteOptions {
+            field_manager: manager.to_string(),
+            ..WriteOptions::default()
+        }
+    }
 }
 
 /// DELETE options (query and `DeleteOptions` body).
@@ -197,55 +209,6 @@ pub fn normalize(def: &ResourceDef, obj: Value) -> Value {
     Value::Object(out)
 }
 
-/// A `managedFields` entry for a write by `manager`: the set of fields the object holds,
-/// in the `FieldsV1` form (`f:<name>` maps).
-fn managed_fields_entry(def: &ResourceDef, obj: &Value, manager: &str, time: &str) -> Value {
-    fn fields(v: &Value) -> Value {
-        match v {
-            Value::Object(m) => {
-                let mut out = Map::new();
-                for (k, v) in m {
-                    out.insert(format!("f:{k}"), fields(v));
-                }
-                Value::Object(out)
-            }
-            _ => json!({}),
-        }
-    }
-    let mut set = Map::new();
-    if let Some(Value::Object(obj)) = Some(obj) {
-        for (k, v) in obj {
-            match k.as_str() {
-                "kind" | "apiVersion" => {}
-                "metadata" => {
-                    let mut meta = Map::new();
-                    if let Value::Object(m) = v {
-                        for f in ["labels", "annotations", "ownerReferences", "finalizers"] {
-                            if let Some(x) = m.get(f) {
-                                meta.insert(format!("f:{f}"), fields(x));
-                            }
-                        }
-                    }
-                    if !meta.is_empty() {
-                        set.insert("f:metadata".into(), Value::Object(meta));
-                    }
-                }
-                _ => {
-                    set.insert(format!("f:{k}"), fields(v));
-                }
-            }
-        }
-    }
-    json!({
-        "manager": manager,
-        "operation": "Update",
-        "apiVersion": def.api_version(),
-        "time": time,
-        "fieldsType": "FieldsV1",
-        "fieldsV1": Value::Object(set),
-    })
-}
-
 fn set_meta(obj: &mut Value, field: &str, value: Value) {
     if let Some(Value::Object(m)) = obj.get_mut("metadata") {
         m.insert(field.into(), value);
@@ -265,11 +228,11 @@ fn fill_go_nulls(def: &ResourceDef, obj: &mut Value) {
     }
 }
 
-/// The object without the fields every write changes, to detect no-op updates.
+/// The object without the resourceVersion every write changes, to detect no-op updates (the
+/// field manager leaves `managedFields` alone when nothing changed).
 fn comparable(obj: &Value) -> Value {
     let mut o = obj.clone();
     remove_meta(&mut o, "resourceVersion");
-    remove_meta(&mut o, "managedFields");
     o
 }
 
@@ -293,7 +256,8 @@ impl Store {
             for name in INITIAL_NAMESPACES {
                 let obj = json!({"metadata": {"name": name}});
                 // Creating a fixed, valid namespace in an empty store cannot fail.
-                if let Err(e) = store.create(ns, "", obj, &WriteOptions::default()) {
+                let by = WriteOptions::by(managed_fields::KUBE_APISERVER);
+                if let Err(e) = store.create(ns, "", obj, &by) {
                     tracing::error!(namespace = %name, error = %e.message, "seeding namespace failed");
                 }
             }
@@ -400,6 +364,10 @@ impl Store {
         if def.namespaced && !Self::namespace_exists(inner, ns) {
             return Err(Status::namespace_not_found(ns));
         }
+        // What the field manager sees: the decoded, defaulted body (before generateName and
+        // the strategy's PrepareForCreate).
+        let mut view = obj.clone();
+        crate::api::validation::apply_defaults(def.plural, &mut view);
         let mut generated = false;
         if meta_str(&obj, "name").is_empty() {
             let prefix = meta_str(&obj, "generateName").to_string();
@@ -441,10 +409,8 @@ impl Store {
         );
         set_meta(&mut obj, "creationTimestamp", Value::String(now.clone()));
         fill_go_nulls(def, &mut obj);
-        if !opts.field_manager.is_empty() {
-            let entry = managed_fields_entry(def, &obj, &opts.field_manager, &now);
-            set_meta(&mut obj, "managedFields", json!([entry]));
-        }
+        let manager = opts.field_manager.as_str();
+        managed_fields::record_write(def, None, &view, &mut obj, manager, &now);
         if opts.dry_run {
             return Ok(normalize(def, obj));
         }
@@ -473,9 +439,10 @@ impl Store {
                 }),
             ),
         ];
+        let controller = WriteOptions::by(managed_fields::KUBE_CONTROLLER_MANAGER);
         for (plural, obj) in seeds {
             if let Some(def) = registry::find_plural(plural)
-                && let Err(e) = self.create_locked(inner, def, ns, obj, &WriteOptions::default())
+                && let Err(e) = self.create_locked(inner, def, ns, obj, &controller)
             {
                 tracing::warn!(namespace = %ns, resource = plural, error = %e.message, "namespace controller seed failed");
             }
@@ -499,53 +466,60 @@ impl Store {
         ns: Option<&str>,
         opts: &ListOptions,
     ) -> Result<ListResult, Status> {
-        let start = match &opts.continue_token {
-            Some(t) => Some(decode_continue(t)?),
-            None => None,
-        };
+        let cursor = opts
+            .continue_token
+            .as_deref()
+            .map(paging::decode)
+            .transpose()?;
         let inner = self.read();
-        if let Some((rv, _)) = &start {
-            compaction::check_continue(&inner, *rv)?;
+        if let Some(c) = &cursor {
+            compaction::check_continue(&inner, c.resource_version)?;
         }
-        // A page starts at its continue key: read from there (a range of the sorted map),
-        // not from the first object, so paging through N objects costs N, not N²/limit.
-        let from = match (&start, ns) {
-            (Some((_, start)), _) => {
-                let (sns, sname) = start.split_once('/').unwrap_or(("", start.as_str()));
-                (def.plural, sns.to_string(), sname.to_string())
-            }
-            (None, Some(n)) => (def.plural, n.to_string(), String::new()),
-            (None, None) => (def.plural, String::new(), String::new()),
+        // Later pages report the first page's revision; a token at -1 ("latest", as a 410 for
+        // a compacted token offers) reads the current one.
+        let list_rv = cursor
+            .as_ref()
+            .and_then(|c| u64::try_from(c.resource_version).ok())
+            .unwrap_or(inner.resource_version);
+        // Storage keys order the list (`namespace/name` across namespaces, as etcd sorts them).
+        // Within one namespace (or a cluster-scoped type) that is the map's own order, so a
+        // page reads from its continue key on; across namespaces `a-b/x` sorts before `a/x`,
+        // unlike the map's (namespace, name) tuples, so those keys are collected and sorted.
+        let across = def.namespaced && ns.is_none();
+        let start = match &cursor {
+            Some(c) if !across => c.start.clone(),
+            _ => String::new(),
         };
-        let everything = opts.label_selector.is_empty() && opts.field_selector.is_empty();
-        let matching = inner
+        let from = (def.plural, ns.unwrap_or("").to_string(), start);
+        let scoped = inner
             .objects
             .range(from..)
-            .take_while(|(k, _)| k.0 == def.plural && ns.is_none_or(|n| k.1.as_str() <= n))
-            .filter(|(k, _)| ns.is_none_or(|n| k.1 == n))
-            // Without selectors no object needs to be looked into (the rest of a page only counts).
-            .filter(|(_, v)| {
-                everything || (opts.label_selector.matches(v) && opts.field_selector.matches(v))
-            });
-        let mut items: Vec<(&Key, &Value)> = Vec::new();
-        let mut next: Option<&Key> = None;
-        let mut after = 0;
-        for (k, v) in matching {
-            if opts.limit == 0 || items.len() < opts.limit {
-                items.push((k, v));
-            } else {
-                next.get_or_insert(k);
-                after += 1;
-            }
-        }
+            .take_while(|(k, _)| k.0 == def.plural && ns.is_none_or(|n| k.1 == n))
+            .map(|(k, v)| (paging::relative_key(across, &k.1, &k.2), v))
+            .filter(|(k, _)| cursor.as_ref().is_none_or(|c| *k >= c.start));
+        let mut in_scope: Box<dyn Iterator<Item = (String, &Value)>> = if across {
+            let mut all: Vec<_> = scoped.collect();
+            all.sort_by(|a, b| a.0.cmp(&b.0));
+            Box::new(all.into_iter())
+        } else {
+            Box::new(scoped)
+        };
+        let unfiltered = opts.label_selector == LabelSelector::default()
+            && opts.field_selector == FieldSelector::default();
+        let mut items: Vec<(String, &Value)> = Vec::new();
         let mut continue_token = None;
         let mut remaining = None;
-        if let Some(next) = next {
-            continue_token = Some(encode_continue(
-                inner.resource_version as i64,
-                &format!("{}/{}", next.1, next.2),
-            ));
-            remaining = Some(after);
+        while let Some((k, v)) = in_scope.next() {
+            if opts.limit > 0 && items.len() == opts.limit {
+                // Any object after a full page, matching or not, earns a token.
+                let last = items.last().map_or("", |(k, _)| k.as_str());
+                continue_token = Some(paging::encode(list_rv, last));
+                remaining = unfiltered.then(|| 1 + in_scope.count());
+                break;
+            }
+            if unfiltered || (opts.label_selector.matches(v) && opts.field_selector.matches(v)) {
+                items.push((k, v));
+            }
         }
         let items = items
             .into_iter()
@@ -560,7 +534,7 @@ impl Store {
             .collect();
         Ok(ListResult {
             items,
-            resource_version: inner.resource_version,
+            resource_version: list_rv,
             continue_token,
             remaining_item_count: remaining,
         })
@@ -611,6 +585,9 @@ impl Store {
             return Err(Status::conflict_modified(def.group, def.plural, &name));
         }
         crate::api::validation::apply_defaults(def.plural, &mut obj);
+        let view = obj.clone();
+        let manager = opts.field_manager.as_str();
+        managed_fields::record_write(def, Some(&old), &view, &mut obj, manager, &now_rfc3339());
         // System fields the request left out are kept; changed ones fail validation (422).
         for f in ["uid", "creationTimestamp"] {
             if meta_str(&obj, f).is_empty() {
@@ -619,10 +596,6 @@ impl Store {
                     None => remove_meta(&mut obj, f),
                 }
             }
-        }
-        match old.get("metadata").and_then(|m| m.get("managedFields")) {
-            Some(v) => set_meta(&mut obj, "managedFields", v.clone()),
-            None => remove_meta(&mut obj, "managedFields"),
         }
         set_meta(
             &mut obj,
@@ -634,16 +607,10 @@ impl Store {
         );
         crate::api::validation::validate(def.plural, &obj, Some(&old))?;
         fill_go_nulls(def, &mut obj);
-        let obj = normalize(def, obj);
+        let mut obj = normalize(def, obj);
         if comparable(&obj) == comparable(&old) {
             // A no-op update does not write, so the resourceVersion stays.
             return Ok(old);
-        }
-        let mut obj = obj;
-        if !opts.field_manager.is_empty() {
-            let entry =
-                managed_fields_entry(def, &obj, &opts.field_manager, &self.clock.now_rfc3339());
-            set_meta(&mut obj, "managedFields", json!([entry]));
         }
         if opts.dry_run {
             return Ok(normalize(def, obj));
@@ -851,25 +818,10 @@ fn prepare_body(def: &ResourceDef, ns: &str, obj: Value, update: bool) -> Result
             def.kind, def.version, def.kind
         )));
     };
-    if let Some(kind) = map.get("kind").and_then(Value::as_str)
-        && !kind.is_empty()
-        && kind != def.kind
+    let field = |k: &str| map.get(k).and_then(Value::as_str).unwrap_or("");
+    if let Some(s) = crate::api::decode_errors::wrong_type(def, field("apiVersion"), field("kind"))
     {
-        return Err(Status::bad_request(format!(
-            "{kind} in version \"{}\" cannot be handled as a {}: no kind \"{kind}\" is registered for version \"{}\"",
-            def.version,
-            def.kind,
-            def.api_version()
-        )));
-    }
-    if let Some(av) = map.get("apiVersion").and_then(Value::as_str)
-        && !av.is_empty()
-        && av != def.api_version()
-    {
-        return Err(Status::bad_request(format!(
-            "the API version in the data ({av}) does not match the expected API version ({})",
-            def.api_version()
-        )));
+        return Err(s);
     }
     let meta = map
         .entry("metadata")
@@ -895,33 +847,6 @@ fn prepare_body(def: &ResourceDef, ns: &str, obj: Value, update: bool) -> Result
         meta.remove("namespace");
     }
     Ok(Value::Object(map))
-}
-
-/// A continue token as kube's etcd3 store writes it; `rv` -1 means "continue at the latest
-/// revision" (what a 410 for a compacted token offers).
-fn encode_continue(rv: i64, start: &str) -> String {
-    let token = json!({"v": "meta.k8s.io/v1", "rv": rv, "start": start});
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
-}
-
-/// The revision (0 when absent) and start key of a continue token.
-fn decode_continue(token: &str) -> Result<(i64, String), Status> {
-    let invalid = |why: &str| Status::bad_request(format!("invalid continue token: {why}"));
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token.trim_end_matches('='))
-        .map_err(|e| invalid(&e.to_string()))?;
-    let v: Value = serde_json::from_slice(&raw).map_err(|e| invalid(&e.to_string()))?;
-    if v.get("v").and_then(Value::as_str) != Some("meta.k8s.io/v1") {
-        return Err(invalid(
-            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
-        ));
-    }
-    let start = v
-        .get("start")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| invalid("continue key is not valid: encoded start key empty"))?;
-    Ok((v.get("rv").and_then(Value::as_i64).unwrap_or(0), start))
 }
 
 impl ObjectSource for Store {

@@ -72,7 +72,7 @@ impl TokenAuthenticator {
                 json_patch::merge(&mut doc, &patch);
                 Ok(doc)
             },
-            &WriteOptions::default(),
+            &WriteOptions::by(crate::api::managed_fields::KUBE_APISERVER),
         );
         if let Err(e) = result {
             tracing::debug!(error = %e.message, "labelling a legacy token Secret failed");

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::{broadcast, watch};
 
+use crate::api::managed_fields::KUBE_CONTROLLER_MANAGER;
 use crate::api::objects::ObjectSource;
 use crate::api::registry::{self, ResourceDef};
 use crate::authn::tokens::BearerAuthenticator;
@@ -94,7 +95,13 @@ impl TokenController {
                 .map(|_| ()),
             TokenSecretAction::Update(filled) => self
                 .store
-                .update(secrets, ns, name, filled, &WriteOptions::default())
+                .update(
+                    secrets,
+                    ns,
+                    name,
+                    filled,
+                    &WriteOptions::by(KUBE_CONTROLLER_MANAGER),
+                )
                 .map(|_| ()),
         };
         if let Err(e) = result {
@@ -125,7 +132,7 @@ impl TokenController {
             ns,
             sa_name,
             |sa| Ok(remove_secret_reference(sa, secret_name).unwrap_or_else(|| sa.clone())),
-            &WriteOptions::default(),
+            &WriteOptions::by(KUBE_CONTROLLER_MANAGER),
         );
         if let Err(e) = result {
             tracing::debug!(error = %e.message, "removing a secret reference skipped");
@@ -186,10 +193,12 @@ impl TokenController {
                     return;
                 }
             };
-        let created = match self
-            .store
-            .create(secrets, ns, secret, &WriteOptions::default())
-        {
+        let created = match self.store.create(
+            secrets,
+            ns,
+            secret,
+            &WriteOptions::by(KUBE_CONTROLLER_MANAGER),
+        ) {
             Ok(c) => c,
             Err(e) => {
                 tracing::debug!(error = %e.message, "creating a legacy token secret skipped");
@@ -212,7 +221,7 @@ impl TokenController {
                 }
                 Ok(add_secret_reference(current, &secret_name))
             },
-            &WriteOptions::default(),
+            &WriteOptions::by(KUBE_CONTROLLER_MANAGER),
         );
         if let Err(e) = result {
             // The SA went away meanwhile: its Secret goes too (next reconcile deletes it).

@@ -16,6 +16,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::watch;
 
+use crate::api::managed_fields::{KUBE_APISERVER, KUBE_CONTROLLER_MANAGER};
 use crate::api::objects::ObjectSource;
 use crate::api::registry;
 use crate::api::status::{Status, StatusCause, StatusDetails};
@@ -45,6 +46,11 @@ pub struct IdentityConfig {
     /// legacy token draws a `Warning` and labels its Secret with the day of last use. A
     /// 1.23 server (the tutorial's) does neither.
     pub legacy_token_tracking: bool,
+    /// TokenRequest answers carry the ServiceAccount's uid in `metadata.uid` (1.34+,
+    /// `TokenRequestServiceAccountUIDValidation`, kubernetes/kubernetes#132803).
+    pub token_request_uid: bool,
+    /// How long a successful bearer-token authentication is remembered (zero: not at all).
+    pub token_cache_ttl: Duration,
 }
 
 /// Everything [`wire`] produced, for the server's state.
@@ -83,7 +89,25 @@ pub fn seed_bootstrap_policy(store: &Store) {
             continue;
         };
         for obj in objects {
-            if let Err(e) = store.create(def, "", obj, &WriteOptions::default())
+            // kube-apiserver creates aggregated roles without rules; kube-controller-manager's
+            // clusterrole-aggregation controller fills them in (and owns them).
+            let aggregated = obj.get("aggregationRule").is_some();
+            let mut created = obj.clone();
+            if aggregated && let Some(o) = created.as_object_mut() {
+                o.remove("rules");
+            }
+            let apiserver = WriteOptions::by(KUBE_APISERVER);
+            let result = store.create(def, "", created, &apiserver).and_then(|_| {
+                if !aggregated {
+                    return Ok(());
+                }
+                let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
+                let mut filled = store.get(def, "", &name)?;
+                filled["rules"] = obj["rules"].clone();
+                let kcm = WriteOptions::by(KUBE_CONTROLLER_MANAGER);
+                store.update(def, "", &name, filled, &kcm).map(|_| ())
+            });
+            if let Err(e) = result
                 && e.code() != 409
             {
                 tracing::error!(resource = plural, error = %e.message, "seeding bootstrap policy failed");
@@ -124,14 +148,26 @@ pub fn wire(
         rx,
         shutdown.clone(),
     ));
-    Wired {
-        authenticator: Arc::new(
+    let token_cache = Arc::new(crate::authn::token_cache::CachedTokenAuthenticator::new(
+        Arc::new(
             authn::TokenAuthenticator::new(bearer.clone(), store.clone())
                 .with_legacy_token_tracking(cfg.legacy_token_tracking),
         ),
+        cfg.token_cache_ttl,
+        store.clock().clone(),
+        bearer.service_accounts.issuer.api_audiences.clone(),
+    ));
+    Wired {
+        authenticator: token_cache.clone(),
         impersonator: Arc::new(authn::RbacImpersonator),
         admission: Arc::new(admission::EscalationAdmission::new(rbac.clone())),
-        virtuals: routes::virtual_resources(&bearer, &rbac, store.clock()),
+        virtuals: routes::virtual_resources(
+            &bearer,
+            &rbac,
+            store.clock(),
+            &token_cache,
+            cfg.token_request_uid,
+        ),
         non_resource: routes::discovery_routes(&bearer),
         rbac,
         bearer,

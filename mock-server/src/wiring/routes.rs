@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::status_from_json;
 use crate::api::status::Status;
+use crate::authn::token_cache::CachedTokenAuthenticator;
 use crate::authn::tokens::BearerAuthenticator;
 use crate::authn::tokens::jwt::{DISCOVERY_CACHE_CONTROL, JWKS_CONTENT_TYPE};
 use crate::authz::rbac::RbacAuthorizer;
@@ -14,21 +15,44 @@ use crate::authz::reviews;
 use crate::clock::Clock;
 use crate::hooks::{NonResourceHandler, RawResponse, VirtualRequest, VirtualResource};
 
-/// `POST .../serviceaccounts/NAME/token`; `iat`/`exp` come from the server's clock.
-struct TokenRequestRoute(Arc<BearerAuthenticator>, Arc<Clock>);
+/// `POST .../serviceaccounts/NAME/token`; `iat`/`exp` come from the server's clock, and
+/// `with_uid` puts the ServiceAccount's uid into the answer's metadata (1.34+).
+struct TokenRequestRoute {
+    bearer: Arc<BearerAuthenticator>,
+    clock: Arc<Clock>,
+    with_uid: bool,
+}
 
 impl VirtualResource for TokenRequestRoute {
     fn create(&self, req: VirtualRequest<'_>) -> Result<Value, Status> {
-        self.0
+        let mut answer = self
+            .bearer
             .service_accounts
             .create_token(
                 req.namespace,
                 req.name,
                 &req.body,
-                self.1.now(),
+                self.clock.now(),
                 req.objects,
             )
-            .map_err(|e| status_from_json(&e.to_status()))
+            .map_err(|e| status_from_json(&e.to_status()))?;
+        let uid = req
+            .objects
+            .get_object("serviceaccounts", Some(req.namespace), req.name)
+            .and_then(|sa| sa.pointer("/metadata/uid").cloned());
+        if let (true, Some(uid), Some(meta)) = (
+            self.with_uid,
+            uid,
+            answer.get_mut("metadata").and_then(Value::as_object_mut),
+        ) {
+            // ObjectMeta order: name, namespace, uid, creationTimestamp.
+            let created = meta.remove("creationTimestamp");
+            meta.insert("uid".into(), uid);
+            if let Some(c) = created {
+                meta.insert("creationTimestamp".into(), c);
+            }
+        }
+        Ok(answer)
     }
 }
 
@@ -46,6 +70,7 @@ struct ReviewRoute {
     rbac: Arc<RbacAuthorizer>,
     bearer: Arc<BearerAuthenticator>,
     clock: Arc<Clock>,
+    token_cache: Arc<CachedTokenAuthenticator>,
 }
 
 impl VirtualResource for ReviewRoute {
@@ -61,9 +86,13 @@ impl VirtualResource for ReviewRoute {
                 req.user,
                 &self.clock.now_rfc3339(),
             )),
-            Review::Token => {
-                reviews::token_review(&self.bearer, &req.body, self.clock.unix_now(), req.objects)
-            }
+            Review::Token => reviews::token_review_cached(
+                &self.bearer,
+                &req.body,
+                self.clock.unix_now(),
+                req.objects,
+                Some(&self.token_cache),
+            ),
         };
         result.map_err(|e| status_from_json(&e.to_status()))
     }
@@ -74,6 +103,8 @@ pub fn virtual_resources(
     bearer: &Arc<BearerAuthenticator>,
     rbac: &Arc<RbacAuthorizer>,
     clock: &Arc<Clock>,
+    token_cache: &Arc<CachedTokenAuthenticator>,
+    token_request_uid: bool,
 ) -> Vec<(String, String, Arc<dyn VirtualResource>)> {
     let review = |review| -> Arc<dyn VirtualResource> {
         Arc::new(ReviewRoute {
@@ -81,13 +112,18 @@ pub fn virtual_resources(
             rbac: rbac.clone(),
             bearer: bearer.clone(),
             clock: clock.clone(),
+            token_cache: token_cache.clone(),
         })
     };
     vec![
         (
             String::new(),
             "serviceaccounts/token".into(),
-            Arc::new(TokenRequestRoute(bearer.clone(), clock.clone())),
+            Arc::new(TokenRequestRoute {
+                bearer: bearer.clone(),
+                clock: clock.clone(),
+                with_uid: token_request_uid,
+            }),
         ),
         (
             "authorization.k8s.io".into(),

@@ -504,3 +504,107 @@ fn binary_identity_flags() {
         "",
     );
 }
+
+/// The tutorial's commands against a mock reporting the corpus's server version, v1.36.2. The
+/// dispatcher has kubectl 1.27-1.33 only: for 1.36 it runs its own built-in kubectl (v1.32.4),
+/// which warns about the version skew; what it prints otherwise comes from the server's
+/// answers (the ServiceAccount Table of 1.36 has no SECRETS column).
+#[test]
+fn tutorial_commands_on_a_1_36_server() {
+    if !kubectl_available() {
+        return;
+    }
+    let server = start(&["--server-version", "v1.36.2"]);
+    let version = kubectl(&server, &["version"]);
+    assert_eq!(version.code, 0, "{version:?}");
+    assert!(
+        version.stdout.contains("Server Version: v1.36.2"),
+        "{version:?}"
+    );
+    assert!(
+        version.stderr.contains(
+            "WARNING: version difference between client (1.32) and server (1.36) exceeds the supported minor version skew of +/-1"
+        ),
+        "{version:?}"
+    );
+    expect(
+        kubectl(&server, &["create", "sa", SA]),
+        0,
+        "serviceaccount/bearertokenauth created\n",
+        "",
+    );
+    let sas = kubectl(&server, &["get", "sa"]);
+    assert_eq!((sas.code, sas.stderr.as_str()), (0, ""), "{sas:?}");
+    let lines: Vec<Vec<&str>> = sas
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines[0], ["NAME", "AGE"], "{}", sas.stdout);
+    assert_eq!(lines[1][0], "bearertokenauth");
+    assert_eq!(lines[1].len(), 2, "{}", sas.stdout);
+    assert_eq!(lines[2][0], "default");
+    // No Secret is made for the ServiceAccount (1.24+): the script's lookup finds nothing.
+    expect(
+        kubectl(
+            &server,
+            &["get", "sa", SA, "-o", "jsonpath={.secrets[0].name}"],
+        ),
+        0,
+        "",
+        "",
+    );
+    let run = kubectl(&server, &["create", "token", SA]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let token = run.stdout.clone();
+    expect(
+        kubectl(
+            &server,
+            &["config", "set-credentials", SA, &format!("--token={token}")],
+        ),
+        0,
+        "User \"bearertokenauth\" set.\n",
+        "",
+    );
+    expect(
+        kubectl(
+            &server,
+            &[
+                "config",
+                "set-context",
+                SA,
+                "--cluster=kubernetes",
+                &format!("--user={SA}"),
+            ],
+        ),
+        0,
+        "Context \"bearertokenauth\" created.\n",
+        "",
+    );
+    let as_sa = |args: &[&str]| {
+        let mut all = vec!["--context", SA];
+        all.extend_from_slice(args);
+        kubectl(&server, &all)
+    };
+    expect(as_sa(&["get", "pods"]), 1, "", FORBIDDEN);
+    expect(
+        kubectl(&server, ROLE),
+        0,
+        "role.rbac.authorization.k8s.io/bearertokenauth created\n",
+        "",
+    );
+    expect(
+        kubectl(&server, ROLEBINDING),
+        0,
+        "rolebinding.rbac.authorization.k8s.io/bearertoken-binding-bearertokenauth created\n",
+        "",
+    );
+    expect(as_sa(&["get", "pods"]), 0, "", NO_PODS);
+    expect(as_sa(&["auth", "can-i", "delete", "pods"]), 0, "yes\n", "");
+    expect(
+        kubectl(&server, &["delete", "namespace", "default"]),
+        1,
+        "",
+        "Error from server (Forbidden): namespaces \"default\" is forbidden: this namespace may not be deleted\n",
+    );
+}

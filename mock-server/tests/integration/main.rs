@@ -5,8 +5,11 @@
 mod api;
 mod auth;
 mod clock;
+mod conformance;
+mod fidelity;
 mod kubectl;
 mod kubectl_auth;
+mod managed_fields;
 mod stub_admin;
 mod stub_answers;
 mod stub_faults;
