@@ -11,7 +11,9 @@ pub mod compaction;
 pub mod paging;
 pub mod selectors;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::SystemTime;
 
@@ -143,6 +145,9 @@ struct Inner {
 /// The store. Cheap to share behind an `Arc`.
 pub struct Store {
     inner: RwLock<Inner>,
+    /// Bumped each time the write lock is taken, while it is held: what was read while it
+    /// stayed the same is still what the store holds (see [`ObjectSource::generation`]).
+    generation: AtomicU64,
     events: broadcast::Sender<WatchEvent>,
     ca_pem: String,
     clock: Arc<Clock>,
@@ -248,6 +253,7 @@ impl Store {
         let (events, _) = broadcast::channel(1024);
         let store = Store {
             inner: RwLock::new(Inner::default()),
+            generation: AtomicU64::new(0),
             events,
             ca_pem: ca_pem.to_string(),
             clock,
@@ -270,7 +276,10 @@ impl Store {
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Inner> {
-        self.inner.write().unwrap_or_else(|e| e.into_inner())
+        let guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        // Readers wait for the guard, so nobody reads the change under the old generation.
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        guard
     }
 
     /// The latest resourceVersion.
@@ -491,13 +500,22 @@ impl Store {
             _ => String::new(),
         };
         let from = (def.plural, ns.unwrap_or("").to_string(), start);
+        // Keys are borrowed within one namespace: counting what follows a page (for
+        // `remainingItemCount`) then allocates nothing per object.
         let scoped = inner
             .objects
             .range(from..)
             .take_while(|(k, _)| k.0 == def.plural && ns.is_none_or(|n| k.1 == n))
-            .map(|(k, v)| (paging::relative_key(across, &k.1, &k.2), v))
-            .filter(|(k, _)| cursor.as_ref().is_none_or(|c| *k >= c.start));
-        let mut in_scope: Box<dyn Iterator<Item = (String, &Value)>> = if across {
+            .map(|(k, v)| {
+                let key: Cow<'_, str> = if across {
+                    Cow::Owned(paging::relative_key(true, &k.1, &k.2))
+                } else {
+                    Cow::Borrowed(k.2.as_str())
+                };
+                (key, v)
+            })
+            .filter(|(k, _)| cursor.as_ref().is_none_or(|c| **k >= *c.start));
+        let mut in_scope: Box<dyn Iterator<Item = (Cow<'_, str>, &Value)>> = if across {
             let mut all: Vec<_> = scoped.collect();
             all.sort_by(|a, b| a.0.cmp(&b.0));
             Box::new(all.into_iter())
@@ -506,13 +524,13 @@ impl Store {
         };
         let unfiltered = opts.label_selector == LabelSelector::default()
             && opts.field_selector == FieldSelector::default();
-        let mut items: Vec<(String, &Value)> = Vec::new();
+        let mut items: Vec<(Cow<'_, str>, &Value)> = Vec::new();
         let mut continue_token = None;
         let mut remaining = None;
         while let Some((k, v)) = in_scope.next() {
             if opts.limit > 0 && items.len() == opts.limit {
                 // Any object after a full page, matching or not, earns a token.
-                let last = items.last().map_or("", |(k, _)| k.as_str());
+                let last = items.last().map_or("", |(k, _)| k.as_ref());
                 continue_token = Some(paging::encode(list_rv, last));
                 remaining = unfiltered.then(|| 1 + in_scope.count());
                 break;
@@ -850,6 +868,10 @@ fn prepare_body(def: &ResourceDef, ns: &str, obj: Value, update: bool) -> Result
 }
 
 impl ObjectSource for Store {
+    fn generation(&self) -> Option<u64> {
+        Some(self.generation.load(Ordering::SeqCst))
+    }
+
     fn get_object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
         let def = registry::find_plural(resource)?;
         if def.storage != Storage::Stored {
