@@ -636,7 +636,7 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
             // Reading and encoding a large list takes a while (100,000 objects: seconds);
             // on a blocking thread, the runtime's workers keep serving other clients.
             let listed = tokio::task::spawn_blocking(move || {
-                let list = store.list(def, scope.as_deref(), &opts)?;
+                let list = store.list_shared(def, scope.as_deref(), &opts)?;
                 Ok::<_, Status>(list_body(def, list, table))
             })
             .await
@@ -748,28 +748,44 @@ enum ListBody {
     ForTable(Vec<Value>, Map<String, Value>),
 }
 
-/// Encodes a list as the apiserver does; the items move into the list object, not copied.
-fn list_body(def: &ResourceDef, list: crate::store::ListResult, table: bool) -> ListBody {
+/// Encodes a list as the apiserver does, straight from the store's shared objects.
+fn list_body(def: &ResourceDef, list: crate::store::SharedList, table: bool) -> ListBody {
     let mut meta = Map::new();
     meta.insert(
         "resourceVersion".into(),
         json!(list.resource_version.to_string()),
     );
-    if let Some(c) = list.continue_token {
+    if let Some(c) = &list.continue_token {
         meta.insert("continue".into(), json!(c));
     }
     if let Some(n) = list.remaining_item_count {
         meta.insert("remainingItemCount".into(), json!(n));
     }
     if table {
-        return ListBody::ForTable(list.items, meta);
+        return ListBody::ForTable(list.into_list().items, meta);
     }
-    let mut obj = Map::new();
-    obj.insert("kind".into(), json!(def.list_kind()));
-    obj.insert("apiVersion".into(), json!(def.api_version()));
-    obj.insert("metadata".into(), Value::Object(meta));
-    obj.insert("items".into(), Value::Array(list.items));
-    ListBody::Encoded(Reply::json(200, &Value::Object(obj)))
+    #[derive(serde::Serialize)]
+    struct ListObject<'a> {
+        kind: String,
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: Map<String, Value>,
+        items: Vec<crate::store::ListItem<'a>>,
+    }
+    let body = ListObject {
+        kind: def.list_kind(),
+        api_version: def.api_version(),
+        metadata: meta,
+        items: list
+            .items
+            .iter()
+            .map(|v| crate::store::ListItem(v))
+            .collect(),
+    };
+    ListBody::Encoded(Reply::negotiated(
+        200,
+        crate::api::status::encode_json(&body),
+    ))
 }
 
 fn virtual_create(

@@ -131,6 +131,62 @@ pub struct ListResult {
     pub remaining_item_count: Option<usize>,
 }
 
+/// A list whose items are the store's own (shared, `kind`/`apiVersion` still in them).
+#[derive(Debug)]
+pub(crate) struct SharedList {
+    /// Matching objects in list order.
+    pub items: Vec<Arc<Value>>,
+    /// As [`ListResult::resource_version`].
+    pub resource_version: u64,
+    /// As [`ListResult::continue_token`].
+    pub continue_token: Option<String>,
+    /// As [`ListResult::remaining_item_count`].
+    pub remaining_item_count: Option<usize>,
+}
+
+impl SharedList {
+    /// Copies of the items as list items are written: without `kind` and `apiVersion`.
+    pub(crate) fn into_list(self) -> ListResult {
+        let items = self
+            .items
+            .into_iter()
+            .map(|v| {
+                let mut v = Arc::unwrap_or_clone(v);
+                // Shifted out, not swapped: the other fields keep their (Go struct) order.
+                if let Value::Object(m) = &mut v {
+                    m.shift_remove("kind");
+                    m.shift_remove("apiVersion");
+                }
+                v
+            })
+            .collect();
+        ListResult {
+            items,
+            resource_version: self.resource_version,
+            continue_token: self.continue_token,
+            remaining_item_count: self.remaining_item_count,
+        }
+    }
+}
+
+/// Serializes a stored object as a list item: without `kind` and `apiVersion`, not copied.
+pub(crate) struct ListItem<'a>(pub &'a Value);
+
+impl serde::Serialize for ListItem<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Value::Object(m) = self.0 else {
+            return self.0.serialize(s);
+        };
+        let skip = |k: &str| k == "kind" || k == "apiVersion";
+        let mut map = s.serialize_map(Some(m.keys().filter(|k| !skip(k)).count()))?;
+        for (k, v) in m.iter().filter(|(k, _)| !skip(k)) {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
 type Key = (&'static str, String, String);
 
 #[derive(Default)]
@@ -138,7 +194,8 @@ struct Inner {
     resource_version: u64,
     /// The revision of the last compaction: history up to it is gone (see [`compaction`]).
     compacted: u64,
-    objects: BTreeMap<Key, Value>,
+    /// Shared, so a list snapshots its items under the read lock without copying them.
+    objects: BTreeMap<Key, Arc<Value>>,
     log: VecDeque<WatchEvent>,
 }
 
@@ -425,7 +482,7 @@ impl Store {
         }
         let rv = Self::next_resource_version(inner, &mut obj);
         let obj = normalize(def, obj);
-        inner.objects.insert(key.clone(), obj.clone());
+        inner.objects.insert(key.clone(), Arc::new(obj.clone()));
         self.record_change(inner, EventType::Added, &key, obj.clone(), rv);
         if def.plural == "namespaces" {
             self.populate_namespace(inner, &name);
@@ -464,7 +521,7 @@ impl Store {
         self.read()
             .objects
             .get(&key)
-            .cloned()
+            .map(|v| Value::clone(v))
             .ok_or_else(|| Status::not_found(def.group, def.plural, name))
     }
 
@@ -475,6 +532,17 @@ impl Store {
         ns: Option<&str>,
         opts: &ListOptions,
     ) -> Result<ListResult, Status> {
+        self.list_shared(def, ns, opts).map(SharedList::into_list)
+    }
+
+    /// As [`Store::list`], the items shared with the store instead of copied: the read lock is
+    /// held only to pick them, and the caller encodes them after it is released.
+    pub(crate) fn list_shared(
+        &self,
+        def: &'static ResourceDef,
+        ns: Option<&str>,
+        opts: &ListOptions,
+    ) -> Result<SharedList, Status> {
         let cursor = opts
             .continue_token
             .as_deref()
@@ -515,7 +583,7 @@ impl Store {
                 (key, v)
             })
             .filter(|(k, _)| cursor.as_ref().is_none_or(|c| **k >= *c.start));
-        let mut in_scope: Box<dyn Iterator<Item = (Cow<'_, str>, &Value)>> = if across {
+        let mut in_scope: Box<dyn Iterator<Item = (Cow<'_, str>, &Arc<Value>)>> = if across {
             let mut all: Vec<_> = scoped.collect();
             all.sort_by(|a, b| a.0.cmp(&b.0));
             Box::new(all.into_iter())
@@ -524,7 +592,7 @@ impl Store {
         };
         let unfiltered = opts.label_selector == LabelSelector::default()
             && opts.field_selector == FieldSelector::default();
-        let mut items: Vec<(Cow<'_, str>, &Value)> = Vec::new();
+        let mut items: Vec<(Cow<'_, str>, &Arc<Value>)> = Vec::new();
         let mut continue_token = None;
         let mut remaining = None;
         while let Some((k, v)) = in_scope.next() {
@@ -539,18 +607,8 @@ impl Store {
                 items.push((k, v));
             }
         }
-        let items = items
-            .into_iter()
-            .map(|(_, v)| {
-                let mut v = v.clone();
-                if let Value::Object(m) = &mut v {
-                    m.remove("kind");
-                    m.remove("apiVersion");
-                }
-                v
-            })
-            .collect();
-        Ok(ListResult {
+        let items = items.into_iter().map(|(_, v)| Arc::clone(v)).collect();
+        Ok(SharedList {
             items,
             resource_version: list_rv,
             continue_token,
@@ -574,7 +632,7 @@ impl Store {
         }
         let mut inner = self.write();
         let key = key_of(def, ns, name);
-        let Some(old) = inner.objects.get(&key).cloned() else {
+        let Some(old) = inner.objects.get(&key).map(|v| Value::clone(v)) else {
             if def.create_on_update {
                 let mut obj = obj;
                 remove_meta(&mut obj, "resourceVersion");
@@ -635,7 +693,7 @@ impl Store {
         }
         let rv = Self::next_resource_version(inner, &mut obj);
         let obj = normalize(def, obj);
-        inner.objects.insert(key.clone(), obj.clone());
+        inner.objects.insert(key.clone(), Arc::new(obj.clone()));
         self.record_change(inner, EventType::Modified, &key, obj.clone(), rv);
         Ok(obj)
     }
@@ -652,7 +710,7 @@ impl Store {
     ) -> Result<Value, Status> {
         let mut inner = self.write();
         let key = key_of(def, ns, name);
-        let Some(old) = inner.objects.get(&key).cloned() else {
+        let Some(old) = inner.objects.get(&key).map(|v| Value::clone(v)) else {
             return Err(Status::not_found(def.group, def.plural, name));
         };
         let patched = apply(&old)?;
@@ -681,7 +739,7 @@ impl Store {
     ) -> Result<Value, Status> {
         let mut inner = self.write();
         let key = key_of(def, ns, name);
-        let Some(old) = inner.objects.get(&key).cloned() else {
+        let Some(old) = inner.objects.get(&key).map(|v| Value::clone(v)) else {
             return Err(Status::not_found(def.group, def.plural, name));
         };
         if let Some(uid) = &opts.precondition_uid {
@@ -737,7 +795,7 @@ impl Store {
                 .cloned()
                 .collect();
             for k in contents {
-                if let Some(mut obj) = inner.objects.remove(&k) {
+                if let Some(mut obj) = inner.objects.remove(&k).map(Arc::unwrap_or_clone) {
                     let rv = Self::next_resource_version(&mut inner, &mut obj);
                     self.record_change(&mut inner, EventType::Deleted, &k, obj, rv);
                 }
@@ -770,7 +828,7 @@ impl Store {
                     event_type: EventType::Added,
                     resource: def.plural,
                     namespace: k.1.clone(),
-                    object: v.clone(),
+                    object: Value::clone(v),
                     resource_version: meta_str(v, "resourceVersion").parse().unwrap_or(0),
                 })
                 .collect(),
