@@ -10,9 +10,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::edit::List;
+use super::edit::{List, relativize};
 use super::error::KubeconfigError;
-use super::load::Kubeconfig;
+use super::load::{Kubeconfig, KubeconfigFile};
 use super::model::{Config, NamedContext, NamedUser};
 
 #[derive(Clone, PartialEq, Eq)]
@@ -41,7 +41,7 @@ impl Op {
         }
     }
 
-    fn apply(&self, config: &mut Config) {
+    fn apply(&self, file: &KubeconfigFile, config: &mut Config) {
         match self {
             Op::SetToken { user, token } => {
                 let entry = match config.users.iter_mut().find(|u| &u.name == user) {
@@ -58,6 +58,10 @@ impl Op {
                 entry.user.token = Some(token.clone());
                 entry.user.username = None;
                 entry.user.password = None;
+                // As `set-credentials` rewrites the entry: its paths relative to the file.
+                relativize(file, &mut entry.user.client_certificate);
+                relativize(file, &mut entry.user.client_key);
+                relativize(file, &mut entry.user.token_file);
             }
             Op::SetContext {
                 name,
@@ -179,9 +183,9 @@ impl Kubeconfig {
             }
             let mut written = Vec::new();
             for (i, ops) in by_file {
-                let changed = kc.modify_file(i, |_, config| {
+                let changed = kc.modify_file(i, |file, config| {
                     for op in ops {
-                        op.apply(config);
+                        op.apply(file, config);
                     }
                     Ok(())
                 })?;

@@ -130,7 +130,7 @@ fn clean(p: &Path) -> PathBuf {
 
 /// client-go's `RelativizePathWithNoBacksteps` after `ResolvePaths`: a path
 /// inside the kubeconfig's directory is stored relative to it, anything else absolute.
-fn relativize(file: &KubeconfigFile, value: &mut Option<String>) {
+pub(super) fn relativize(file: &KubeconfigFile, value: &mut Option<String>) {
     let Some(v) = value.as_deref().filter(|v| !v.is_empty()) else {
         return;
     };

@@ -2,13 +2,14 @@
 //!
 //! Layout: [`render`] gives kubectl's bytes (sorted keys, `null` for empty
 //! lists, `{}` for empty preferences, entries sorted by name).
-//! Safety: [`write_file`] writes a temp file in the same directory, fsyncs it,
-//! gives it the old file's mode (or 0600 for a new file, whatever the umask)
-//! and renames it over the target, so readers never see half a file, and a
-//! process killed at any point (kill -9, power loss after the fsyncs) leaves
-//! either the old file or the new one. The temp file is `flock`ed while it is
-//! written; a writer killed before its rename leaves it behind unlocked, and the
-//! next write to the same file removes it.
+//! Safety: [`write_file`] writes a temp file in the same directory, gives it
+//! the old file's mode (or 0600 for a new file, whatever the umask) and renames
+//! it over the target, so readers never see half a file, and a process killed
+//! at any point (kill -9) leaves either the old file or the new one; with
+//! [`FSYNC_ENV`] set, the file and the directory are flushed too, so a power
+//! cut does the same. The temp file is `flock`ed while it is written; a writer
+//! killed before its rename leaves it behind unlocked, and the next write to
+//! the same file removes it.
 //! [`WriteLock`] serialises writers through a `<file>.lock` beside the file,
 //! the name client-go uses, so rawkube and kubectl also exclude each other;
 //! [`replace_file`] takes it for writers that replace a whole file.
@@ -56,11 +57,35 @@ fn real_target(path: &Path) -> PathBuf {
     fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// Set to `1` to make every kubeconfig write survive a power cut, not only a killed process.
+///
+/// A write is a temp file renamed over the target, so a reader or a killed writer never sees
+/// half a file, with or without fsync. What fsync adds is power-loss durability: without it a
+/// power cut soon after a write can lose that write (the previous file comes back whole on
+/// ext4 and btrfs, which flush a file renamed over another before the rename commits; on other
+/// filesystems an empty file is possible). client-go's `clientcmd.WriteToFile` (kubectl)
+/// truncates and rewrites the file in place with neither fsync nor rename; git writes its
+/// config by lock file and rename without fsync. An fsync of the file and of its directory
+/// costs milliseconds per write (about 4 ms each on the development machine's disk), most of
+/// a `config set-credentials`, so it is opt-in.
+pub const FSYNC_ENV: &str = "RAWKUBE_KUBECONFIG_FSYNC";
+
+/// Whether writes fsync ([`FSYNC_ENV`] set to anything but empty or `0`); read once.
+fn fsync_requested() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os(FSYNC_ENV).is_some_and(|v| !v.is_empty() && v != "0"))
+}
+
 /// Atomically replaces `path` with `bytes`.
 ///
 /// New files get mode 0600 regardless of umask; existing files keep their
 /// mode and (when permitted) owner; missing parent directories are created 0755.
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), KubeconfigError> {
+    write_bytes_synced(path, bytes, fsync_requested())
+}
+
+/// [`write_bytes`], with `fsync` deciding whether the file and its directory are flushed.
+fn write_bytes_synced(path: &Path, bytes: &[u8], fsync: bool) -> Result<(), KubeconfigError> {
     let err = |source| KubeconfigError::Write {
         file: path.to_path_buf(),
         source,
@@ -95,10 +120,12 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), KubeconfigError> {
         // Only root can give a file away; for anyone else this is a no-op or EPERM.
         let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()));
     }
-    tmp.as_file().sync_all().map_err(err)?;
+    if fsync {
+        tmp.as_file().sync_all().map_err(err)?;
+    }
     tmp.persist(&target).map_err(|e| err(e.error))?;
     // Make the rename itself durable.
-    if let Ok(d) = File::open(&dir) {
+    if fsync && let Ok(d) = File::open(&dir) {
         let _ = d.sync_all();
     }
     Ok(())
@@ -425,6 +452,18 @@ mod tests {
         writer.join().unwrap().unwrap();
         assert!(p.exists());
         assert!(!WriteLock::lock_path(&p).exists());
+    }
+
+    #[test]
+    fn a_durable_write_is_the_same_write() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("config");
+        fs::write(&p, "old").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        write_bytes_synced(&p, b"new", true).unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "new");
+        assert_eq!(mode(&p), 0o640);
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
     }
 
     #[test]

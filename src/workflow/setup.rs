@@ -28,7 +28,7 @@ use crate::api::token::TokenRequest;
 use crate::api::{Api, PostParams, TypedResource};
 use crate::config::ConnectionConfig;
 use crate::jwt::{self, TokenKind};
-use crate::kubeconfig::{ContextEdit, CredentialsEdit, Kubeconfig, KubeconfigFile};
+use crate::kubeconfig::{Batch, Kubeconfig, KubeconfigFile};
 use crate::trace::Observer;
 
 use super::converge::{self, Made, step};
@@ -703,7 +703,10 @@ async fn obtain_token_with(
                         after: o.timeout,
                     });
                 }
-                tokio::time::sleep(pause).await;
+                // tokio's timer rounds up to its 1 ms tick: a zero pause would still wait.
+                if !pause.is_zero() {
+                    tokio::time::sleep(pause).await;
+                }
                 pause = (pause * 2).clamp(Duration::from_millis(1), Duration::from_millis(250));
                 current = sas
                     .get(&o.name)
@@ -830,42 +833,36 @@ async fn write_kubeconfig(
     ])?;
     let kc = &mut target.kubeconfig;
     let file = kc.options().default_file();
+    // Both edits go into one batch: one locked read-modify-write, each file written once.
+    let mut batch = Batch::default();
+    let mut lines = Vec::new();
     let same_user = kc
         .user(&o.name)
         .is_some_and(|u| u.entry.user.token.as_deref() == Some(token));
-    let mut changed = false;
     if same_user {
-        n.line(&format!("User \"{}\" unchanged.", o.name))?;
+        lines.push(format!("User \"{}\" unchanged.", o.name));
     } else {
-        let out = kc.set_credentials(
-            &o.name,
-            &CredentialsEdit {
-                token: Some(token.to_string()),
-                ..Default::default()
-            },
-        )?;
-        n.line(&out.message)?;
-        changed = true;
+        batch.set_token(&o.name, token);
+        lines.push(format!("User \"{}\" set.", o.name));
     }
-    let same_ctx = kc.context(&o.context_name).is_some_and(|c| {
+    let ctx = kc.context(&o.context_name);
+    let same_ctx = ctx.as_ref().is_some_and(|c| {
         let c = &c.entry.context;
         c.cluster == target.cluster_name
             && c.user == o.name
             && c.namespace.as_deref() == Some(o.namespace.as_str())
     });
     if same_ctx {
-        n.line(&format!("Context \"{}\" unchanged.", o.context_name))?;
+        lines.push(format!("Context \"{}\" unchanged.", o.context_name));
     } else {
-        let out = kc.set_context(
-            Some(&o.context_name),
-            &ContextEdit {
-                cluster: Some(target.cluster_name.clone()),
-                user: Some(o.name.clone()),
-                namespace: Some(o.namespace.clone()),
-            },
-        )?;
-        n.line(&out.message)?;
-        changed = true;
+        batch.set_context(&o.context_name, &target.cluster_name, &o.name, &o.namespace);
+        let verb = if ctx.is_some() { "modified" } else { "created" };
+        lines.push(format!("Context \"{}\" {verb}.", o.context_name));
+    }
+    let changed = !batch.is_empty();
+    kc.apply_batch(&batch)?;
+    for line in lines {
+        n.line(&line)?;
     }
     let path = kc
         .context(&o.context_name)

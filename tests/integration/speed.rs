@@ -462,3 +462,111 @@ fn legacy_token_mode_fails_at_once_on_124_and_later() {
     ok(&r);
     assert!(r.stdout.contains("(legacy, never expires)"), "{}", r.stdout);
 }
+
+/// How many times `file` was written while `f` ran, seen through inotify on its directory:
+/// renames onto its name (rawkube's atomic writes) and opens that wrote it in place
+/// (kubectl's). A renamed temp file's close carries the new name but modified only the temp
+/// name, so it does not count twice.
+fn writes_of(file: &Path, f: impl FnOnce()) -> usize {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = std::ffi::CString::new(file.parent().unwrap().as_os_str().as_bytes()).unwrap();
+    let name = file.file_name().unwrap().as_bytes();
+    // SAFETY: plain syscalls on a descriptor this function owns and closes.
+    let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
+    assert!(
+        fd >= 0,
+        "inotify_init1: {}",
+        std::io::Error::last_os_error()
+    );
+    // SAFETY: `dir` is a NUL-terminated path.
+    let wd = unsafe {
+        libc::inotify_add_watch(
+            fd,
+            dir.as_ptr(),
+            libc::IN_MOVED_TO | libc::IN_MODIFY | libc::IN_CLOSE_WRITE,
+        )
+    };
+    assert!(
+        wd >= 0,
+        "inotify_add_watch: {}",
+        std::io::Error::last_os_error()
+    );
+    f();
+    let (mut count, mut modified) = (0, false);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        // SAFETY: reads into a buffer of the given length.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            break;
+        }
+        // struct inotify_event: wd, mask, cookie, len (4 bytes each), then len bytes of name.
+        let mut at = 0;
+        while at + 16 <= n as usize {
+            let mask = u32::from_ne_bytes(buf[at + 4..at + 8].try_into().unwrap());
+            let len = u32::from_ne_bytes(buf[at + 12..at + 16].try_into().unwrap()) as usize;
+            let event_name = &buf[at + 16..at + 16 + len];
+            let event_name = &event_name[..event_name.iter().position(|b| *b == 0).unwrap_or(len)];
+            if event_name == name {
+                if mask & libc::IN_MOVED_TO != 0 {
+                    count += 1;
+                } else if mask & libc::IN_MODIFY != 0 {
+                    modified = true;
+                } else if mask & libc::IN_CLOSE_WRITE != 0 && modified {
+                    count += 1;
+                    modified = false;
+                }
+            }
+            at += 16 + len;
+        }
+    }
+    // SAFETY: closes the descriptor opened above.
+    unsafe { libc::close(fd) };
+    count
+}
+
+/// setup adds the user and the context in one locked read-modify-write: the kubeconfig is
+/// written once, and not at all by a re-run that changes nothing.
+#[test]
+fn setup_writes_the_kubeconfig_once() {
+    let env = Env::start();
+    let mut r = None;
+    let writes = writes_of(&env.kubeconfig, || {
+        r = Some(env.rawkube(&["setup", "once"]))
+    });
+    let r = r.unwrap();
+    ok(&r);
+    assert!(
+        r.stdout
+            .contains("User \"once\" set.\nContext \"once\" created.\n"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(writes, 1, "the kubeconfig was written {writes} times");
+    let kc = Kubeconfig::load(&LoadOptions::file(&env.kubeconfig)).unwrap();
+    assert!(kc.user("once").unwrap().entry.user.token.is_some());
+    assert_eq!(kc.context("once").unwrap().entry.context.user, "once");
+
+    // An in-place write counts too (kubectl's way), so more writes could not hide.
+    let bytes = std::fs::read(&env.kubeconfig).unwrap();
+    let in_place = writes_of(&env.kubeconfig, || {
+        std::fs::write(&env.kubeconfig, &bytes).unwrap()
+    });
+    assert_eq!(in_place, 1);
+    ok(&env.rawkube(&["config", "set-context", "once", "--namespace=other"]));
+    let mut r2 = None;
+    let one = writes_of(&env.kubeconfig, || {
+        r2 = Some(env.rawkube(&["setup", "once"]))
+    });
+    let r2 = r2.unwrap();
+    ok(&r2);
+    assert!(
+        r2.stdout
+            .contains("User \"once\" unchanged.\nContext \"once\" modified.\n"),
+        "{}",
+        r2.stdout
+    );
+    assert_eq!(one, 1);
+    let again = writes_of(&env.kubeconfig, || ok(&env.rawkube(&["setup", "once"])));
+    assert_eq!(again, 0, "an unchanged re-run wrote the kubeconfig");
+}

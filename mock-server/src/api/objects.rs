@@ -5,6 +5,12 @@ use serde_json::Value;
 
 /// Stored objects as JSON, keyed by plural resource name (`roles`, `clusterrolebindings`, `serviceaccounts`, ...).
 pub trait ObjectSource: Send + Sync {
+    /// A number that changes whenever any object changes, if the source keeps one: what was
+    /// derived from its objects while it stayed the same may be reused until it changes
+    /// (the RBAC authorizer's decision cache). `None`: nothing may be reused.
+    fn generation(&self) -> Option<u64> {
+        None
+    }
     /// One object, or `None`. `namespace` is `None` for cluster-scoped resources.
     fn get_object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value>;
     /// All objects of a resource; in one namespace, or in all namespaces (and for cluster-scoped resources) with `None`.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 /// An authenticated (or anonymous) user, as kube-apiserver's `user.Info`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct UserInfo {
     /// e.g. `kubernetes-admin`, `system:serviceaccount:default:x`, `system:anonymous`.
     pub username: String,
@@ -32,7 +32,7 @@ impl UserInfo {
 }
 
 /// What a request asks to do, as kube-apiserver's `authorizer.Attributes`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RequestAttributes {
     /// The requesting user.
     pub user: UserInfo,

@@ -655,37 +655,28 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
         }
         "list" => {
             let opts = list_options(ctx, def)?;
-            let scope = (def.namespaced && !info.namespace.is_empty()).then_some(ns);
-            let list = match (store.list(def, scope, &opts), &opts.continue_token) {
+            let scope = (def.namespaced && !info.namespace.is_empty()).then(|| ns.to_string());
+            let table = wants_table(&accept);
+            let token = opts.continue_token.clone();
+            // Reading and encoding a large list takes a while (100,000 objects: seconds);
+            // on a blocking thread, the runtime's workers keep serving other clients.
+            let listed = tokio::task::spawn_blocking(move || {
+                let list = store.list_shared(def, scope.as_deref(), &opts)?;
+                Ok::<_, Status>(list_body(def, list, table))
+            })
+            .await
+            .map_err(|e| Status::internal_error(&format!("list: {e}")))?;
+            let (items, meta) = match (listed, token) {
                 (Err(s), Some(token)) if s.code() == 410 => {
-                    let body = crate::store::compaction::expired_continue_body(&s, token);
+                    let body = crate::store::compaction::expired_continue_body(&s, &token);
                     return Ok(Reply::json(410, &body));
                 }
-                (list, _) => list?,
+                (listed, _) => match listed? {
+                    ListBody::Encoded(r) => return Ok(r),
+                    ListBody::ForTable(items, meta) => (items, meta),
+                },
             };
-            let mut meta = Map::new();
-            meta.insert(
-                "resourceVersion".into(),
-                json!(list.resource_version.to_string()),
-            );
-            if let Some(c) = list.continue_token {
-                meta.insert("continue".into(), json!(c));
-            }
-            if let Some(n) = list.remaining_item_count {
-                meta.insert("remainingItemCount".into(), json!(n));
-            }
-            if wants_table(&accept) {
-                return render_table_list(ctx, def, list.items, meta);
-            }
-            Ok(Reply::json(
-                200,
-                &json!({
-                    "kind": def.list_kind(),
-                    "apiVersion": def.api_version(),
-                    "metadata": meta,
-                    "items": list.items,
-                }),
-            ))
+            render_table_list(ctx, def, items, meta)
         }
         "watch" => watch(ctx, def, ns),
         "create" => {
@@ -774,6 +765,52 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
         }
         _ => Err(Status::method_not_allowed()),
     }
+}
+
+/// A list answer: the encoded `XList` object, or its items and list metadata for a Table.
+enum ListBody {
+    Encoded(Reply),
+    ForTable(Vec<Value>, Map<String, Value>),
+}
+
+/// Encodes a list as the apiserver does, straight from the store's shared objects.
+fn list_body(def: &ResourceDef, list: crate::store::SharedList, table: bool) -> ListBody {
+    let mut meta = Map::new();
+    meta.insert(
+        "resourceVersion".into(),
+        json!(list.resource_version.to_string()),
+    );
+    if let Some(c) = &list.continue_token {
+        meta.insert("continue".into(), json!(c));
+    }
+    if let Some(n) = list.remaining_item_count {
+        meta.insert("remainingItemCount".into(), json!(n));
+    }
+    if table {
+        return ListBody::ForTable(list.into_list().items, meta);
+    }
+    #[derive(serde::Serialize)]
+    struct ListObject<'a> {
+        kind: String,
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: Map<String, Value>,
+        items: Vec<crate::store::ListItem<'a>>,
+    }
+    let body = ListObject {
+        kind: def.list_kind(),
+        api_version: def.api_version(),
+        metadata: meta,
+        items: list
+            .items
+            .iter()
+            .map(|v| crate::store::ListItem(v))
+            .collect(),
+    };
+    ListBody::Encoded(Reply::negotiated(
+        200,
+        crate::api::status::encode_json(&body),
+    ))
 }
 
 fn virtual_create(

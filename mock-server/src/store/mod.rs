@@ -11,7 +11,9 @@ pub mod compaction;
 pub mod paging;
 pub mod selectors;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::SystemTime;
 
@@ -129,6 +131,62 @@ pub struct ListResult {
     pub remaining_item_count: Option<usize>,
 }
 
+/// A list whose items are the store's own (shared, `kind`/`apiVersion` still in them).
+#[derive(Debug)]
+pub(crate) struct SharedList {
+    /// Matching objects in list order.
+    pub items: Vec<Arc<Value>>,
+    /// As [`ListResult::resource_version`].
+    pub resource_version: u64,
+    /// As [`ListResult::continue_token`].
+    pub continue_token: Option<String>,
+    /// As [`ListResult::remaining_item_count`].
+    pub remaining_item_count: Option<usize>,
+}
+
+impl SharedList {
+    /// Copies of the items as list items are written: without `kind` and `apiVersion`.
+    pub(crate) fn into_list(self) -> ListResult {
+        let items = self
+            .items
+            .into_iter()
+            .map(|v| {
+                let mut v = Arc::unwrap_or_clone(v);
+                // Shifted out, not swapped: the other fields keep their (Go struct) order.
+                if let Value::Object(m) = &mut v {
+                    m.shift_remove("kind");
+                    m.shift_remove("apiVersion");
+                }
+                v
+            })
+            .collect();
+        ListResult {
+            items,
+            resource_version: self.resource_version,
+            continue_token: self.continue_token,
+            remaining_item_count: self.remaining_item_count,
+        }
+    }
+}
+
+/// Serializes a stored object as a list item: without `kind` and `apiVersion`, not copied.
+pub(crate) struct ListItem<'a>(pub &'a Value);
+
+impl serde::Serialize for ListItem<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Value::Object(m) = self.0 else {
+            return self.0.serialize(s);
+        };
+        let skip = |k: &str| k == "kind" || k == "apiVersion";
+        let mut map = s.serialize_map(Some(m.keys().filter(|k| !skip(k)).count()))?;
+        for (k, v) in m.iter().filter(|(k, _)| !skip(k)) {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
 type Key = (&'static str, String, String);
 
 #[derive(Default)]
@@ -136,13 +194,17 @@ struct Inner {
     resource_version: u64,
     /// The revision of the last compaction: history up to it is gone (see [`compaction`]).
     compacted: u64,
-    objects: BTreeMap<Key, Value>,
+    /// Shared, so a list snapshots its items under the read lock without copying them.
+    objects: BTreeMap<Key, Arc<Value>>,
     log: VecDeque<WatchEvent>,
 }
 
 /// The store. Cheap to share behind an `Arc`.
 pub struct Store {
     inner: RwLock<Inner>,
+    /// Bumped each time the write lock is taken, while it is held: what was read while it
+    /// stayed the same is still what the store holds (see [`ObjectSource::generation`]).
+    generation: AtomicU64,
     events: broadcast::Sender<WatchEvent>,
     ca_pem: String,
     clock: Arc<Clock>,
@@ -248,6 +310,7 @@ impl Store {
         let (events, _) = broadcast::channel(1024);
         let store = Store {
             inner: RwLock::new(Inner::default()),
+            generation: AtomicU64::new(0),
             events,
             ca_pem: ca_pem.to_string(),
             clock,
@@ -270,7 +333,10 @@ impl Store {
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Inner> {
-        self.inner.write().unwrap_or_else(|e| e.into_inner())
+        let guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        // Readers wait for the guard, so nobody reads the change under the old generation.
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        guard
     }
 
     /// The latest resourceVersion.
@@ -416,7 +482,7 @@ impl Store {
         }
         let rv = Self::next_resource_version(inner, &mut obj);
         let obj = normalize(def, obj);
-        inner.objects.insert(key.clone(), obj.clone());
+        inner.objects.insert(key.clone(), Arc::new(obj.clone()));
         self.record_change(inner, EventType::Added, &key, obj.clone(), rv);
         if def.plural == "namespaces" {
             self.populate_namespace(inner, &name);
@@ -455,7 +521,7 @@ impl Store {
         self.read()
             .objects
             .get(&key)
-            .cloned()
+            .map(|v| Value::clone(v))
             .ok_or_else(|| Status::not_found(def.group, def.plural, name))
     }
 
@@ -466,6 +532,17 @@ impl Store {
         ns: Option<&str>,
         opts: &ListOptions,
     ) -> Result<ListResult, Status> {
+        self.list_shared(def, ns, opts).map(SharedList::into_list)
+    }
+
+    /// As [`Store::list`], the items shared with the store instead of copied: the read lock is
+    /// held only to pick them, and the caller encodes them after it is released.
+    pub(crate) fn list_shared(
+        &self,
+        def: &'static ResourceDef,
+        ns: Option<&str>,
+        opts: &ListOptions,
+    ) -> Result<SharedList, Status> {
         let cursor = opts
             .continue_token
             .as_deref()
@@ -491,13 +568,22 @@ impl Store {
             _ => String::new(),
         };
         let from = (def.plural, ns.unwrap_or("").to_string(), start);
+        // Keys are borrowed within one namespace: counting what follows a page (for
+        // `remainingItemCount`) then allocates nothing per object.
         let scoped = inner
             .objects
             .range(from..)
             .take_while(|(k, _)| k.0 == def.plural && ns.is_none_or(|n| k.1 == n))
-            .map(|(k, v)| (paging::relative_key(across, &k.1, &k.2), v))
-            .filter(|(k, _)| cursor.as_ref().is_none_or(|c| *k >= c.start));
-        let mut in_scope: Box<dyn Iterator<Item = (String, &Value)>> = if across {
+            .map(|(k, v)| {
+                let key: Cow<'_, str> = if across {
+                    Cow::Owned(paging::relative_key(true, &k.1, &k.2))
+                } else {
+                    Cow::Borrowed(k.2.as_str())
+                };
+                (key, v)
+            })
+            .filter(|(k, _)| cursor.as_ref().is_none_or(|c| **k >= *c.start));
+        let mut in_scope: Box<dyn Iterator<Item = (Cow<'_, str>, &Arc<Value>)>> = if across {
             let mut all: Vec<_> = scoped.collect();
             all.sort_by(|a, b| a.0.cmp(&b.0));
             Box::new(all.into_iter())
@@ -506,13 +592,13 @@ impl Store {
         };
         let unfiltered = opts.label_selector == LabelSelector::default()
             && opts.field_selector == FieldSelector::default();
-        let mut items: Vec<(String, &Value)> = Vec::new();
+        let mut items: Vec<(Cow<'_, str>, &Arc<Value>)> = Vec::new();
         let mut continue_token = None;
         let mut remaining = None;
         while let Some((k, v)) = in_scope.next() {
             if opts.limit > 0 && items.len() == opts.limit {
                 // Any object after a full page, matching or not, earns a token.
-                let last = items.last().map_or("", |(k, _)| k.as_str());
+                let last = items.last().map_or("", |(k, _)| k.as_ref());
                 continue_token = Some(paging::encode(list_rv, last));
                 remaining = unfiltered.then(|| 1 + in_scope.count());
                 break;
@@ -521,18 +607,8 @@ impl Store {
                 items.push((k, v));
             }
         }
-        let items = items
-            .into_iter()
-            .map(|(_, v)| {
-                let mut v = v.clone();
-                if let Value::Object(m) = &mut v {
-                    m.remove("kind");
-                    m.remove("apiVersion");
-                }
-                v
-            })
-            .collect();
-        Ok(ListResult {
+        let items = items.into_iter().map(|(_, v)| Arc::clone(v)).collect();
+        Ok(SharedList {
             items,
             resource_version: list_rv,
             continue_token,
@@ -556,7 +632,7 @@ impl Store {
         }
         let mut inner = self.write();
         let key = key_of(def, ns, name);
-        let Some(old) = inner.objects.get(&key).cloned() else {
+        let Some(old) = inner.objects.get(&key).map(|v| Value::clone(v)) else {
             if def.create_on_update {
                 let mut obj = obj;
                 remove_meta(&mut obj, "resourceVersion");
@@ -617,7 +693,7 @@ impl Store {
         }
         let rv = Self::next_resource_version(inner, &mut obj);
         let obj = normalize(def, obj);
-        inner.objects.insert(key.clone(), obj.clone());
+        inner.objects.insert(key.clone(), Arc::new(obj.clone()));
         self.record_change(inner, EventType::Modified, &key, obj.clone(), rv);
         Ok(obj)
     }
@@ -634,7 +710,7 @@ impl Store {
     ) -> Result<Value, Status> {
         let mut inner = self.write();
         let key = key_of(def, ns, name);
-        let Some(old) = inner.objects.get(&key).cloned() else {
+        let Some(old) = inner.objects.get(&key).map(|v| Value::clone(v)) else {
             return Err(Status::not_found(def.group, def.plural, name));
         };
         let patched = apply(&old)?;
@@ -663,7 +739,7 @@ impl Store {
     ) -> Result<Value, Status> {
         let mut inner = self.write();
         let key = key_of(def, ns, name);
-        let Some(old) = inner.objects.get(&key).cloned() else {
+        let Some(old) = inner.objects.get(&key).map(|v| Value::clone(v)) else {
             return Err(Status::not_found(def.group, def.plural, name));
         };
         if let Some(uid) = &opts.precondition_uid {
@@ -719,7 +795,7 @@ impl Store {
                 .cloned()
                 .collect();
             for k in contents {
-                if let Some(mut obj) = inner.objects.remove(&k) {
+                if let Some(mut obj) = inner.objects.remove(&k).map(Arc::unwrap_or_clone) {
                     let rv = Self::next_resource_version(&mut inner, &mut obj);
                     self.record_change(&mut inner, EventType::Deleted, &k, obj, rv);
                 }
@@ -752,7 +828,7 @@ impl Store {
                     event_type: EventType::Added,
                     resource: def.plural,
                     namespace: k.1.clone(),
-                    object: v.clone(),
+                    object: Value::clone(v),
                     resource_version: meta_str(v, "resourceVersion").parse().unwrap_or(0),
                 })
                 .collect(),
@@ -850,6 +926,10 @@ fn prepare_body(def: &ResourceDef, ns: &str, obj: Value, update: bool) -> Result
 }
 
 impl ObjectSource for Store {
+    fn generation(&self) -> Option<u64> {
+        Some(self.generation.load(Ordering::SeqCst))
+    }
+
     fn get_object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
         let def = registry::find_plural(resource)?;
         if def.storage != Storage::Stored {

@@ -552,3 +552,33 @@ fn paging_across_namespaces_visits_each_object_once() {
     assert!(everything.contains(&"a-b/y".to_string()) && everything.contains(&"a/y".to_string()));
     assert_eq!(walk("k=y", 1), ["a-b/y", "a/y"]);
 }
+
+/// A list encoded from the store's shared objects is byte for byte the list of copies with
+/// `kind` and `apiVersion` taken out (HTML-escaped strings and key order included: `metadata`
+/// before `data`, as Go writes the struct).
+#[test]
+fn shared_list_items_encode_as_the_copied_items() {
+    let s = store();
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "b", "labels": {"z": "1", "a": "2"}},
+        "data": {"html": "<a href=\"x\">&</a>", "k": "v"}});
+    s.create(def("configmaps"), "default", cm, &opts()).unwrap();
+    let all = ListOptions::default();
+    let shared = s
+        .list_shared(def("configmaps"), Some("default"), &all)
+        .unwrap();
+    let copied = s.list(def("configmaps"), Some("default"), &all).unwrap();
+    assert_eq!(shared.items.len(), 2, "b and kube-root-ca.crt");
+    let items: Vec<_> = shared.items.iter().map(|v| ListItem(v)).collect();
+    let encoded = crate::api::status::encode_json(&items);
+    assert_eq!(encoded, crate::api::status::encode_json(&copied.items));
+    let text = String::from_utf8(encoded).unwrap();
+    let parsed: Vec<Value> = serde_json::from_str(&text).unwrap();
+    assert!(
+        parsed
+            .iter()
+            .all(|i| i.get("kind").is_none() && i.get("apiVersion").is_none())
+    );
+    assert!(text.contains(r#""html":"\u003ca href=\"x\"\u003e\u0026\u003c/a\u003e""#));
+    assert!(text.starts_with(r#"[{"metadata":{"name":"b","#), "{text}");
+}

@@ -7,6 +7,7 @@ mod auth;
 mod clock;
 mod conformance;
 mod fidelity;
+mod http2;
 mod kubectl;
 mod kubectl_auth;
 mod managed_fields;

@@ -1,6 +1,7 @@
 //! The RBAC authorizer over the live store, and the rule listing behind SelfSubjectRulesReview.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
@@ -22,11 +23,44 @@ pub struct Evaluation {
     pub reason: String,
 }
 
-/// RBAC over Roles, ClusterRoles, RoleBindings and ClusterRoleBindings read from the store on
-/// every request, so changes take effect on the next request.
+/// RBAC over Roles, ClusterRoles, RoleBindings and ClusterRoleBindings read from the store, so
+/// changes take effect on the next request. Decisions are remembered while the source's
+/// [`ObjectSource::generation`] stays the same: any write to the store forgets them all.
 #[derive(Clone)]
 pub struct RbacAuthorizer {
     source: Arc<dyn ObjectSource>,
+    cache: Arc<Mutex<DecisionCache>>,
+}
+
+/// At most this many decisions are remembered; then the cache starts again empty.
+const DECISION_CACHE_CAPACITY: usize = 4096;
+
+/// Decisions made at one generation of the source.
+#[derive(Default)]
+struct DecisionCache {
+    generation: u64,
+    decisions: HashMap<RequestAttributes, Evaluation>,
+}
+
+impl DecisionCache {
+    fn get(&mut self, generation: u64, attrs: &RequestAttributes) -> Option<Evaluation> {
+        if self.generation != generation {
+            self.generation = generation;
+            self.decisions.clear();
+            return None;
+        }
+        self.decisions.get(attrs).cloned()
+    }
+
+    fn put(&mut self, generation: u64, attrs: &RequestAttributes, e: &Evaluation) {
+        if self.generation != generation {
+            return;
+        }
+        if self.decisions.len() >= DECISION_CACHE_CAPACITY {
+            self.decisions.clear();
+        }
+        self.decisions.insert(attrs.clone(), e.clone());
+    }
 }
 
 impl std::fmt::Debug for RbacAuthorizer {
@@ -38,7 +72,10 @@ impl std::fmt::Debug for RbacAuthorizer {
 impl RbacAuthorizer {
     /// An authorizer reading from `source`.
     pub fn new(source: Arc<dyn ObjectSource>) -> Self {
-        RbacAuthorizer { source }
+        RbacAuthorizer {
+            source,
+            cache: Arc::default(),
+        }
     }
 
     /// The store it reads.
@@ -48,6 +85,22 @@ impl RbacAuthorizer {
 
     /// RBAC alone (`RBACAuthorizer.Authorize`), with its reason text.
     pub fn evaluate(&self, attrs: &RequestAttributes) -> Evaluation {
+        let Some(before) = self.source.generation() else {
+            return self.evaluate_now(attrs);
+        };
+        let lock = || self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = lock().get(before, attrs) {
+            return e;
+        }
+        let e = self.evaluate_now(attrs);
+        // Kept only if nothing was written while the rules were read.
+        if self.source.generation() == Some(before) {
+            lock().put(before, attrs, &e);
+        }
+        e
+    }
+
+    fn evaluate_now(&self, attrs: &RequestAttributes) -> Evaluation {
         let (rules, errors) = rules_for(&*self.source, &attrs.user, &attrs.namespace);
         if let Some(r) = rules.iter().find(|r| rule_allows(attrs, &r.rule)) {
             return Evaluation {

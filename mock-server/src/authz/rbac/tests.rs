@@ -927,3 +927,63 @@ fn impersonation_checks() {
         Err(ImpersonationError::MissingUser(_))
     ));
 }
+
+/// Decisions are cached per request attributes, yet every change to a Role or RoleBinding in
+/// the store takes effect on the very next decision.
+#[test]
+fn cached_decisions_follow_every_rbac_change_at_once() {
+    use crate::api::registry;
+    use crate::store::{DeleteOptions, Store, WriteOptions};
+    let store = Arc::new(Store::new(
+        "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n",
+    ));
+    let authz = RbacAuthorizer::new(store.clone());
+    let def = |p: &str| registry::find_plural(p).unwrap();
+    let alice = UserInfo {
+        username: "alice".into(),
+        groups: vec!["system:authenticated".into()],
+        ..Default::default()
+    };
+    let get_pods = with_user(res("get", "", "pods", "", "web", "default"), &alice);
+    let allowed = || authz.evaluate(&get_pods).allowed;
+    let role = |verbs: &[&str]| {
+        json!({"metadata": {"name": "reader", "namespace": "default"},
+            "rules": [{"verbs": verbs, "apiGroups": [""], "resources": ["pods"]}]})
+    };
+    let w = WriteOptions::default();
+    assert!(!allowed());
+    assert!(!allowed(), "denied again (from the cache)");
+    store
+        .create(def("roles"), "default", role(&["get"]), &w)
+        .unwrap();
+    assert!(!allowed(), "a role alone grants nothing");
+    let binding = json!({"metadata": {"name": "reader", "namespace": "default"},
+        "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"}],
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"}});
+    store
+        .create(def("rolebindings"), "default", binding, &w)
+        .unwrap();
+    assert!(allowed(), "the binding takes effect at once");
+    assert!(allowed(), "allowed again (from the cache)");
+    assert_eq!(
+        authz.evaluate(&get_pods).reason,
+        "RBAC: allowed by RoleBinding \"reader/default\" of Role \"reader\" to User \"alice\""
+    );
+    store
+        .update(def("roles"), "default", "reader", role(&["list"]), &w)
+        .unwrap();
+    assert!(!allowed(), "the role's new rules take effect at once");
+    store
+        .update(def("roles"), "default", "reader", role(&["get"]), &w)
+        .unwrap();
+    assert!(allowed());
+    store
+        .delete(
+            def("rolebindings"),
+            "default",
+            "reader",
+            &DeleteOptions::default(),
+        )
+        .unwrap();
+    assert!(!allowed(), "deleting the binding takes effect at once");
+}
