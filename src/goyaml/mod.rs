@@ -113,6 +113,26 @@ mod tests {
     }
 
     #[test]
+    fn prefixed_integers_past_64_bits_are_quoted_so_they_read_back_as_strings() {
+        // go-yaml would write these plain (to it they are strings), but yaml_serde reads a
+        // plain one as an integer that serde_json cannot hold (found by fuzzing).
+        for s in [
+            "0o174444444444444444444444444444444",
+            "0xFFFFFFFFFFFFFFFFFFFFFFFF",
+            "-0b11111111111111111111111111111111111111111111111111111111111111111",
+        ] {
+            let yaml = to_yaml(&json!({ "k": s }));
+            assert_eq!(yaml, format!("k: \"{s}\"\n"));
+            let back: serde_json::Value = serde_yaml::from_str(&yaml).unwrap();
+            assert_eq!(back, json!({ "k": s }));
+        }
+        // Within 64 bits they were quoted already (numbers to go-yaml as well).
+        assert_eq!(to_yaml(&json!({"k": "0o17"})), "k: \"0o17\"\n");
+        // Not a number: stays plain.
+        assert_eq!(to_yaml(&json!({"k": "0o19"})), "k: 0o19\n");
+    }
+
+    #[test]
     fn multi_line_strings_are_literal_blocks() {
         assert_eq!(to_yaml(&json!({"k": "a\nb"})), "k: |-\n  a\n  b\n");
         assert_eq!(to_yaml(&json!({"k": "a\n\nb\n"})), "k: |\n  a\n\n  b\n");

@@ -30,7 +30,7 @@ pub(super) fn resolves_to_string(s: &str) -> bool {
                 return false;
             }
             let plain = s.replace('_', "");
-            if go_parse_int(&plain) {
+            if go_parse_int(&plain) || is_prefixed_int(&plain) {
                 return false;
             }
             if is_yaml_style_float(&plain) && go_parse_float(&plain).is_some() {
@@ -40,6 +40,22 @@ pub(super) fn resolves_to_string(s: &str) -> bool {
         }
         _ => true,
     }
+}
+
+/// `0x`, `0o` or `0b` digits of any size. go-yaml reads one past 64 bits as a string, but
+/// yaml_serde (rawkube's reader) as an integer it then cannot hold, so such a string is
+/// quoted too: both read the quoted form as the same string.
+fn is_prefixed_int(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let lower = body.get(..2).map(str::to_ascii_lowercase);
+    let radix = match lower.as_deref() {
+        Some("0x") => 16,
+        Some("0o") => 8,
+        Some("0b") => 2,
+        _ => return false,
+    };
+    let digits = &body[2..];
+    !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix))
 }
 
 /// Go's `strconv.ParseInt(s, 0, 64)` or `ParseUint(s, 0, 64)` succeeding.
