@@ -105,7 +105,7 @@ fn head_len(obj: &Value, json: &[u8]) -> Option<u32> {
     head.extend_from_slice(b",\"apiVersion\":");
     head.extend_from_slice(crate::api::status::encode_json(api).trim_ascii_end());
     head.push(b',');
-    (json.starts_with(&head)).then(|| head.len() as u32)
+    json.starts_with(&head).then_some(head.len() as u32)
 }
 
 #[cfg(test)]
