@@ -32,8 +32,16 @@ impl Encoded {
 
     /// The object as a tree.
     pub(crate) fn value(&self) -> Value {
-        // The bytes are serde_json's own output: they always parse.
-        serde_json::from_slice(&self.json).unwrap_or(Value::Null)
+        // The bytes are serde_json's own output, so they parse, but a stored object can nest
+        // deeper than a request body may (128 levels): `managedFields` mirror the body's
+        // fields four levels down. What was stored is read back whatever its depth.
+        self.decode().unwrap_or(Value::Null)
+    }
+
+    fn decode<'a, T: Deserialize<'a>>(&'a self) -> serde_json::Result<T> {
+        let mut de = serde_json::Deserializer::from_slice(&self.json);
+        de.disable_recursion_limit();
+        T::deserialize(&mut de)
     }
 
     /// The object's JSON.
@@ -62,7 +70,7 @@ impl Encoded {
         struct Meta {
             labels: Option<Value>,
         }
-        match serde_json::from_slice::<Obj>(&self.json) {
+        match self.decode::<Obj>() {
             Ok(Obj {
                 metadata: Some(Meta {
                     labels: Some(labels),
@@ -142,6 +150,23 @@ mod tests {
         assert_eq!(
             crate::api::status::encode_json(&e.value()),
             crate::api::status::encode_json(&obj)
+        );
+    }
+
+    /// An object nested deeper than serde_json reads by default (128) comes back whole.
+    #[test]
+    fn deep_objects_decode() {
+        let mut obj = json!({});
+        for _ in 0..140 {
+            obj = json!({"f:a": obj});
+        }
+        let obj = json!({"kind": "X", "apiVersion": "v1", "metadata": {"managedFields": [obj]}});
+        assert!(serde_json::from_slice::<Value>(&crate::api::status::encode_json(&obj)).is_err());
+        assert_eq!(Encoded::new(&obj).value(), obj);
+        let labelled = json!({"metadata": {"labels": {"a": "b"}}, "spec": obj});
+        assert_eq!(
+            Encoded::new(&labelled).labels_only(),
+            json!({"metadata": {"labels": {"a": "b"}}})
         );
     }
 
