@@ -8,6 +8,7 @@
 //! `kube-root-ca.crt` ConfigMap, and deleting a namespace deletes what is in it.
 
 pub mod compaction;
+mod encoded;
 pub mod paging;
 pub mod selectors;
 
@@ -25,6 +26,7 @@ use crate::api::objects::ObjectSource;
 use crate::api::registry::{self, OBJECT_META_FIELDS, ResourceDef, Storage};
 use crate::api::status::Status;
 use crate::clock::Clock;
+use crate::store::encoded::Encoded;
 use crate::store::selectors::{FieldSelector, LabelSelector};
 
 /// Namespaces that exist when the server starts.
@@ -131,11 +133,11 @@ pub struct ListResult {
     pub remaining_item_count: Option<usize>,
 }
 
-/// A list whose items are the store's own (shared, `kind`/`apiVersion` still in them).
+/// A list whose items are the store's own (shared, encoded, `kind`/`apiVersion` still in them).
 #[derive(Debug)]
 pub(crate) struct SharedList {
     /// Matching objects in list order.
-    pub items: Vec<Arc<Value>>,
+    pub items: Vec<Arc<Encoded>>,
     /// As [`ListResult::resource_version`].
     pub resource_version: u64,
     /// As [`ListResult::continue_token`].
@@ -145,13 +147,13 @@ pub(crate) struct SharedList {
 }
 
 impl SharedList {
-    /// Copies of the items as list items are written: without `kind` and `apiVersion`.
+    /// The items decoded as list items are written: without `kind` and `apiVersion`.
     pub(crate) fn into_list(self) -> ListResult {
         let items = self
             .items
-            .into_iter()
-            .map(|v| {
-                let mut v = Arc::unwrap_or_clone(v);
+            .iter()
+            .map(|e| {
+                let mut v = e.value();
                 // Shifted out, not swapped: the other fields keep their (Go struct) order.
                 if let Value::Object(m) = &mut v {
                     m.shift_remove("kind");
@@ -167,23 +169,21 @@ impl SharedList {
             remaining_item_count: self.remaining_item_count,
         }
     }
-}
 
-/// Serializes a stored object as a list item: without `kind` and `apiVersion`, not copied.
-pub(crate) struct ListItem<'a>(pub &'a Value);
-
-impl serde::Serialize for ListItem<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let Value::Object(m) = self.0 else {
-            return self.0.serialize(s);
-        };
-        let skip = |k: &str| k == "kind" || k == "apiVersion";
-        let mut map = s.serialize_map(Some(m.keys().filter(|k| !skip(k)).count()))?;
-        for (k, v) in m.iter().filter(|(k, _)| !skip(k)) {
-            map.serialize_entry(k, v)?;
+    /// Appends the items as a JSON array's elements (`,`-separated, no brackets), each as a
+    /// list item is encoded: the stored bytes without `kind` and `apiVersion`, not re-encoded.
+    pub(crate) fn write_items(&self, out: &mut Vec<u8>) {
+        for (i, e) in self.items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            e.write_item(out);
         }
-        map.end()
+    }
+
+    /// The encoded size of the items, to size a list body before writing it.
+    pub(crate) fn items_len(&self) -> usize {
+        self.items.iter().map(|e| e.json().len() + 1).sum()
     }
 }
 
@@ -194,8 +194,9 @@ struct Inner {
     resource_version: u64,
     /// The revision of the last compaction: history up to it is gone (see [`compaction`]).
     compacted: u64,
-    /// Shared, so a list snapshots its items under the read lock without copying them.
-    objects: BTreeMap<Key, Arc<Value>>,
+    /// Encoded (see [`encoded`]) and shared, so a list snapshots its items under the read
+    /// lock without copying them.
+    objects: BTreeMap<Key, Arc<Encoded>>,
     log: VecDeque<WatchEvent>,
 }
 
@@ -482,7 +483,9 @@ impl Store {
         }
         let rv = Self::next_resource_version(inner, &mut obj);
         let obj = normalize(def, obj);
-        inner.objects.insert(key.clone(), Arc::new(obj.clone()));
+        inner
+            .objects
+            .insert(key.clone(), Arc::new(Encoded::new(&obj)));
         self.record_change(inner, EventType::Added, &key, obj.clone(), rv);
         if def.plural == "namespaces" {
             self.populate_namespace(inner, &name);
@@ -518,10 +521,10 @@ impl Store {
     /// One object.
     pub fn get(&self, def: &'static ResourceDef, ns: &str, name: &str) -> Result<Value, Status> {
         let key = key_of(def, ns, name);
-        self.read()
-            .objects
-            .get(&key)
-            .map(|v| Value::clone(v))
+        // Decoded after the read lock is released.
+        let found = self.read().objects.get(&key).cloned();
+        found
+            .map(|e| e.value())
             .ok_or_else(|| Status::not_found(def.group, def.plural, name))
     }
 
@@ -583,7 +586,7 @@ impl Store {
                 (key, v)
             })
             .filter(|(k, _)| cursor.as_ref().is_none_or(|c| **k >= *c.start));
-        let mut in_scope: Box<dyn Iterator<Item = (Cow<'_, str>, &Arc<Value>)>> = if across {
+        let mut in_scope: Box<dyn Iterator<Item = (Cow<'_, str>, &Arc<Encoded>)>> = if across {
             let mut all: Vec<_> = scoped.collect();
             all.sort_by(|a, b| a.0.cmp(&b.0));
             Box::new(all.into_iter())
@@ -592,7 +595,7 @@ impl Store {
         };
         let unfiltered = opts.label_selector == LabelSelector::default()
             && opts.field_selector == FieldSelector::default();
-        let mut items: Vec<(Cow<'_, str>, &Arc<Value>)> = Vec::new();
+        let mut items: Vec<(Cow<'_, str>, &Arc<Encoded>)> = Vec::new();
         let mut continue_token = None;
         let mut remaining = None;
         while let Some((k, v)) = in_scope.next() {
@@ -603,7 +606,12 @@ impl Store {
                 remaining = unfiltered.then(|| 1 + in_scope.count());
                 break;
             }
-            if unfiltered || (opts.label_selector.matches(v) && opts.field_selector.matches(v)) {
+            // Labels are decoded alone (cheap); a field selector reads the whole object.
+            if unfiltered
+                || ((opts.label_selector.is_empty()
+                    || opts.label_selector.matches(&v.labels_only()))
+                    && (opts.field_selector.is_empty() || opts.field_selector.matches(&v.value())))
+            {
                 items.push((k, v));
             }
         }
@@ -632,7 +640,7 @@ impl Store {
         }
         let mut inner = self.write();
         let key = key_of(def, ns, name);
-        let Some(old) = inner.objects.get(&key).map(|v| Value::clone(v)) else {
+        let Some(old) = inner.objects.get(&key).map(|e| e.value()) else {
             if def.create_on_update {
                 let mut obj = obj;
                 remove_meta(&mut obj, "resourceVersion");
@@ -693,7 +701,9 @@ impl Store {
         }
         let rv = Self::next_resource_version(inner, &mut obj);
         let obj = normalize(def, obj);
-        inner.objects.insert(key.clone(), Arc::new(obj.clone()));
+        inner
+            .objects
+            .insert(key.clone(), Arc::new(Encoded::new(&obj)));
         self.record_change(inner, EventType::Modified, &key, obj.clone(), rv);
         Ok(obj)
     }
@@ -710,7 +720,7 @@ impl Store {
     ) -> Result<Value, Status> {
         let mut inner = self.write();
         let key = key_of(def, ns, name);
-        let Some(old) = inner.objects.get(&key).map(|v| Value::clone(v)) else {
+        let Some(old) = inner.objects.get(&key).map(|e| e.value()) else {
             return Err(Status::not_found(def.group, def.plural, name));
         };
         let patched = apply(&old)?;
@@ -739,7 +749,7 @@ impl Store {
     ) -> Result<Value, Status> {
         let mut inner = self.write();
         let key = key_of(def, ns, name);
-        let Some(old) = inner.objects.get(&key).map(|v| Value::clone(v)) else {
+        let Some(old) = inner.objects.get(&key).map(|e| e.value()) else {
             return Err(Status::not_found(def.group, def.plural, name));
         };
         if let Some(uid) = &opts.precondition_uid {
@@ -795,7 +805,7 @@ impl Store {
                 .cloned()
                 .collect();
             for k in contents {
-                if let Some(mut obj) = inner.objects.remove(&k).map(Arc::unwrap_or_clone) {
+                if let Some(mut obj) = inner.objects.remove(&k).map(|e| e.value()) {
                     let rv = Self::next_resource_version(&mut inner, &mut obj);
                     self.record_change(&mut inner, EventType::Deleted, &k, obj, rv);
                 }
@@ -824,12 +834,15 @@ impl Store {
                 .objects
                 .iter()
                 .filter(|(k, _)| in_scope(k.0, &k.1))
-                .map(|(k, v)| WatchEvent {
-                    event_type: EventType::Added,
-                    resource: def.plural,
-                    namespace: k.1.clone(),
-                    object: Value::clone(v),
-                    resource_version: meta_str(v, "resourceVersion").parse().unwrap_or(0),
+                .map(|(k, e)| {
+                    let object = e.value();
+                    WatchEvent {
+                        event_type: EventType::Added,
+                        resource: def.plural,
+                        namespace: k.1.clone(),
+                        resource_version: meta_str(&object, "resourceVersion").parse().unwrap_or(0),
+                        object,
+                    }
                 })
                 .collect(),
             Some(rv) => {
@@ -962,8 +975,8 @@ impl ObjectSource for Store {
             .objects
             .get(&key_of(def, namespace.unwrap_or(""), name))
         {
-            Some(v) => {
-                read(v);
+            Some(e) => {
+                read(&e.value());
                 true
             }
             None => false,
@@ -991,7 +1004,7 @@ impl ObjectSource for Store {
             .objects
             .range(from..)
             .take_while(|(k, _)| k.0 == def.plural && namespace.is_none_or(|n| k.1 == n))
-            .for_each(|(_, v)| visit(v));
+            .for_each(|(_, e)| visit(&e.value()));
     }
 }
 
