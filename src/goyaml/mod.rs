@@ -250,7 +250,8 @@ mod tests {
     #[test]
     fn tags_precede_their_value_and_round_trip() {
         // `!` (found by fuzzing) is the non-specific tag, written back as it was.
-        let text = "a: !t x\nb: !m\n  c: 1\nd: !s\n- 1\ne: ! x\n";
+        // `%CE%BE` (also found by fuzzing) is read as the decoded text and escaped again.
+        let text = "a: !t x\nb: !m\n  c: 1\nd: !s\n- 1\ne: ! x\nf: !%CE%BE%25%21x z\n";
         assert_eq!(emit(text), text);
         let v: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
         assert_eq!(

@@ -118,12 +118,30 @@ fn flow_text(v: &serde_yaml::Value) -> String {
 }
 
 /// A tag as written before its value. yaml_serde displays the non-specific tag `!` as
-/// `!!`, which no YAML parser reads back.
+/// `!!`, which no YAML parser reads back, and a tag's suffix decoded: characters a tag may
+/// not hold (`%xx` escapes in the file, such as non-ASCII text) are escaped again.
 fn tag_text(tag: &serde_yaml::value::Tag) -> String {
-    match tag.to_string() {
-        t if t == "!!" => "!".into(),
-        t => t,
+    let text = tag.to_string();
+    if text == "!!" {
+        return "!".into();
     }
+    let (handle, suffix) = match text.strip_prefix("!!") {
+        Some(rest) => ("!!", rest),
+        None => ("!", text.strip_prefix('!').unwrap_or(&text)),
+    };
+    let mut out = String::from(handle);
+    for c in suffix.chars() {
+        // YAML's ns-tag-char: URI characters but `!` and the flow indicators `,[]{}`.
+        if c.is_ascii_alphanumeric() || "-#;/?:@&=+$_.~*'()".contains(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// Characters go-yaml's reader rejects that Go's JSON encoder writes unescaped.
