@@ -51,41 +51,40 @@ fn subject(kind: &str, name: &str, ns: &str) -> Value {
     }
 }
 
-fn binding(env: &Env, ns: &str, name: &str, role_kind: &str, role: &str, subjects: Vec<Value>) {
-    let (plural, kind) = if ns.is_empty() {
-        ("clusterrolebindings", "ClusterRoleBinding")
+/// Stores an RBAC object: the cluster-wide kind when `ns` is empty, else the namespaced one.
+/// `kinds` = (namespaced plural, kind, cluster plural, kind); `fields` are added to the object.
+fn rbac_object(env: &Env, ns: &str, name: &str, kinds: [&str; 4], fields: Value) {
+    let [plural, kind] = if ns.is_empty() {
+        [kinds[2], kinds[3]]
     } else {
-        ("rolebindings", "RoleBinding")
+        [kinds[0], kinds[1]]
     };
     let mut meta = json!({"name": name});
     if !ns.is_empty() {
         meta["namespace"] = json!(ns);
     }
-    store(
-        env,
-        plural,
-        ns,
-        json!({"apiVersion": format!("{RBAC}/v1"), "kind": kind, "metadata": meta,
-               "subjects": subjects, "roleRef": {"apiGroup": RBAC, "kind": role_kind, "name": role}}),
-    );
+    let mut obj = json!({"apiVersion": format!("{RBAC}/v1"), "kind": kind, "metadata": meta});
+    for (k, v) in fields.as_object().expect("fields are an object") {
+        obj[k] = v.clone();
+    }
+    store(env, plural, ns, obj);
+}
+
+fn binding(env: &Env, ns: &str, name: &str, role_kind: &str, role: &str, subjects: Vec<Value>) {
+    let kinds = [
+        "rolebindings",
+        "RoleBinding",
+        "clusterrolebindings",
+        "ClusterRoleBinding",
+    ];
+    let fields = json!({"subjects": subjects,
+                        "roleRef": {"apiGroup": RBAC, "kind": role_kind, "name": role}});
+    rbac_object(env, ns, name, kinds, fields);
 }
 
 fn role(env: &Env, ns: &str, name: &str, rules: Vec<Value>) {
-    let (plural, kind) = if ns.is_empty() {
-        ("clusterroles", "ClusterRole")
-    } else {
-        ("roles", "Role")
-    };
-    let mut meta = json!({"name": name});
-    if !ns.is_empty() {
-        meta["namespace"] = json!(ns);
-    }
-    store(
-        env,
-        plural,
-        ns,
-        json!({"apiVersion": format!("{RBAC}/v1"), "kind": kind, "metadata": meta, "rules": rules}),
-    );
+    let kinds = ["roles", "Role", "clusterroles", "ClusterRole"];
+    rbac_object(env, ns, name, kinds, json!({ "rules": rules }));
 }
 
 /// The RBAC world all tests here share.
