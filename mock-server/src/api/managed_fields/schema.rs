@@ -138,16 +138,20 @@ fn parse_type(v: &Value) -> TypeDef {
         atomic: v.get("atomic").and_then(Value::as_bool).unwrap_or(false),
         elem: v.get("elem").map(parse_shape),
         zero: obj("zero"),
-        structs: v
-            .get("structs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
+        structs: strings(v, "structs"),
         defaults: obj("defaults"),
     }
+}
+
+/// The strings of the array at `v[key]` (none when it is missing).
+fn strings<C: FromIterator<String>>(v: &Value, key: &str) -> C {
+    v.get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
 }
 
 impl Schema {
@@ -171,14 +175,7 @@ impl Schema {
                     .iter()
                     .filter_map(|(k, t)| Some((k.clone(), t.as_str()?.to_string())))
                     .collect(),
-                kinds: v
-                    .get("kinds")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
+                kinds: strings(&v, "kinds"),
             }
         })
     }
