@@ -10,6 +10,7 @@
 //! | [`Api::list`] | `GET {root}/namespaces/ns/{plural}` (all namespaces: `GET {root}/{plural}`) |
 //! | [`Api::update`] | `PUT {root}/namespaces/ns/{plural}/{name}` |
 //! | [`Api::delete`] / [`Api::delete_with`] | `DELETE {root}/namespaces/ns/{plural}/{name}` |
+//! | [`Api::watch_until`] | `GET {root}/namespaces/ns/{plural}?fieldSelector=metadata.name%3D{name}&...&watch=true` |
 //!
 //! `{root}` is `/api/v1` for core types and `/apis/<group>/<version>` otherwise
 //! (see [`crate::path`]).
@@ -23,6 +24,7 @@ pub mod review;
 pub mod secret;
 pub mod serviceaccount;
 pub mod token;
+pub mod watch;
 
 use std::marker::PhantomData;
 

@@ -138,7 +138,12 @@ pub struct Request {
     stores_nothing: bool,
     /// Extra headers, in send order; an `Accept` here replaces the default one.
     headers: Vec<(String, String)>,
+    /// For a streamed 2xx body (a watch): stop reading at the first complete line this accepts.
+    until: Option<LineTest>,
 }
+
+/// Tells whether one line of a streamed body (one watch event) is the last one wanted.
+pub type LineTest = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
 
 impl Request {
     /// `GET path`.
@@ -150,7 +155,17 @@ impl Request {
             guarded: false,
             stores_nothing: false,
             headers: Vec::new(),
+            until: None,
         }
+    }
+
+    /// Reads a 2xx body that streams one JSON document per line (a watch) only until
+    /// `last` accepts a complete line; the rest is never read, and the stream is closed
+    /// (HTTP/2: reset with CANCEL, as client-go does when it stops a watch). The body
+    /// returned ends with that line.
+    pub fn read_until(mut self, last: LineTest) -> Self {
+        self.until = Some(last);
+        self
     }
 
     /// Marks a `POST` that stores nothing on the server (a SelfSubjectAccessReview, a
@@ -264,6 +279,7 @@ impl std::fmt::Debug for Request {
                 "headers",
                 &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
+            .field("read_until", &self.until.is_some())
             .finish()
     }
 }
@@ -613,7 +629,10 @@ impl Client {
             .filter_map(|v| v.to_str().ok())
             .map(str::to_string)
             .collect();
-        let body = resp.bytes().await?.to_vec();
+        let body = match &req.until {
+            Some(last) if resp.status().is_success() => read_lines_until(resp, last).await?,
+            _ => resp.bytes().await?.to_vec(),
+        };
         Ok(RawResponse {
             status,
             http_version,
@@ -759,6 +778,28 @@ impl Client {
         };
         (failure, error)
     }
+}
+
+/// Reads `resp` until `last` accepts a complete line (the body ends with it) or the stream
+/// ends (the whole body). Dropping `resp` afterwards closes the stream.
+async fn read_lines_until(
+    mut resp: reqwest::Response,
+    last: &LineTest,
+) -> std::result::Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    let mut line_start = 0;
+    while let Some(chunk) = resp.chunk().await? {
+        body.extend_from_slice(&chunk);
+        while let Some(n) = body[line_start..].iter().position(|&b| b == b'\n') {
+            let line = &body[line_start..line_start + n];
+            line_start += n + 1;
+            if last(line) {
+                body.truncate(line_start);
+                return Ok(body);
+            }
+        }
+    }
+    Ok(body)
 }
 
 /// The text of a `Warning` header as kubectl prints it: `299 - "text"` gives `text`

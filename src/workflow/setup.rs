@@ -25,6 +25,7 @@ use crate::api::review::SelfSubjectAccessReview;
 use crate::api::secret::{SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, Secret};
 use crate::api::serviceaccount::ServiceAccount;
 use crate::api::token::TokenRequest;
+use crate::api::watch::Watched;
 use crate::api::{Api, PostParams, TypedResource};
 use crate::config::ConnectionConfig;
 use crate::jwt::{self, TokenKind};
@@ -439,6 +440,10 @@ pub async fn setup(
     Ok(summary)
 }
 
+/// The longest one watch for the token controller's change runs before setup reads the
+/// ServiceAccount again (and watches anew), well inside the client's 30 s per-attempt limit.
+const WATCH_FOR_AT_MOST: Duration = Duration::from_secs(10);
+
 /// How setup narrates a create whose answer was lost but whose object it then found.
 const READ_BACK: &str = "the answer was lost; read back";
 
@@ -689,19 +694,53 @@ async fn obtain_token_with(
             }
             let sas: Api<ServiceAccount> = Api::namespaced(admin, ns);
             let start = Instant::now();
-            // The controller adds the Secret a moment after the ServiceAccount appears: ask
-            // again at once, then after pauses doubling from 1 ms up to 250 ms.
+            let sa_ref = format!("serviceaccount {ns}/{}", o.name);
+            // The controller adds the Secret a moment after the ServiceAccount appears. A watch
+            // from the version at hand tells the moment it does. A server that refuses the
+            // watch (403, an old proxy) is polled instead: at once, then after pauses doubling
+            // from 1 ms up to 250 ms; so is one whose watch ends without the change.
+            let mut watching = true;
             let mut pause = Duration::ZERO;
             let mut current = sa.clone();
             let secret_name = loop {
                 if let Some(s) = current.secrets.first() {
                     break s.name.clone();
                 }
-                if start.elapsed() > o.timeout {
+                let waited = start.elapsed();
+                if waited > o.timeout {
                     return Err(WorkflowError::Timeout {
                         what: never,
                         after: o.timeout,
                     });
+                }
+                if watching {
+                    let watched = sas
+                        .watch_until(
+                            &o.name,
+                            &current.metadata.resource_version,
+                            (o.timeout - waited).min(WATCH_FOR_AT_MOST),
+                            |sa: &ServiceAccount| !sa.secrets.is_empty(),
+                        )
+                        .await;
+                    match watched {
+                        Ok(Watched::Reached(sa)) => {
+                            current = sa;
+                            continue;
+                        }
+                        Ok(Watched::Deleted) => {
+                            return Err(WorkflowError::Invalid(format!(
+                                "{sa_ref} was deleted while waiting for its token Secret"
+                            )));
+                        }
+                        Ok(Watched::Ended) => {}
+                        // A refused watch, or one outliving --request-timeout: poll instead.
+                        Err(e)
+                            if e.code().is_some() || matches!(e, crate::Error::Timeout { .. }) =>
+                        {
+                            watching = false
+                        }
+                        Err(e) => return Err(setup_step(format!("watch {sa_ref}"))(e)),
+                    }
                 }
                 // tokio's timer rounds up to its 1 ms tick: a zero pause would still wait.
                 if !pause.is_zero() {
@@ -711,7 +750,7 @@ async fn obtain_token_with(
                 current = sas
                     .get(&o.name)
                     .await
-                    .map_err(setup_step(format!("read serviceaccount {ns}/{}", o.name)))?;
+                    .map_err(setup_step(format!("read {sa_ref}")))?;
             };
             let token = wait_for_secret_token(&secrets, &secret_name, o, n).await?;
             n.line(&format!(

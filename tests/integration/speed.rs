@@ -463,6 +463,92 @@ fn legacy_token_mode_fails_at_once_on_124_and_later() {
     assert!(r.stdout.contains("(legacy, never expires)"), "{}", r.stdout);
 }
 
+/// A 1.23 mock, whose token controller adds a `NAME-token-xxxxx` Secret to every new SA.
+fn legacy_env() -> Env {
+    Env::with(
+        MockServer::builder()
+            .server_version("v1.23.1")
+            .legacy_token_secrets(true)
+            .start_blocking()
+            .unwrap(),
+    )
+}
+
+/// The journal's requests for the ServiceAccount `name` after setup: (reads by name, watches).
+fn sa_requests(env: &Env, name: &str) -> (usize, Vec<mock_apiserver::JournalEntry>) {
+    let entries = env.mock.journal().entries();
+    let item = format!("/api/v1/namespaces/default/serviceaccounts/{name}");
+    let reads = entries
+        .iter()
+        .filter(|e| e.method == "GET" && e.path == item)
+        .count();
+    let watches = entries
+        .into_iter()
+        .filter(|e| e.path == "/api/v1/namespaces/default/serviceaccounts")
+        .filter(|e| e.query.split('&').any(|p| p == "watch=true"))
+        .collect();
+    (reads, watches)
+}
+
+/// Legacy mode learns of the token controller's Secret through a watch of the SA from the
+/// version its create answered with, not by reading the SA again after pauses.
+#[test]
+fn legacy_setup_watches_for_the_token_secret() {
+    let env = legacy_env();
+    env.mock.journal().clear();
+    let r = env.rawkube(&["setup", "watched"]);
+    ok(&r);
+    let (reads, watches) = sa_requests(&env, "watched");
+    // The one read is setup's first look (404); nothing polls after the create.
+    assert_eq!(reads, 1, "{:#?}", env.mock.journal().entries());
+    assert_eq!(watches.len(), 1, "{watches:#?}");
+    let q = &watches[0].query;
+    assert!(q.contains("fieldSelector=metadata.name%3Dwatched"), "{q}");
+    // From the version the create answered with, so the controller's change is replayed.
+    let rv = q
+        .split('&')
+        .find_map(|p| p.strip_prefix("resourceVersion="))
+        .unwrap_or_default();
+    assert!(rv.parse::<u64>().is_ok(), "{q}");
+    assert!(q.contains("timeoutSeconds="), "{q}");
+    assert_eq!(watches[0].status, 200);
+    assert!(
+        r.stdout.contains("token: from Secret watched-token-"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A server that refuses the watch (403), or ends it with an ERROR event (410 Expired), is
+/// polled instead, and setup still gets the token.
+#[test]
+fn legacy_setup_polls_when_the_watch_fails() {
+    use mock_apiserver::{Respond, Stub, Verb, WatchEnd, WatchScript};
+    let answers = [
+        ("refused", Respond::status(403)),
+        (
+            "expired",
+            Respond::watch(WatchScript::new().then(WatchEnd::error(410))),
+        ),
+    ];
+    for (name, answer) in answers {
+        let env = legacy_env();
+        let _stub = env.mock.stub(
+            Stub::on(Verb::Watch)
+                .resource("serviceaccounts")
+                .respond(answer),
+        );
+        env.mock.journal().clear();
+        let r = env.rawkube(&["setup", name]);
+        ok(&r);
+        assert!(r.stdout.contains("(legacy, never expires)"), "{}", r.stdout);
+        let (reads, watches) = sa_requests(&env, name);
+        assert!(!watches.is_empty(), "{name}: no watch was sent");
+        // The first look, then at least one read after the failed watch.
+        assert!(reads >= 2, "{name}: {:#?}", env.mock.journal().entries());
+    }
+}
+
 /// How many times `file` was written while `f` ran, seen through inotify on its directory:
 /// renames onto its name (rawkube's atomic writes) and opens that wrote it in place
 /// (kubectl's). A renamed temp file's close carries the new name but modified only the temp
