@@ -19,13 +19,16 @@ RUN=$WORK/run.kubeconfig
 PREP="cp $m_KC $RUN"
 NAME='s$RANDOM$RANDOM'
 
-# The script calls `kubectl`: put a shim first on PATH.
+# The script calls `kubectl`: put it first on PATH. rawkube takes kubectl's place as a
+# symlink named kubectl (as `ln -s "$(command -v rawkube)" ~/bin/kubectl` would); kubectl
+# itself goes through a small sh shim that adds --cache-dir, about 0.6 ms a call.
 shim() { # shim DIR COMMAND...
   mkdir -p "$1"
   printf '#!/bin/sh\nexec %s "$@"\n' "$2" >"$1/kubectl"
   chmod +x "$1/kubectl"
 }
-shim "$WORK/with-rawkube" "$RAWKUBE"
+mkdir -p "$WORK/with-rawkube"
+ln -s "$RAWKUBE" "$WORK/with-rawkube/kubectl"
 script_with() { echo "KUBECONFIG=$RUN PATH=$1:\$PATH bash $SCRIPT $NAME </dev/null >/dev/null 2>&1"; }
 
 args=(--prepare "$PREP" --command-name "rawkube setup" "$RAWKUBE --kubeconfig $RUN setup $NAME >/dev/null"
