@@ -11,6 +11,13 @@ pub trait ObjectSource: Send + Sync {
     fn generation(&self) -> Option<u64> {
         None
     }
+    /// A number that changes whenever an object of one of `resources` changes (and may
+    /// change at other times), if the source keeps one: what was derived from those objects
+    /// alone may be reused while it stays the same. The default is [`ObjectSource::generation`].
+    fn generation_of(&self, resources: &[&str]) -> Option<u64> {
+        let _ = resources;
+        self.generation()
+    }
     /// One object, or `None`. `namespace` is `None` for cluster-scoped resources.
     fn get_object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value>;
     /// All objects of a resource; in one namespace, or in all namespaces (and for cluster-scoped resources) with `None`.

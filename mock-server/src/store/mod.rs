@@ -13,7 +13,7 @@ pub mod paging;
 pub mod selectors;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::SystemTime;
@@ -192,6 +192,11 @@ type Key = (&'static str, String, String);
 #[derive(Default)]
 struct Inner {
     resource_version: u64,
+    /// Counts the changes recorded (every created, updated or deleted object).
+    changes: u64,
+    /// Per plural resource, the value of `changes` at its last change (see
+    /// [`ObjectSource::generation_of`]).
+    changed_at: HashMap<&'static str, u64>,
     /// The revision of the last compaction: history up to it is gone (see [`compaction`]).
     compacted: u64,
     /// Encoded (see [`encoded`]) and shared, so a list snapshots its items under the read
@@ -356,6 +361,8 @@ impl Store {
     }
 
     fn record(&self, inner: &mut Inner, event: WatchEvent) {
+        inner.changes += 1;
+        inner.changed_at.insert(event.resource, inner.changes);
         if inner.log.len() == EVENT_LOG_CAPACITY {
             inner.log.pop_front();
         }
@@ -941,6 +948,17 @@ fn prepare_body(def: &ResourceDef, ns: &str, obj: Value, update: bool) -> Result
 impl ObjectSource for Store {
     fn generation(&self) -> Option<u64> {
         Some(self.generation.load(Ordering::SeqCst))
+    }
+
+    fn generation_of(&self, resources: &[&str]) -> Option<u64> {
+        let inner = self.read();
+        Some(
+            resources
+                .iter()
+                .filter_map(|r| inner.changed_at.get(r).copied())
+                .max()
+                .unwrap_or(0),
+        )
     }
 
     fn get_object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {

@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use super::resolve::{aggregate, rules_for};
+use super::policy::{PolicyCache, RBAC_RESOURCES};
+use super::resolve::{SourcedRule, aggregate, rules_for};
 use super::rules::rule_allows;
 use crate::api::objects::ObjectSource;
 use crate::authn::identity::{RequestAttributes, UserInfo};
@@ -24,12 +25,15 @@ pub struct Evaluation {
 }
 
 /// RBAC over Roles, ClusterRoles, RoleBindings and ClusterRoleBindings read from the store, so
-/// changes take effect on the next request. Decisions are remembered while the source's
-/// [`ObjectSource::generation`] stays the same: any write to the store forgets them all.
+/// changes take effect on the next request. Decisions are remembered while those four
+/// resources stay unchanged ([`ObjectSource::generation_of`]): a write to any of them
+/// forgets them all. The objects themselves are read decoded, once per change (see
+/// [`policy`](super::policy)).
 #[derive(Clone)]
 pub struct RbacAuthorizer {
     source: Arc<dyn ObjectSource>,
     cache: Arc<Mutex<DecisionCache>>,
+    policy: Arc<PolicyCache>,
 }
 
 /// At most this many decisions are remembered; then the cache starts again empty.
@@ -75,6 +79,7 @@ impl RbacAuthorizer {
         RbacAuthorizer {
             source,
             cache: Arc::default(),
+            policy: Arc::default(),
         }
     }
 
@@ -85,7 +90,7 @@ impl RbacAuthorizer {
 
     /// RBAC alone (`RBACAuthorizer.Authorize`), with its reason text.
     pub fn evaluate(&self, attrs: &RequestAttributes) -> Evaluation {
-        let Some(before) = self.source.generation() else {
+        let Some(before) = self.source.generation_of(&RBAC_RESOURCES) else {
             return self.evaluate_now(attrs);
         };
         let lock = || self.cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -94,14 +99,23 @@ impl RbacAuthorizer {
         }
         let e = self.evaluate_now(attrs);
         // Kept only if nothing was written while the rules were read.
-        if self.source.generation() == Some(before) {
+        if self.source.generation_of(&RBAC_RESOURCES) == Some(before) {
             lock().put(before, attrs, &e);
         }
         e
     }
 
+    /// Rule resolution over the decoded view of the RBAC objects, or over the source itself
+    /// when it keeps no generations.
+    fn rules_for(&self, user: &UserInfo, namespace: &str) -> (Vec<SourcedRule>, Vec<String>) {
+        match self.policy.view(&*self.source) {
+            Some(view) => rules_for(&view, user, namespace),
+            None => rules_for(&*self.source, user, namespace),
+        }
+    }
+
     fn evaluate_now(&self, attrs: &RequestAttributes) -> Evaluation {
-        let (rules, errors) = rules_for(&*self.source, &attrs.user, &attrs.namespace);
+        let (rules, errors) = self.rules_for(&attrs.user, &attrs.namespace);
         if let Some(r) = rules.iter().find(|r| rule_allows(attrs, &r.rule)) {
             return Evaluation {
                 allowed: true,
@@ -129,7 +143,7 @@ impl RbacAuthorizer {
         if is_node {
             errors.push("node authorizer does not support user rule resolution".to_string());
         }
-        let (rules, rbac_errors) = rules_for(&*self.source, user, namespace);
+        let (rules, rbac_errors) = self.rules_for(user, namespace);
         errors.extend(rbac_errors);
         let mut resource_rules = Vec::new();
         let mut non_resource_rules = Vec::new();

@@ -5,6 +5,7 @@ pub mod authorizer;
 pub mod bootstrap;
 pub mod escalation;
 pub mod impersonation;
+pub mod policy;
 pub mod resolve;
 pub mod rules;
 
