@@ -276,16 +276,31 @@ pub async fn setup(
         .unwrap_or_else(|_| "unknown (not a JWT)".into());
     n.pause()?;
 
-    // Step 3: kubeconfig user and context.
-    let (kubeconfig_path, kc_changed) = write_kubeconfig(target, o, &token, n).await?;
+    // Step 3: kubeconfig user and context. Without pauses, step 4's reads go out while the
+    // file is written (on a blocking thread): the ServiceAccount's TLS handshake need not wait
+    // for it. With pauses they wait for their step, as the user may change things meanwhile.
+    let binding_ref = format!("rolebinding {ns}/{}", o.binding);
+    let check = async {
+        let binding = found(now_or_early(binding_got, bindings.get(&o.binding)).await);
+        let listed = match &binding {
+            Ok(None) => Some(list(&sa_client, &first, o).await),
+            _ => None,
+        };
+        (binding, listed)
+    };
+    let ((kubeconfig_path, kc_changed), (existing_binding, listed)) = if ahead {
+        let written = write_kubeconfig(target, o, &token, n, check).await?;
+        n.pause()?;
+        written
+    } else {
+        let (kc, ()) = write_kubeconfig(target, o, &token, n, async {}).await?;
+        n.pause()?;
+        (kc, check.await)
+    };
     if kc_changed {
         changed.push(format!("kubeconfig {}", kubeconfig_path.display()));
     }
-    n.pause()?;
-
-    let binding_ref = format!("rolebinding {ns}/{}", o.binding);
-    let existing_binding = found(now_or_early(binding_got, bindings.get(&o.binding)).await)
-        .map_err(setup_step(format!("read {binding_ref}")))?;
+    let existing_binding = existing_binding.map_err(setup_step(format!("read {binding_ref}")))?;
 
     // Step 4: the Forbidden check, only meaningful before the binding exists.
     n.banner(&[
@@ -298,7 +313,11 @@ pub async fn setup(
             o.binding
         ))?;
     } else {
-        match list(&sa_client, &first, o).await {
+        let listed = match listed {
+            Some(l) => l,
+            None => list(&sa_client, &first, o).await,
+        };
+        match listed {
             Err(e) if e.is_forbidden() => n.line(&e.to_string())?,
             Err(e) => {
                 let what = format!("list {} as {} (expecting Forbidden)", first.plural, o.name);
@@ -826,13 +845,15 @@ async fn wait_for_secret_token(
     )))
 }
 
-/// Writes the user and context (or the standalone file); returns the file and whether it changed.
-async fn write_kubeconfig(
+/// Writes the user and context (or the standalone file) on a blocking thread while
+/// `alongside` runs; returns the file, whether it changed, and what `alongside` gave.
+async fn write_kubeconfig<T>(
     target: &mut SetupTarget,
     o: &SetupOptions,
     token: &str,
     n: &mut Narrator<'_>,
-) -> Result<(PathBuf, bool)> {
+    alongside: impl std::future::Future<Output = T>,
+) -> Result<((PathBuf, bool), T)> {
     if let Some(path) = &o.kubeconfig_out {
         n.banner(&[format!(
             "kubectl config view --minify --flatten > {}   # then: set-credentials, set-context, use-context",
@@ -849,10 +870,17 @@ async fn write_kubeconfig(
             .ok()
             .is_some_and(|f| f.config() == &want);
         if same {
+            let side = alongside.await;
             n.line(&format!("{} unchanged", path.display()))?;
-            return Ok((path.clone(), false));
+            return Ok(((path.clone(), false), side));
         }
-        crate::kubeconfig::write::replace_file(path, &want)?;
+        let out = path.clone();
+        let (written, side) = with_blocking(
+            move || crate::kubeconfig::write::replace_file(&out, &want),
+            alongside,
+        )
+        .await;
+        written?;
         n.line(&format!(
             "wrote {} (cluster {}, user {}, context {}, current-context {})",
             path.display(),
@@ -861,7 +889,7 @@ async fn write_kubeconfig(
             names.context,
             names.context
         ))?;
-        return Ok((path.clone(), true));
+        return Ok(((path.clone(), true), side));
     }
     n.banner(&[
         format!("kubectl config set-credentials {} --token=$tokenID", o.name),
@@ -899,7 +927,18 @@ async fn write_kubeconfig(
         lines.push(format!("Context \"{}\" {verb}.", o.context_name));
     }
     let changed = !batch.is_empty();
-    kc.apply_batch(&batch)?;
+    let side = if changed {
+        let mut edited = kc.clone();
+        let (applied, side) = with_blocking(
+            move || edited.apply_batch(&batch).map(|_| edited),
+            alongside,
+        )
+        .await;
+        *kc = applied?;
+        side
+    } else {
+        alongside.await
+    };
     for line in lines {
         n.line(&line)?;
     }
@@ -907,7 +946,20 @@ async fn write_kubeconfig(
         .context(&o.context_name)
         .map(|f| f.file.path.clone())
         .unwrap_or(file);
-    Ok((path, changed))
+    Ok(((path, changed), side))
+}
+
+/// Runs `io` on a blocking thread while `alongside` runs on this one.
+async fn with_blocking<R: Send + 'static, T>(
+    io: impl FnOnce() -> R + Send + 'static,
+    alongside: impl std::future::Future<Output = T>,
+) -> (R, T) {
+    let (done, side) = tokio::join!(tokio::task::spawn_blocking(io), alongside);
+    match done {
+        Ok(r) => (r, side),
+        // The write panicked: carry the panic on, as if it had run here.
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
 }
 
 /// The type of the first `--resource` (`pods` for `pods/log`): what the SA lists.
