@@ -39,6 +39,14 @@ pub trait ObjectSource: Send + Sync {
             None => false,
         }
     }
+    /// Calls `visit` with the JSON of each object [`ObjectSource::visit_objects`] visits, for
+    /// readers that keep decoded objects and decode again only what changed. The default
+    /// encodes each decoded object; the store hands out the bytes it keeps.
+    fn visit_json(&self, resource: &str, namespace: Option<&str>, visit: &mut dyn FnMut(&[u8])) {
+        self.visit_objects(resource, namespace, &mut |v| {
+            visit(&serde_json::to_vec(v).unwrap_or_default())
+        });
+    }
     /// Calls `visit` with each object [`ObjectSource::list_objects`] would return, without
     /// copying them (authorization reads every binding on every request). `visit` must not
     /// call back into the source.

@@ -1007,6 +1007,22 @@ impl ObjectSource for Store {
         namespace: Option<&str>,
         visit: &mut dyn FnMut(&Value),
     ) {
+        self.visit_encoded(resource, namespace, &mut |e| visit(&e.value()));
+    }
+
+    fn visit_json(&self, resource: &str, namespace: Option<&str>, visit: &mut dyn FnMut(&[u8])) {
+        self.visit_encoded(resource, namespace, &mut |e| visit(e.json()));
+    }
+}
+
+impl Store {
+    /// Calls `visit` with each stored object of `resource` (in `namespace`, or in all).
+    fn visit_encoded(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        visit: &mut dyn FnMut(&Encoded),
+    ) {
         let Some(def) = registry::find_plural(resource) else {
             return;
         };
@@ -1022,7 +1038,7 @@ impl ObjectSource for Store {
             .objects
             .range(from..)
             .take_while(|(k, _)| k.0 == def.plural && namespace.is_none_or(|n| k.1 == n))
-            .for_each(|(_, e)| visit(&e.value()));
+            .for_each(|(_, e)| visit(e));
     }
 }
 

@@ -8,9 +8,10 @@
 //! [`ObjectSource::generation_of`]), so creating a RoleBinding leaves the bootstrap
 //! ClusterRoles and ClusterRoleBindings as they were decoded.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::api::objects::ObjectSource;
@@ -27,26 +28,51 @@ pub const RBAC_RESOURCES: [&str; 4] = [
 /// have the namespace `""`.
 struct Part {
     generation: u64,
-    objects: BTreeMap<(String, String), Value>,
+    objects: BTreeMap<(String, String), Arc<Value>>,
+    /// The same trees by the JSON they were decoded from: the next read decodes only the
+    /// objects whose JSON is not here (new or changed ones), as an informer applies events.
+    by_json: HashMap<Box<[u8]>, Arc<Value>>,
 }
 
 impl Part {
-    fn read(source: &dyn ObjectSource, resource: &str, generation: u64) -> Part {
+    fn read(
+        source: &dyn ObjectSource,
+        resource: &str,
+        generation: u64,
+        before: Option<&Part>,
+    ) -> Part {
         let mut objects = BTreeMap::new();
-        source.visit_objects(resource, None, &mut |v| {
+        let mut by_json = HashMap::new();
+        source.visit_json(resource, None, &mut |json| {
+            let tree = match before.and_then(|p| p.by_json.get(json)) {
+                Some(t) => t.clone(),
+                None => match decode(json) {
+                    Some(t) => Arc::new(t),
+                    None => return,
+                },
+            };
             let meta = |k: &str| {
-                v.pointer(&format!("/metadata/{k}"))
+                tree.pointer(&format!("/metadata/{k}"))
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string()
             };
-            objects.insert((meta("namespace"), meta("name")), v.clone());
+            objects.insert((meta("namespace"), meta("name")), tree.clone());
+            by_json.insert(json.into(), tree);
         });
         Part {
             generation,
             objects,
+            by_json,
         }
     }
+}
+
+/// A stored object's JSON as a tree, at any depth (the store keeps what it was given).
+fn decode(json: &[u8]) -> Option<Value> {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    de.disable_recursion_limit();
+    Value::deserialize(&mut de).ok()
 }
 
 /// The four resources' objects as decoded at their last change: an [`ObjectSource`] for
@@ -65,7 +91,10 @@ impl PolicyView {
 impl ObjectSource for PolicyView {
     fn get_object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
         let key = (namespace.unwrap_or("").to_string(), name.to_string());
-        self.part(resource)?.objects.get(&key).cloned()
+        self.part(resource)?
+            .objects
+            .get(&key)
+            .map(|v| v.as_ref().clone())
     }
 
     fn list_objects(&self, resource: &str, namespace: Option<&str>) -> Vec<Value> {
@@ -101,7 +130,7 @@ impl ObjectSource for PolicyView {
             return;
         };
         match namespace {
-            None => part.objects.values().for_each(visit),
+            None => part.objects.values().for_each(|v| visit(v)),
             Some(ns) => part
                 .objects
                 .range((ns.to_string(), String::new())..)
@@ -125,15 +154,12 @@ impl PolicyCache {
         let mut parts = Vec::with_capacity(RBAC_RESOURCES.len());
         for (i, resource) in RBAC_RESOURCES.iter().enumerate() {
             let generation = source.generation_of(&[resource])?;
-            let kept = lock()
-                .get(i)
-                .cloned()
-                .flatten()
-                .filter(|p| p.generation == generation);
-            let part = match kept {
-                Some(p) => p,
-                None => {
-                    let part = Arc::new(Part::read(source, resource, generation));
+            let before = lock().get(i).cloned().flatten();
+            let part = match before {
+                Some(p) if p.generation == generation => p,
+                before => {
+                    let part =
+                        Arc::new(Part::read(source, resource, generation, before.as_deref()));
                     // Kept only if nothing changed while it was read.
                     if source.generation_of(&[resource]) == Some(generation) {
                         let mut kept = lock();
@@ -200,6 +226,14 @@ mod tests {
             "clusterroles re-read"
         );
         assert!(!Arc::ptr_eq(&v.parts[0], &w.parts[0]), "roles not re-read");
+        // ...and within the re-read roles, the unchanged ones are the trees decoded before.
+        let tree = |view: &PolicyView, name: &str| {
+            view.parts[0].objects[&("default".to_string(), name.to_string())].clone()
+        };
+        assert!(
+            Arc::ptr_eq(&tree(&v, "a"), &tree(&w, "a")),
+            "role a decoded again"
+        );
 
         // A write to another resource changes nothing RBAC reads.
         create(
@@ -211,8 +245,18 @@ mod tests {
         let x = cache.view(&s).unwrap();
         assert!(Arc::ptr_eq(&w.parts[0], &x.parts[0]));
 
-        // Deleting shows too.
+        // A changed object is decoded again: the view has its new rules.
         let def = registry::find_plural("roles").unwrap();
+        let rule = json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]});
+        let changed = json!({"metadata": {"name": "c"}, "rules": [rule]});
+        s.update(def, "default", "c", changed, &WriteOptions::default())
+            .unwrap();
+        let c = cache.view(&s).unwrap();
+        let rules = c.get_object("roles", Some("default"), "c").unwrap()["rules"].clone();
+        assert_eq!(rules, json!([rule]));
+        assert!(Arc::ptr_eq(&tree(&w, "a"), &tree(&c, "a")));
+
+        // Deleting shows too.
         s.delete(def, "default", "a", &Default::default()).unwrap();
         let y = cache.view(&s).unwrap();
         assert_eq!(names(&y, "roles", Some("default")), ["c"]);
