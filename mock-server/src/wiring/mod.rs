@@ -141,13 +141,27 @@ pub fn wire(
     };
     let rbac = Arc::new(RbacAuthorizer::new(rbac_source));
     let rx = store.subscribe();
-    handle.spawn(controller::run(
+    let run_controller = controller::run(
         store.clone(),
         bearer.clone(),
         cfg.legacy_token_secrets,
         rx,
         shutdown.clone(),
-    ));
+    );
+    // kube-controller-manager is its own process: its work (an RSA signature per token,
+    // about a millisecond) must not hold up the answers of the runtime's workers. On a
+    // worker, the controller woken by a create ran before that create's answer went out.
+    let on_thread = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .and_then(|rt| {
+            std::thread::Builder::new()
+                .name("token-controller".into())
+                .spawn(move || rt.block_on(run_controller))
+        });
+    if let Err(e) = on_thread {
+        tracing::error!(error = %e, "cannot start the token controller's thread");
+    }
     let token_cache = Arc::new(crate::authn::token_cache::CachedTokenAuthenticator::new(
         Arc::new(
             authn::TokenAuthenticator::new(bearer.clone(), store.clone())
