@@ -103,16 +103,11 @@ async fn list_all(c: &reqwest::Client, url: &str, limit: usize) -> (usize, usize
             .expect("body");
         requests += 1;
         bytes += body.len();
-        // Parsed on a blocking thread: 50 MB of JSON would otherwise hold up a worker of this
-        // runtime, and with it the GET clients measured alongside (their latency is the
-        // server's to answer for, not this process's).
-        let (n, next) = tokio::task::spawn_blocking(move || {
-            let v: serde_json::Value = serde_json::from_slice(&body).expect("list JSON");
-            let next = v["metadata"]["continue"].as_str().unwrap_or("").to_string();
-            (v["items"].as_array().map_or(0, Vec::len), next)
-        })
-        .await
-        .expect("parse");
+        // Parsed where it was received: the list client is a process of its own (see
+        // `under_load`).
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("list JSON");
+        let next = v["metadata"]["continue"].as_str().unwrap_or("").to_string();
+        let n = v["items"].as_array().map_or(0, Vec::len);
         items += n;
         cont = next;
         if limit == 0 || cont.is_empty() {
@@ -163,49 +158,136 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     ms(sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)])
 }
 
-/// Other clients' GET latency while `lists` list tasks loop over the whole collection.
-async fn under_load(dir: &str, url: &str, label: &str, limit: Option<usize>, base_p99: f64) {
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let mut listers = Vec::new();
-    if let Some(limit) = limit {
-        let (c, url, stop) = (client(dir), url.to_string(), stop.clone());
-        listers.push(tokio::spawn(async move {
-            let mut n = 0;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                list_all(&c, &url, limit).await;
-                n += 1;
+/// The priority of the list client's thread.
+#[derive(Clone, Copy)]
+enum ListClient {
+    /// As every other thread.
+    Normal,
+    /// nice 19.
+    Nice19,
+    /// `SCHED_IDLE` (as `chrt --idle 0`): runs only on a core nothing else wants.
+    Idle,
+}
+
+impl ListClient {
+    const ALL: [ListClient; 3] = [ListClient::Normal, ListClient::Nice19, ListClient::Idle];
+
+    fn arg(self) -> &'static str {
+        match self {
+            ListClient::Normal => "normal",
+            ListClient::Nice19 => "nice19",
+            ListClient::Idle => "idle",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            ListClient::Normal => "list client at normal priority",
+            ListClient::Nice19 => "list client at nice 19",
+            ListClient::Idle => "list client in SCHED_IDLE",
+        }
+    }
+
+    /// Applies this priority to the calling thread (on Linux, priorities are per thread; the
+    /// threads it starts afterwards inherit it).
+    fn apply(self) {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: syscalls about the calling thread; `param` outlives the call that reads it.
+        let rc = unsafe {
+            match self {
+                ListClient::Normal => 0,
+                ListClient::Nice19 => {
+                    let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+                    libc::setpriority(libc::PRIO_PROCESS, tid, 19)
+                }
+                ListClient::Idle => libc::sched_setscheduler(0, libc::SCHED_IDLE, &param),
             }
-            n
-        }));
+        };
+        assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
     }
-    let lat = get_latencies(dir, url, 4, 5.0).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut lists = 0;
-    for l in listers {
-        lists += l.await.expect("lister");
-    }
-    let p99 = pct(&lat, 0.99);
-    let ratio = if base_p99.is_nan() {
-        String::new()
-    } else {
-        format!(", p99 {:.1}x idle", p99 / base_p99)
+}
+
+/// The list client: `scale --list-client URL TLS_DIR LIMIT PRIORITY` lists the whole
+/// collection again and again until its stdin closes, then prints how many times.
+fn list_client(args: &[String]) {
+    let [url, dir, limit, prio] = args else {
+        panic!("usage: scale --list-client URL TLS_DIR LIMIT PRIORITY");
     };
+    let limit: usize = limit.parse().expect("LIMIT");
+    let prio = ListClient::ALL
+        .into_iter()
+        .find(|p| p.arg() == prio)
+        .expect("PRIORITY");
+    prio.apply();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop_on_eof = stop.clone();
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        stop_on_eof.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("list client runtime");
+    let n = rt.block_on(async {
+        let c = client(dir);
+        let mut n = 0;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            list_all(&c, url, limit).await;
+            n += 1;
+        }
+        n
+    });
+    println!("{n}");
+}
+
+/// Other clients' GET latency while a list client loops over the whole collection (`limit`
+/// 0: in one request) at priority `prio`.
+async fn under_load(dir: &str, url: &str, limit: usize, prio: ListClient, base_p99: f64) {
+    // The list client is a process of its own, as on a real deployment (where it runs on
+    // another machine): receiving and parsing its 50 MB answers shares neither a runtime nor
+    // an allocator nor a memory map with the measured GET clients, whose latency is the
+    // server's to answer for. At a lower priority it gets the CPU only when the server and the
+    // GET clients leave it some, as if it ran on another machine.
+    let lister = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .args(["--list-client", url, dir, &limit.to_string(), prio.arg()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("list client");
+    let lat = get_latencies(dir, url, 4, 5.0).await;
+    // Closing its stdin stops it after the list under way.
+    let out = tokio::task::spawn_blocking(move || lister.wait_with_output().expect("list client"))
+        .await
+        .expect("join");
+    assert!(out.status.success(), "list client: {}", out.status);
+    let lists: usize = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("list count");
+    let p99 = pct(&lat, 0.99);
     println!(
-        "GET latency, 4 clients, {label}: {} GETs, p50 {:.2} ms, p99 {:.2} ms{ratio}{}",
+        "    {} GETs, p50 {:.2} ms, p99 {:.2} ms, p99 {:.1}x idle ({lists} full lists meanwhile)",
         lat.len(),
         pct(&lat, 0.5),
         p99,
-        if lists > 0 {
-            format!(" ({lists} full lists meanwhile)")
-        } else {
-            String::new()
-        }
+        p99 / base_p99,
     );
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--list-client") {
+        return list_client(&args[1..]);
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(measure(args));
+}
+
+async fn measure(args: Vec<String>) {
     let [url, dir, pid, rest @ ..] = args.as_slice() else {
         eprintln!("usage: scale URL TLS_DIR MOCK_PID [N]");
         std::process::exit(2);
@@ -242,14 +324,16 @@ async fn main() {
         pct(&idle, 0.5),
         base
     );
-    under_load(
-        dir,
-        url,
-        "while paged lists (limit=500) run",
-        Some(500),
-        base,
-    )
-    .await;
-    under_load(dir, url, "while unpaged lists run", Some(0), base).await;
+    // The list client at normal priority competes for the same two cores as the server and
+    // the GET clients; at a lower priority it stands for a list client on another machine.
+    for (kind, limit) in [("paged lists (limit=500)", 500), ("unpaged lists", 0)] {
+        for prio in ListClient::ALL {
+            println!(
+                "GET latency, 4 clients, while {kind} run, {}:",
+                prio.label()
+            );
+            under_load(dir, url, limit, prio, base).await;
+        }
+    }
     println!("mock-apiserver at the end: {}", rss(pid));
 }

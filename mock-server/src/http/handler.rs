@@ -27,6 +27,7 @@ use crate::hooks::{
     ImpersonationRequest, Impersonator, NonResourceHandler, VirtualRequest, VirtualResource,
     WriteAdmission,
 };
+use crate::http::background;
 use crate::http::connection::ConnControl;
 use crate::http::journal::{self, Journal, JournalEntry};
 use crate::http::query::Query;
@@ -658,14 +659,23 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
             let scope = (def.namespaced && !info.namespace.is_empty()).then(|| ns.to_string());
             let table = wants_table(&accept);
             let token = opts.continue_token.clone();
-            // Reading and encoding a large list takes a while (100,000 objects: seconds);
-            // on a blocking thread, the runtime's workers keep serving other clients.
-            let listed = tokio::task::spawn_blocking(move || {
-                let list = store.list_shared(def, scope.as_deref(), &opts)?;
-                Ok::<_, Status>(list_body(def, list, table))
+            // Picking a large list's items under the store's read lock takes a while
+            // (100,000 objects: milliseconds): on a blocking thread, so the runtime's workers
+            // keep serving other clients. Its answer is built without the lock, at background
+            // priority if it is large (see `background`).
+            let picked = tokio::task::spawn_blocking(move || {
+                store.list_shared(def, scope.as_deref(), &opts)
             })
             .await
             .map_err(|e| Status::internal_error(&format!("list: {e}")))?;
+            let listed = match picked {
+                Ok(list) if list.items_len() >= background::HEAVY_BYTES => {
+                    Ok(background::run(move || list_body(def, list, table))
+                        .await
+                        .map_err(|e| Status::internal_error(&format!("list: {e}")))?)
+                }
+                picked => picked.map(|list| list_body(def, list, table)),
+            };
             let (items, meta) = match (listed, token) {
                 (Err(s), Some(token)) if s.code() == 410 => {
                     let body = crate::store::compaction::expired_continue_body(&s, &token);

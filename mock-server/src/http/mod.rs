@@ -2,9 +2,11 @@
 //! `plain_http` for Go's 400 to plain HTTP on the TLS port),
 //! the request pipeline (`handler`: body, authentication, impersonation, authorization,
 //! routing, answer), the parsing it relies on ([`request_info`], [`query`], [`protobuf`]),
-//! and the [`journal`] every exchange ends in. [`kubeconfig`] writes the admin kubeconfig
+//! and the [`journal`] every exchange ends in. `background` builds large list answers at
+//! low priority. [`kubeconfig`] writes the admin kubeconfig
 //! that points a client at the listener.
 
+pub(crate) mod background;
 pub(crate) mod connection;
 pub(crate) mod handler;
 pub mod journal;

@@ -211,6 +211,8 @@ pub struct Store {
     /// Bumped each time the write lock is taken, while it is held: what was read while it
     /// stayed the same is still what the store holds (see [`ObjectSource::generation`]).
     generation: AtomicU64,
+    /// What follows recent list pages (see [`paging::TailCounts`]).
+    tail_counts: paging::TailCounts,
     events: broadcast::Sender<WatchEvent>,
     ca_pem: String,
     clock: Arc<Clock>,
@@ -317,6 +319,7 @@ impl Store {
         let store = Store {
             inner: RwLock::new(Inner::default()),
             generation: AtomicU64::new(0),
+            tail_counts: paging::TailCounts::default(),
             events,
             ca_pem: ca_pem.to_string(),
             clock,
@@ -577,31 +580,45 @@ impl Store {
             Some(c) if !across => c.start.clone(),
             _ => String::new(),
         };
-        let from = (def.plural, ns.unwrap_or("").to_string(), start);
-        // Keys are borrowed within one namespace: counting what follows a page (for
-        // `remainingItemCount`) then allocates nothing per object.
-        let scoped = inner
-            .objects
-            .range(from..)
-            .take_while(|(k, _)| k.0 == def.plural && ns.is_none_or(|n| k.1 == n))
-            .map(|(k, v)| {
-                let key: Cow<'_, str> = if across {
-                    Cow::Owned(paging::relative_key(true, &k.1, &k.2))
-                } else {
-                    Cow::Borrowed(k.2.as_str())
-                };
-                (key, v)
-            })
-            .filter(|(k, _)| cursor.as_ref().is_none_or(|c| **k >= *c.start));
+        let scope_ns = ns.unwrap_or("");
+        let from = (def.plural, scope_ns.to_string(), start);
         let mut in_scope: Box<dyn Iterator<Item = (Cow<'_, str>, &Arc<Encoded>)>> = if across {
-            let mut all: Vec<_> = scoped.collect();
+            let mut all: Vec<_> = inner
+                .objects
+                .range(from..)
+                .take_while(|(k, _)| k.0 == def.plural)
+                .map(|(k, v)| (Cow::<str>::Owned(paging::relative_key(true, &k.1, &k.2)), v))
+                .filter(|(k, _)| cursor.as_ref().is_none_or(|c| **k >= *c.start))
+                .collect();
             all.sort_by(|a, b| a.0.cmp(&b.0));
             Box::new(all.into_iter())
         } else {
-            Box::new(scoped)
+            // One namespace (or a cluster-scoped type, namespace ""): its keys from the
+            // continue key on are one range of the map, ending before `namespace + "\0"`, the
+            // next namespace that could exist. Bounded by the range alone, counting what
+            // follows a page (for `remainingItemCount`) compares and allocates nothing per
+            // object (comparing each key took most of a paged list's time).
+            let to = (def.plural, format!("{scope_ns}\0"), String::new());
+            Box::new(
+                inner
+                    .objects
+                    .range(from..to)
+                    .map(|(k, v)| (Cow::Borrowed(k.2.as_str()), v)),
+            )
         };
         let unfiltered = opts.label_selector == LabelSelector::default()
             && opts.field_selector == FieldSelector::default();
+        // Within one scope and without selectors, what follows a page may be known from the
+        // page before (read under the lock: no write is under way).
+        let generation = self.generation.load(Ordering::SeqCst);
+        let counts_tail = unfiltered && !across && opts.limit > 0;
+        let known_tail = counts_tail
+            .then(|| {
+                let start = cursor.as_ref().map_or("", |c| c.start.as_str());
+                self.tail_counts
+                    .get(generation, def.plural, scope_ns, start)
+            })
+            .flatten();
         let mut items: Vec<(Cow<'_, str>, &Arc<Encoded>)> = Vec::new();
         let mut continue_token = None;
         let mut remaining = None;
@@ -610,7 +627,18 @@ impl Store {
                 // Any object after a full page, matching or not, earns a token.
                 let last = items.last().map_or("", |(k, _)| k.as_ref());
                 continue_token = Some(paging::encode(list_rv, last));
-                remaining = unfiltered.then(|| 1 + in_scope.count());
+                if unfiltered {
+                    let after = known_tail
+                        .and_then(|n| n.checked_sub(opts.limit))
+                        .filter(|n| *n > 0)
+                        .unwrap_or_else(|| 1 + in_scope.count());
+                    if counts_tail {
+                        let next_start = format!("{last}\0");
+                        self.tail_counts
+                            .put(generation, def.plural, scope_ns, next_start, after);
+                    }
+                    remaining = Some(after);
+                }
                 break;
             }
             // Labels are decoded alone (cheap); a field selector reads the whole object.

@@ -6,6 +6,12 @@
 //! namespaces). A token is handed out whenever any object follows the page, matching or not;
 //! `remainingItemCount` only without selectors. The next page is read at the token's
 //! resourceVersion, which it reports.
+//!
+//! [`TailCounts`] remembers how many objects follow the pages it handed out, so paging through
+//! an unchanged collection counts what follows once instead of once per page.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -83,6 +89,73 @@ pub fn decode(token: &str) -> Result<Cursor, Status> {
         resource_version: rv,
         start: start.trim_start_matches('/').to_string(),
     })
+}
+
+/// How many pages' tail counts are remembered (a few clients paging at once).
+const TAIL_COUNTS: usize = 16;
+
+/// How many objects of a list's scope sort at or after a page's continue key, remembered for
+/// as long as the store does not change. Counting them (for `remainingItemCount`) walks every
+/// one; the next page's count is this one less that page's length, so paging through an
+/// unchanged collection walks it once, on the first page, instead of once per page.
+#[derive(Debug, Default)]
+pub(crate) struct TailCounts(Mutex<VecDeque<TailCount>>);
+
+#[derive(Debug)]
+struct TailCount {
+    /// The store's generation when counted: any write since makes it unknown.
+    generation: u64,
+    plural: &'static str,
+    namespace: String,
+    start: String,
+    count: usize,
+}
+
+impl TailCounts {
+    fn entries(&self) -> std::sync::MutexGuard<'_, VecDeque<TailCount>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The number of objects of `plural` in `namespace` whose key sorts at or after `start`,
+    /// if it was counted at store generation `generation`.
+    pub(crate) fn get(
+        &self,
+        generation: u64,
+        plural: &str,
+        namespace: &str,
+        start: &str,
+    ) -> Option<usize> {
+        self.entries()
+            .iter()
+            .find(|t| {
+                t.generation == generation
+                    && t.plural == plural
+                    && t.namespace == namespace
+                    && t.start == start
+            })
+            .map(|t| t.count)
+    }
+
+    /// Remembers [`TailCounts::get`]'s answer, forgetting the oldest beyond [`TAIL_COUNTS`].
+    pub(crate) fn put(
+        &self,
+        generation: u64,
+        plural: &'static str,
+        namespace: &str,
+        start: String,
+        count: usize,
+    ) {
+        let mut entries = self.entries();
+        entries.retain(|t| t.generation == generation);
+        entries.truncate(TAIL_COUNTS - 1);
+        entries.push_front(TailCount {
+            generation,
+            plural,
+            namespace: namespace.to_string(),
+            start,
+            count,
+        });
+    }
 }
 
 #[cfg(test)]

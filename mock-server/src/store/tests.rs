@@ -553,6 +553,86 @@ fn paging_across_namespaces_visits_each_object_once() {
     assert_eq!(walk("k=y", 1), ["a-b/y", "a/y"]);
 }
 
+/// `remainingItemCount` is what follows each page, also when it is taken from the page before
+/// (paging an unchanged collection counts once) and when a write between pages changes it.
+#[test]
+fn remaining_item_count_per_page_follows_writes_between_pages() {
+    let s = store();
+    let cm = def("configmaps");
+    let create = |name: &str| {
+        s.create(
+            cm,
+            "kube-public",
+            json!({"metadata": {"name": name}}),
+            &opts(),
+        )
+        .unwrap();
+    };
+    // With kube-root-ca.crt: 11 objects.
+    for i in 0..10 {
+        create(&format!("cm-{i:02}"));
+    }
+    let page = |token: Option<String>| {
+        let p = s
+            .list(
+                cm,
+                Some("kube-public"),
+                &ListOptions {
+                    limit: 3,
+                    continue_token: token,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        (p.items.len(), p.remaining_item_count, p.continue_token)
+    };
+    let walk = |between: &dyn Fn(usize)| {
+        let mut seen = Vec::new();
+        let mut token = None;
+        for n in 0.. {
+            let (len, remaining, next) = page(token);
+            seen.push((len, remaining));
+            token = next;
+            if token.is_none() {
+                break;
+            }
+            between(n);
+        }
+        seen
+    };
+    let unchanged = vec![(3, Some(8)), (3, Some(5)), (3, Some(2)), (2, None)];
+    assert_eq!(walk(&|_| {}), unchanged);
+    assert_eq!(walk(&|_| {}), unchanged, "a second walk, the same counts");
+    // An object created behind the pages is counted from the next page on.
+    assert_eq!(
+        walk(&|n| if n == 0 {
+            create("zz");
+        }),
+        [(3, Some(8)), (3, Some(6)), (3, Some(3)), (3, None)]
+    );
+    // One deleted ahead of the pages is no longer counted.
+    assert_eq!(
+        walk(&|n| if n == 1 {
+            s.delete(cm, "kube-public", "zz", &DeleteOptions::default())
+                .unwrap();
+        }),
+        [(3, Some(9)), (3, Some(6)), (3, Some(2)), (2, None)]
+    );
+    // A write to another resource also makes the count be taken again (and it is the same).
+    assert_eq!(
+        walk(&|_| {
+            s.create(
+                def("secrets"),
+                "default",
+                json!({"metadata": {"generateName": "s-"}}),
+                &opts(),
+            )
+            .unwrap();
+        }),
+        unchanged
+    );
+}
+
 /// A list spliced from the store's encoded objects is byte for byte the list of copies with
 /// `kind` and `apiVersion` taken out (HTML-escaped strings and key order included: `metadata`
 /// before `data`, as Go writes the struct).

@@ -853,3 +853,66 @@ async fn malformed_label_selector_is_400() {
         "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"unable to parse requirement: found '!', expected: identifier\",\"reason\":\"BadRequest\",\"code\":400}\n"
     );
 }
+
+/// A list answer large enough to be built on the background threads (100 KB and more) is byte
+/// for byte the pages built inline put together, and reports the same metadata shape.
+#[tokio::test]
+async fn a_large_list_is_built_in_the_background_byte_for_byte() {
+    let server = MockServer::start().await.unwrap();
+    let c = admin(&server);
+    let base = format!("{}/api/v1/namespaces/kube-public/configmaps", server.url());
+    for i in 0..300 {
+        let r = c
+            .post(&base)
+            .json(&json!({
+                "metadata": {"name": format!("cm-{i:03}"), "labels": {"n": i.to_string()}},
+                "data": {"blob": "<&>".repeat(10 + i % 20)},
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let get = |url: String| {
+        let c = c.clone();
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.bytes().await.unwrap()
+        }
+    };
+    let items = |body: &[u8]| {
+        let s = std::str::from_utf8(body).unwrap();
+        let start = s.find(",\"items\":[").unwrap() + ",\"items\":[".len();
+        assert!(s.ends_with("]}\n"), "{}", &s[s.len() - 10..]);
+        s[start..s.len() - 3].to_string()
+    };
+    let whole = get(base.clone()).await;
+    assert!(
+        whole.len() > 100_000,
+        "{} bytes: not a large list",
+        whole.len()
+    );
+    let v: Value = serde_json::from_slice(&whole).unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 301);
+    assert_eq!(v["kind"], "ConfigMapList");
+    // Pages of 20 (about 20 KB each) are built inline.
+    let mut pages = Vec::new();
+    let mut token = String::new();
+    loop {
+        let mut url = format!("{base}?limit=20");
+        if !token.is_empty() {
+            url.push_str(&format!("&continue={token}"));
+        }
+        let page = get(url).await;
+        assert!(page.len() < 100_000);
+        let v: Value = serde_json::from_slice(&page).unwrap();
+        pages.push(items(&page));
+        token = v["metadata"]["continue"].as_str().unwrap_or("").to_string();
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(pages.len(), 16);
+    assert_eq!(items(&whole), pages.join(","));
+}
