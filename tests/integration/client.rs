@@ -153,9 +153,13 @@ async fn every_typed_call_works_with_client_cert_admin() {
     );
 
     let ns = "default";
+    // Another name than the token's ServiceAccount below: the token controller, its own
+    // process in kube and its own thread here, may handle this one's deletion only after that
+    // one is created, and would then take its new token Secret for this one's (as kube's does:
+    // a Secret not yet filled names no uid).
     let sa_deleted = crud(
         &Api::namespaced(&c, ns),
-        ServiceAccount::named("bearertokenauth"),
+        ServiceAccount::named("crud-bearertokenauth"),
         |s| label(&mut s.metadata),
     )
     .await;

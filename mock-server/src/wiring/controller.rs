@@ -13,9 +13,9 @@ use crate::api::objects::ObjectSource;
 use crate::api::registry::{self, ResourceDef};
 use crate::authn::tokens::BearerAuthenticator;
 use crate::authn::tokens::token_controller::{
-    SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, TokenSecretAction, add_secret_reference,
-    is_token_secret_of, legacy_token_secret, reconcile_token_secret, remove_secret_reference,
-    token_secrets_to_delete,
+    SA_NAME_ANNOTATION, SA_UID_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, TokenSecretAction,
+    add_secret_reference, is_token_secret_of, legacy_token_secret, reconcile_token_secret,
+    remove_secret_reference, token_secrets_to_delete,
 };
 use crate::store::{DeleteOptions, EventType, Store, WatchEvent, WriteOptions};
 
@@ -144,7 +144,24 @@ impl TokenController {
             return;
         };
         let ns = meta(sa, "namespace");
-        let in_ns = self.store.list_objects("secrets", Some(ns));
+        let mut in_ns = self.store.list_objects("secrets", Some(ns));
+        // Created again since (its own thread lets the controller fall behind the API, as
+        // kube-controller-manager can): a Secret that names no uid yet belongs to the new
+        // ServiceAccount, whose reconcile fills it. kube's controller, rarely that far behind,
+        // would delete it; here a client that deletes and re-creates at once must not lose it.
+        let recreated = self
+            .store
+            .get_object("serviceaccounts", Some(ns), meta(sa, "name"))
+            .is_some_and(|now| meta(&now, "uid") != meta(sa, "uid"));
+        if recreated {
+            in_ns.retain(|secret| {
+                secret
+                    .pointer("/metadata/annotations")
+                    .and_then(|a| a.get(SA_UID_ANNOTATION))
+                    .and_then(Value::as_str)
+                    .is_some_and(|uid| !uid.is_empty())
+            });
+        }
         for name in token_secrets_to_delete(sa, &in_ns) {
             if let Err(e) = self
                 .store
@@ -320,6 +337,40 @@ mod tests {
         // Deleting the ServiceAccount deletes its Secret.
         c.handle(&event(EventType::Deleted, "serviceaccounts", &current));
         assert!(token_secrets(&store).is_empty());
+    }
+
+    /// The controller handles a ServiceAccount's deletion only after the client created it
+    /// again and gave it a new token Secret: that Secret (no uid yet) stays; one naming the
+    /// old uid goes.
+    #[test]
+    fn a_late_deletion_spares_the_secret_of_the_account_created_again() {
+        let (c, store) = controller(false);
+        let (sas, secrets) = (def("serviceaccounts").unwrap(), def("secrets").unwrap());
+        let create = |d, obj: Value| {
+            store
+                .create(d, "default", obj, &WriteOptions::default())
+                .unwrap()
+        };
+        let old = create(sas, json!({"metadata": {"name": "a"}}));
+        store
+            .delete(sas, "default", "a", &DeleteOptions::default())
+            .unwrap();
+        create(sas, json!({"metadata": {"name": "a"}}));
+        let token = |name: &str, uid: Option<&str>| {
+            let mut ann = json!({SA_NAME_ANNOTATION: "a"});
+            if let Some(uid) = uid {
+                ann[SA_UID_ANNOTATION] = json!(uid);
+            }
+            json!({"metadata": {"name": name, "annotations": ann}, "type": SERVICE_ACCOUNT_TOKEN_TYPE})
+        };
+        create(secrets, token("new", None));
+        create(secrets, token("old", Some(meta(&old, "uid"))));
+        c.handle(&event(EventType::Deleted, "serviceaccounts", &old));
+        let left: Vec<_> = token_secrets(&store)
+            .iter()
+            .map(|s| meta(s, "name").to_string())
+            .collect();
+        assert_eq!(left, ["new"]);
     }
 
     #[test]
