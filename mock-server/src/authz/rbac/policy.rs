@@ -86,14 +86,16 @@ impl PolicyView {
         let i = RBAC_RESOURCES.iter().position(|r| *r == resource)?;
         self.parts.get(i).map(|p| p.as_ref())
     }
+
+    fn find(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<&Arc<Value>> {
+        let key = (namespace.unwrap_or("").to_string(), name.to_string());
+        self.part(resource)?.objects.get(&key)
+    }
 }
 
 impl ObjectSource for PolicyView {
     fn get_object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
-        let key = (namespace.unwrap_or("").to_string(), name.to_string());
-        self.part(resource)?
-            .objects
-            .get(&key)
+        self.find(resource, namespace, name)
             .map(|v| v.as_ref().clone())
     }
 
@@ -110,14 +112,9 @@ impl ObjectSource for PolicyView {
         name: &str,
         read: &mut dyn FnMut(&Value),
     ) -> bool {
-        let key = (namespace.unwrap_or("").to_string(), name.to_string());
-        match self.part(resource).and_then(|p| p.objects.get(&key)) {
-            Some(v) => {
-                read(v);
-                true
-            }
-            None => false,
-        }
+        self.find(resource, namespace, name)
+            .map(|v| read(v))
+            .is_some()
     }
 
     fn visit_objects(
