@@ -14,7 +14,6 @@ pub mod selectors;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::SystemTime;
 
@@ -208,9 +207,6 @@ struct Inner {
 /// The store. Cheap to share behind an `Arc`.
 pub struct Store {
     inner: RwLock<Inner>,
-    /// Bumped each time the write lock is taken, while it is held: what was read while it
-    /// stayed the same is still what the store holds (see [`ObjectSource::generation`]).
-    generation: AtomicU64,
     /// What follows recent list pages (see [`paging::TailCounts`]).
     tail_counts: paging::TailCounts,
     events: broadcast::Sender<WatchEvent>,
@@ -318,7 +314,6 @@ impl Store {
         let (events, _) = broadcast::channel(1024);
         let store = Store {
             inner: RwLock::new(Inner::default()),
-            generation: AtomicU64::new(0),
             tail_counts: paging::TailCounts::default(),
             events,
             ca_pem: ca_pem.to_string(),
@@ -342,10 +337,7 @@ impl Store {
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Inner> {
-        let guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        // Readers wait for the guard, so nobody reads the change under the old generation.
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        guard
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The latest resourceVersion.
@@ -609,8 +601,9 @@ impl Store {
         let unfiltered = opts.label_selector == LabelSelector::default()
             && opts.field_selector == FieldSelector::default();
         // Within one scope and without selectors, what follows a page may be known from the
-        // page before (read under the lock: no write is under way).
-        let generation = self.generation.load(Ordering::SeqCst);
+        // page before, while no object of this resource changed (read under the lock: no
+        // write is under way).
+        let generation = inner.changed_at.get(def.plural).copied().unwrap_or(0);
         let counts_tail = unfiltered && !across && opts.limit > 0;
         let known_tail = counts_tail
             .then(|| {
@@ -975,7 +968,7 @@ fn prepare_body(def: &ResourceDef, ns: &str, obj: Value, update: bool) -> Result
 
 impl ObjectSource for Store {
     fn generation(&self) -> Option<u64> {
-        Some(self.generation.load(Ordering::SeqCst))
+        Some(self.read().changes)
     }
 
     fn generation_of(&self, resources: &[&str]) -> Option<u64> {

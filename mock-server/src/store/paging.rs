@@ -95,7 +95,7 @@ pub fn decode(token: &str) -> Result<Cursor, Status> {
 const TAIL_COUNTS: usize = 16;
 
 /// How many objects of a list's scope sort at or after a page's continue key, remembered for
-/// as long as the store does not change. Counting them (for `remainingItemCount`) walks every
+/// as long as no object of that resource changes. Counting them (for `remainingItemCount`) walks every
 /// one; the next page's count is this one less that page's length, so paging through an
 /// unchanged collection walks it once, on the first page, instead of once per page.
 #[derive(Debug, Default)]
@@ -103,7 +103,8 @@ pub(crate) struct TailCounts(Mutex<VecDeque<TailCount>>);
 
 #[derive(Debug)]
 struct TailCount {
-    /// The store's generation when counted: any write since makes it unknown.
+    /// Its resource's generation when counted (the store's change count at the resource's last
+    /// change): any change of the resource since makes it unknown.
     generation: u64,
     plural: &'static str,
     namespace: String,
@@ -117,7 +118,7 @@ impl TailCounts {
     }
 
     /// The number of objects of `plural` in `namespace` whose key sorts at or after `start`,
-    /// if it was counted at store generation `generation`.
+    /// if it was counted at the resource's generation `generation`.
     pub(crate) fn get(
         &self,
         generation: u64,
@@ -146,7 +147,7 @@ impl TailCounts {
         count: usize,
     ) {
         let mut entries = self.entries();
-        entries.retain(|t| t.generation == generation);
+        entries.retain(|t| t.plural != plural || t.generation == generation);
         entries.truncate(TAIL_COUNTS - 1);
         entries.push_front(TailCount {
             generation,

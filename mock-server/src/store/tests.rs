@@ -618,7 +618,7 @@ fn remaining_item_count_per_page_follows_writes_between_pages() {
         }),
         [(3, Some(9)), (3, Some(6)), (3, Some(2)), (2, None)]
     );
-    // A write to another resource also makes the count be taken again (and it is the same).
+    // A write to another resource changes no count (the counts kept stay right).
     assert_eq!(
         walk(&|_| {
             s.create(
