@@ -10,17 +10,15 @@ use std::process::Command;
 
 use mock_apiserver::MockServer;
 
-use super::cli_util::{Env, Run, have_kubectl, kubectl_with, rawkube_with};
+use super::cli_util::{Env, Run, have_kubectl, kubectl_with, legacy_mock, rawkube_with};
 
 /// A mock with token authentication and RBAC; `legacy` = 1.23 token Secrets per SA.
 fn auth_mock(legacy: bool) -> MockServer {
-    let builder = MockServer::builder();
-    let builder = if legacy {
-        builder.server_version("v1.23.1").legacy_token_secrets(true)
+    if legacy {
+        legacy_mock()
     } else {
-        builder
-    };
-    builder.start_blocking().expect("start mock-apiserver")
+        MockServer::start_blocking().expect("start mock-apiserver")
+    }
 }
 
 /// Requests that change stored state (reviews and TokenReviews are not stored).

@@ -14,6 +14,15 @@ pub struct Run {
 }
 
 /// Whether kubectl can be used; prints the skip (or fails when it is required).
+/// The mock of [`Env::legacy`].
+pub fn legacy_mock() -> MockServer {
+    MockServer::builder()
+        .server_version("v1.23.1")
+        .legacy_token_secrets(true)
+        .start_blocking()
+        .expect("start mock-apiserver")
+}
+
 pub fn have_kubectl() -> bool {
     let found = Command::new("kubectl")
         .args(["version", "--client"])
@@ -46,6 +55,12 @@ pub struct Env {
 impl Env {
     pub fn start() -> Env {
         Env::with(MockServer::start_blocking().expect("start mock-apiserver"))
+    }
+
+    /// A 1.23 mock whose token controller gives every new ServiceAccount a legacy
+    /// `NAME-token-xxxxx` Secret, as kube-controller-manager did up to 1.23.
+    pub fn legacy() -> Env {
+        Env::with(legacy_mock())
     }
 
     pub fn with(mock: MockServer) -> Env {

@@ -451,27 +451,10 @@ fn legacy_token_mode_fails_at_once_on_124_and_later() {
     assert_eq!(sa_reads, 1, "polled: {got:#?}");
 
     // A 1.23 server's token controller does add it: legacy mode waits for it and works.
-    let old = Env::with(
-        MockServer::builder()
-            .server_version("v1.23.1")
-            .legacy_token_secrets(true)
-            .start_blocking()
-            .unwrap(),
-    );
+    let old = Env::legacy();
     let r = old.rawkube(&["setup", "oldstyle", "--token-mode", "legacy"]);
     ok(&r);
     assert!(r.stdout.contains("(legacy, never expires)"), "{}", r.stdout);
-}
-
-/// A 1.23 mock, whose token controller adds a `NAME-token-xxxxx` Secret to every new SA.
-fn legacy_env() -> Env {
-    Env::with(
-        MockServer::builder()
-            .server_version("v1.23.1")
-            .legacy_token_secrets(true)
-            .start_blocking()
-            .unwrap(),
-    )
 }
 
 /// The journal's requests for the ServiceAccount `name` after setup: (reads by name, watches).
@@ -494,7 +477,7 @@ fn sa_requests(env: &Env, name: &str) -> (usize, Vec<mock_apiserver::JournalEntr
 /// version its create answered with, not by reading the SA again after pauses.
 #[test]
 fn legacy_setup_watches_for_the_token_secret() {
-    let env = legacy_env();
+    let env = Env::legacy();
     env.mock.journal().clear();
     let r = env.rawkube(&["setup", "watched"]);
     ok(&r);
@@ -532,7 +515,7 @@ fn legacy_setup_polls_when_the_watch_fails() {
         ),
     ];
     for (name, answer) in answers {
-        let env = legacy_env();
+        let env = Env::legacy();
         let _stub = env.mock.stub(
             Stub::on(Verb::Watch)
                 .resource("serviceaccounts")
