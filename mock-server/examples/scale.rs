@@ -151,6 +151,68 @@ async fn get_latencies(dir: &str, url: &str, clients: usize, secs: f64) -> Vec<D
     all
 }
 
+/// GET latencies of `clients` separate clients (own connections), each sending `rate` GETs
+/// a second for `secs`: an open loop, as wrk2 drives a server, at a load the server carries
+/// with most of both cores to spare, as an apiserver's other clients usually are. The
+/// closed loop of [`get_latencies`] keeps both cores busy with GETs alone, so there any
+/// other work (even the list client's parsing) shows up as queueing. A GET that was due
+/// while the one before it was still waiting for its answer counts its latency from when it
+/// was due (no coordinated omission); any other from when it went out, since tokio's timer
+/// wakes a sleeper up to a millisecond after its deadline and that slack would dilute every
+/// ratio. Returns the latencies and how many GETs were held up that way.
+async fn get_latencies_at_rate(
+    dir: &str,
+    url: &str,
+    clients: usize,
+    rate: f64,
+    secs: f64,
+) -> (Vec<Duration>, usize) {
+    let period = Duration::from_secs_f64(1.0 / rate);
+    let mut tasks = Vec::new();
+    for k in 0..clients {
+        let c = client(dir);
+        let u = format!("{url}/api/v1/namespaces/{NS}/configmaps/cm-{:06}", k * 7);
+        tasks.push(tokio::spawn(async move {
+            c.get(&u)
+                .send()
+                .await
+                .expect("warm")
+                .bytes()
+                .await
+                .expect("warm");
+            // The clients start spread over one period, not all at once.
+            let start = tokio::time::Instant::now() + period.mul_f64(k as f64 / clients as f64);
+            let n = (secs * rate) as u32;
+            let (mut lat, mut late) = (Vec::with_capacity(n as usize), 0);
+            let mut previous_done = start;
+            for i in 0..n {
+                let due = start + period * i;
+                let from = if previous_done > due {
+                    late += 1;
+                    due
+                } else {
+                    tokio::time::sleep_until(due).await;
+                    tokio::time::Instant::now()
+                };
+                let r = c.get(&u).send().await.expect("GET");
+                assert_eq!(r.status(), 200);
+                r.bytes().await.expect("body");
+                previous_done = tokio::time::Instant::now();
+                lat.push(previous_done - from);
+            }
+            (lat, late)
+        }));
+    }
+    let (mut all, mut late) = (Vec::new(), 0);
+    for t in tasks {
+        let (l, n) = t.await.expect("task");
+        all.extend(l);
+        late += n;
+    }
+    all.sort();
+    (all, late)
+}
+
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -243,7 +305,7 @@ fn list_client(args: &[String]) {
 
 /// Other clients' GET latency while a list client loops over the whole collection (`limit`
 /// 0: in one request) at priority `prio`.
-async fn under_load(dir: &str, url: &str, limit: usize, prio: ListClient, base_p99: f64) {
+async fn under_load(dir: &str, url: &str, limit: usize, prio: ListClient, base: &Idle) {
     // The list client is a process of its own, as on a real deployment (where it runs on
     // another machine): receiving and parsing its 50 MB answers shares neither a runtime nor
     // an allocator nor a memory map with the measured GET clients, whose latency is the
@@ -256,6 +318,7 @@ async fn under_load(dir: &str, url: &str, limit: usize, prio: ListClient, base_p
         .spawn()
         .expect("list client");
     let lat = get_latencies(dir, url, 4, 5.0).await;
+    let (paced, late) = get_latencies_at_rate(dir, url, 4, RATE, 5.0).await;
     // Closing its stdin stops it after the list under way.
     let out = tokio::task::spawn_blocking(move || lister.wait_with_output().expect("list client"))
         .await
@@ -267,12 +330,35 @@ async fn under_load(dir: &str, url: &str, limit: usize, prio: ListClient, base_p
         .expect("list count");
     let p99 = pct(&lat, 0.99);
     println!(
-        "    {} GETs, p50 {:.2} ms, p99 {:.2} ms, p99 {:.1}x idle ({lists} full lists meanwhile)",
+        "    closed loop: {} GETs, p50 {:.2} ms, p99 {:.2} ms, p99 {:.1}x idle",
         lat.len(),
         pct(&lat, 0.5),
         p99,
-        p99 / base_p99,
+        p99 / base.closed_p99,
     );
+    let paced_p99 = pct(&paced, 0.99);
+    println!(
+        "    {}: {} GETs ({late} held up), p50 {:.2} ms, p99 {:.2} ms, p99 {:.1}x idle",
+        paced_label(),
+        paced.len(),
+        pct(&paced, 0.5),
+        paced_p99,
+        paced_p99 / base.paced_p99,
+    );
+    println!("    ({lists} full lists meanwhile)");
+}
+
+/// GETs a second per client in the open-loop measurement (4 clients).
+const RATE: f64 = 250.0;
+
+fn paced_label() -> String {
+    format!("open loop, 4 x {RATE:.0} GETs/s")
+}
+
+/// The idle p99s the loaded ones are compared with.
+struct Idle {
+    closed_p99: f64,
+    paced_p99: f64,
 }
 
 fn main() {
@@ -317,12 +403,24 @@ async fn measure(args: Vec<String>) {
     println!("mock-apiserver after listing: {}", rss(pid));
 
     let idle = get_latencies(dir, url, 4, 5.0).await;
-    let base = pct(&idle, 0.99);
+    let (paced, late) = get_latencies_at_rate(dir, url, 4, RATE, 5.0).await;
+    let base = Idle {
+        closed_p99: pct(&idle, 0.99),
+        paced_p99: pct(&paced, 0.99),
+    };
+    println!("GET latency, 4 clients, idle:");
     println!(
-        "GET latency, 4 clients, idle: {} GETs, p50 {:.2} ms, p99 {:.2} ms",
+        "    closed loop: {} GETs, p50 {:.2} ms, p99 {:.2} ms",
         idle.len(),
         pct(&idle, 0.5),
-        base
+        base.closed_p99
+    );
+    println!(
+        "    {}: {} GETs ({late} held up), p50 {:.2} ms, p99 {:.2} ms",
+        paced_label(),
+        paced.len(),
+        pct(&paced, 0.5),
+        base.paced_p99
     );
     // The list client at normal priority competes for the same two cores as the server and
     // the GET clients; at a lower priority it stands for a list client on another machine.
@@ -332,7 +430,7 @@ async fn measure(args: Vec<String>) {
                 "GET latency, 4 clients, while {kind} run, {}:",
                 prio.label()
             );
-            under_load(dir, url, limit, prio, base).await;
+            under_load(dir, url, limit, prio, &base).await;
         }
     }
     println!("mock-apiserver at the end: {}", rss(pid));

@@ -30,6 +30,7 @@ use crate::hooks::{
 use crate::http::background;
 use crate::http::connection::ConnControl;
 use crate::http::journal::{self, Journal, JournalEntry};
+use crate::http::list_answer;
 use crate::http::query::Query;
 use crate::http::request_info::RequestInfo;
 use crate::store::selectors::{FieldSelector, LabelSelector};
@@ -106,6 +107,13 @@ impl Reply {
 
     fn status(s: &Status) -> Reply {
         Reply::negotiated(s.code(), s.to_json())
+    }
+
+    /// A JSON answer written as the connection takes it (no `Content-Length`).
+    fn streamed(body: list_answer::Streamed) -> Reply {
+        let mut r = Reply::bytes(200, "application/json", Vec::new());
+        r.body = body.boxed();
+        r
     }
 
     fn text(status: u16, text: &str) -> Reply {
@@ -360,7 +368,7 @@ fn finish(
     });
     let mut body = reply.body;
     if let Some(json) = &reply.negotiated_json
-        && wants_pretty(parts)
+        && wants_pretty(&Query::parse(parts.uri.query().unwrap_or("")), &parts.headers)
         && let Ok(v) = serde_json::from_slice::<Value>(json)
     {
         body = Full::new(Bytes::from(crate::api::status::encode_json_pretty(&v))).boxed();
@@ -531,15 +539,14 @@ fn non_resource(ctx: &Ctx<'_>) -> Reply {
 
 /// `negotiation.isPrettyPrint` (and a `pretty=1` Accept parameter): whether the apiserver
 /// answers with indented JSON.
-fn wants_pretty(parts: &hyper::http::request::Parts) -> bool {
-    let query = Query::parse(parts.uri.query().unwrap_or(""));
-    let accept = header(&parts.headers, ACCEPT);
+fn wants_pretty(query: &Query, headers: &HeaderMap) -> bool {
+    let accept = header(headers, ACCEPT);
     let accept_pretty = accept
         .split(',')
         .next()
         .is_some_and(|first| first.split(';').any(|p| p.trim() == "pretty=1"));
     accept_pretty
-        || crate::api::status::is_pretty(query.get("pretty"), header(&parts.headers, USER_AGENT))
+        || crate::api::status::is_pretty(query.get("pretty"), header(headers, USER_AGENT))
 }
 
 fn aggregated(doc: Value, version: &str) -> Reply {
@@ -658,11 +665,14 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
             let opts = list_options(ctx, def)?;
             let scope = (def.namespaced && !info.namespace.is_empty()).then(|| ns.to_string());
             let table = wants_table(&accept);
+            let pretty = wants_pretty(&ctx.query, ctx.headers);
             let token = opts.continue_token.clone();
             // Picking a large list's items under the store's read lock takes a while
             // (100,000 objects: milliseconds): on a blocking thread, so the runtime's workers
-            // keep serving other clients. Its answer is built without the lock, at background
-            // priority if it is large (see `background`).
+            // keep serving other clients. Its answer is built without the lock: a large
+            // JSON one streamed as the client takes it (see `list_answer`), a large Table or
+            // indented one (which need every item decoded) at background priority (see
+            // `background`).
             let picked = tokio::task::spawn_blocking(move || {
                 store.list_shared(def, scope.as_deref(), &opts)
             })
@@ -670,6 +680,9 @@ async fn resource(ctx: &mut Ctx<'_>) -> Result<Reply, Status> {
             .map_err(|e| Status::internal_error(&format!("list: {e}")))?;
             let listed = match picked {
                 Ok(list) if list.items_len() >= background::HEAVY_BYTES => {
+                    if !table && !pretty {
+                        return Ok(Reply::streamed(list_answer::Streamed::new(def, list)));
+                    }
                     Ok(background::run(move || list_body(def, list, table))
                         .await
                         .map_err(|e| Status::internal_error(&format!("list: {e}")))?)
@@ -785,41 +798,11 @@ enum ListBody {
 
 /// Encodes a list as the apiserver does, straight from the store's shared objects.
 fn list_body(def: &ResourceDef, list: crate::store::SharedList, table: bool) -> ListBody {
-    let mut meta = Map::new();
-    meta.insert(
-        "resourceVersion".into(),
-        json!(list.resource_version.to_string()),
-    );
-    if let Some(c) = &list.continue_token {
-        meta.insert("continue".into(), json!(c));
-    }
-    if let Some(n) = list.remaining_item_count {
-        meta.insert("remainingItemCount".into(), json!(n));
-    }
     if table {
+        let meta = list_answer::metadata(&list);
         return ListBody::ForTable(list.into_list().items, meta);
     }
-    #[derive(serde::Serialize)]
-    struct ListHead {
-        kind: String,
-        #[serde(rename = "apiVersion")]
-        api_version: String,
-        metadata: Map<String, Value>,
-    }
-    let head = ListHead {
-        kind: def.list_kind(),
-        api_version: def.api_version(),
-        metadata: meta,
-    };
-    // `{head fields,"items":[stored items]}`: the head encoded, its closing brace (and the
-    // encoder's newline) replaced by the items, spliced in as the store holds them.
-    let mut body = crate::api::status::encode_json(&head);
-    body.truncate(body.len().saturating_sub(2));
-    body.reserve(list.items_len() + 16);
-    body.extend_from_slice(b",\"items\":[");
-    list.write_items(&mut body);
-    body.extend_from_slice(b"]}\n");
-    ListBody::Encoded(Reply::negotiated(200, body))
+    ListBody::Encoded(Reply::negotiated(200, list_answer::whole(def, &list)))
 }
 
 fn virtual_create(

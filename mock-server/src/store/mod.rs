@@ -8,7 +8,7 @@
 //! `kube-root-ca.crt` ConfigMap, and deleting a namespace deletes what is in it.
 
 pub mod compaction;
-mod encoded;
+pub(crate) mod encoded;
 pub mod paging;
 pub mod selectors;
 

@@ -854,10 +854,10 @@ async fn malformed_label_selector_is_400() {
     );
 }
 
-/// A list answer large enough to be built on the background threads (100 KB and more) is byte
-/// for byte the pages built inline put together, and reports the same metadata shape.
+/// A list answer large enough to be streamed (100 KB and more, see `http/list_answer.rs`) is
+/// byte for byte the pages sent whole put together, and reports the same metadata shape.
 #[tokio::test]
-async fn a_large_list_is_built_in_the_background_byte_for_byte() {
+async fn a_large_list_is_streamed_byte_for_byte() {
     let server = MockServer::start().await.unwrap();
     let c = admin(&server);
     let base = format!("{}/api/v1/namespaces/kube-public/configmaps", server.url());
@@ -873,12 +873,15 @@ async fn a_large_list_is_built_in_the_background_byte_for_byte() {
             .unwrap();
         assert_eq!(r.status(), 201);
     }
-    let get = |url: String| {
+    // Whether the answer came with a Content-Length (a whole body does; a streamed one, as
+    // Go's server sends it, does not), and its bytes.
+    let get_sized = |url: String| {
         let c = c.clone();
         async move {
             let r = c.get(url).send().await.unwrap();
             assert_eq!(r.status(), 200);
-            r.bytes().await.unwrap()
+            let sized = r.headers().contains_key("content-length");
+            (sized, r.bytes().await.unwrap())
         }
     };
     let items = |body: &[u8]| {
@@ -887,12 +890,13 @@ async fn a_large_list_is_built_in_the_background_byte_for_byte() {
         assert!(s.ends_with("]}\n"), "{}", &s[s.len() - 10..]);
         s[start..s.len() - 3].to_string()
     };
-    let whole = get(base.clone()).await;
+    let (sized, whole) = get_sized(base.clone()).await;
     assert!(
         whole.len() > 100_000,
         "{} bytes: not a large list",
         whole.len()
     );
+    assert!(!sized, "a large list is streamed, without a Content-Length");
     let v: Value = serde_json::from_slice(&whole).unwrap();
     assert_eq!(v["items"].as_array().unwrap().len(), 301);
     assert_eq!(v["kind"], "ConfigMapList");
@@ -904,8 +908,9 @@ async fn a_large_list_is_built_in_the_background_byte_for_byte() {
         if !token.is_empty() {
             url.push_str(&format!("&continue={token}"));
         }
-        let page = get(url).await;
+        let (sized, page) = get_sized(url).await;
         assert!(page.len() < 100_000);
+        assert!(sized, "a small page is sent whole, with its Content-Length");
         let v: Value = serde_json::from_slice(&page).unwrap();
         pages.push(items(&page));
         token = v["metadata"]["continue"].as_str().unwrap_or("").to_string();
@@ -915,4 +920,10 @@ async fn a_large_list_is_built_in_the_background_byte_for_byte() {
     }
     assert_eq!(pages.len(), 16);
     assert_eq!(items(&whole), pages.join(","));
+    // Indented (as for curl) a large list is built whole, with the same items.
+    let (sized, pretty) = get_sized(format!("{base}?pretty=true")).await;
+    assert!(sized);
+    assert!(pretty.starts_with(b"{\n  \"kind\": \"ConfigMapList\""));
+    let p: Value = serde_json::from_slice(&pretty).unwrap();
+    assert_eq!(p["items"], v["items"]);
 }
