@@ -7,7 +7,9 @@
 #    machine. Both keep their connections alive; wrk and the server share the 2 cores.
 # 2. Scale: mock-server/examples/scale.rs loads N ConfigMaps into a fresh mock, reads its RSS
 #    from /proc, times full lists with and without paging, and measures other clients' GET
-#    latency (p50/p99) while large lists run. The list client is a process of its own, run
+#    latency (p50/p99) while large lists run, two ways: four clients sending GETs back to back
+#    (a closed loop, which keeps both cores busy on its own) and four sending 250 GETs a second
+#    each (an open loop, as wrk2 drives a server). The list client is a process of its own, run
 #    three times per kind of list: at normal priority (it then takes its share of the same two
 #    cores, parsing 50 MB answers), at nice 19, and in SCHED_IDLE (`chrt --idle 0`), the last
 #    two standing for a list client on another machine. All three are reported.
@@ -15,6 +17,8 @@
 #   scripts/bench-mock.sh                  # 10 s per wrk run, N=100000
 #   SECS=5 N=20000 scripts/bench-mock.sh
 #   SCALE_ONLY=1 scripts/bench-mock.sh     # part 2 only
+#   SCALE_LISTS=unpaged SCALE_PRIORITIES=nice19,idle SCALE_ONLY=1 scripts/bench-mock.sh
+#                                          # part 2, only those lists and list clients
 # Needs: wrk, nginx, openssl, curl, python3 (Debian: apt-get install -y wrk nginx).
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"

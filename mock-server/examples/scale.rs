@@ -424,8 +424,21 @@ async fn measure(args: Vec<String>) {
     );
     // The list client at normal priority competes for the same two cores as the server and
     // the GET clients; at a lower priority it stands for a list client on another machine.
-    for (kind, limit) in [("paged lists (limit=500)", 500), ("unpaged lists", 0)] {
+    // SCALE_LISTS=paged|unpaged and SCALE_PRIORITIES=normal,nice19,idle pick a part.
+    let picked = |var: &str, name: &str| {
+        std::env::var(var).map_or(true, |v| v.split(',').any(|p| p == name))
+    };
+    for (kind, limit, name) in [
+        ("paged lists (limit=500)", 500, "paged"),
+        ("unpaged lists", 0, "unpaged"),
+    ] {
+        if !picked("SCALE_LISTS", name) {
+            continue;
+        }
         for prio in ListClient::ALL {
+            if !picked("SCALE_PRIORITIES", prio.arg()) {
+                continue;
+            }
             println!(
                 "GET latency, 4 clients, while {kind} run, {}:",
                 prio.label()

@@ -368,7 +368,10 @@ fn finish(
     });
     let mut body = reply.body;
     if let Some(json) = &reply.negotiated_json
-        && wants_pretty(&Query::parse(parts.uri.query().unwrap_or("")), &parts.headers)
+        && wants_pretty(
+            &Query::parse(parts.uri.query().unwrap_or("")),
+            &parts.headers,
+        )
         && let Ok(v) = serde_json::from_slice::<Value>(json)
     {
         body = Full::new(Bytes::from(crate::api::status::encode_json_pretty(&v))).boxed();
@@ -545,8 +548,7 @@ fn wants_pretty(query: &Query, headers: &HeaderMap) -> bool {
         .split(',')
         .next()
         .is_some_and(|first| first.split(';').any(|p| p.trim() == "pretty=1"));
-    accept_pretty
-        || crate::api::status::is_pretty(query.get("pretty"), header(headers, USER_AGENT))
+    accept_pretty || crate::api::status::is_pretty(query.get("pretty"), header(headers, USER_AGENT))
 }
 
 fn aggregated(doc: Value, version: &str) -> Reply {
