@@ -116,28 +116,31 @@ async fn list_all(c: &reqwest::Client, url: &str, limit: usize) -> (usize, usize
     }
 }
 
+/// The object GET client `k` asks for.
+fn get_url(url: &str, k: usize) -> String {
+    format!("{url}/api/v1/namespaces/{NS}/configmaps/cm-{:06}", k * 7)
+}
+
+/// One GET, answered 200 and read to its end (the first also opens the connection).
+async fn get_once(c: &reqwest::Client, u: &str) {
+    let r = c.get(u).send().await.expect("GET");
+    assert_eq!(r.status(), 200);
+    r.bytes().await.expect("body");
+}
+
 /// GET latencies of `clients` separate clients (own connections), each sending GETs one
 /// after another for `secs`.
 async fn get_latencies(dir: &str, url: &str, clients: usize, secs: f64) -> Vec<Duration> {
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
     let mut tasks = Vec::new();
     for k in 0..clients {
-        let c = client(dir);
-        let u = format!("{url}/api/v1/namespaces/{NS}/configmaps/cm-{:06}", k * 7);
+        let (c, u) = (client(dir), get_url(url, k));
         tasks.push(tokio::spawn(async move {
-            c.get(&u)
-                .send()
-                .await
-                .expect("warm")
-                .bytes()
-                .await
-                .expect("warm");
+            get_once(&c, &u).await;
             let mut lat = Vec::new();
             while Instant::now() < deadline {
                 let t = Instant::now();
-                let r = c.get(&u).send().await.expect("GET");
-                assert_eq!(r.status(), 200);
-                r.bytes().await.expect("body");
+                get_once(&c, &u).await;
                 lat.push(t.elapsed());
             }
             lat
@@ -170,16 +173,9 @@ async fn get_latencies_at_rate(
     let period = Duration::from_secs_f64(1.0 / rate);
     let mut tasks = Vec::new();
     for k in 0..clients {
-        let c = client(dir);
-        let u = format!("{url}/api/v1/namespaces/{NS}/configmaps/cm-{:06}", k * 7);
+        let (c, u) = (client(dir), get_url(url, k));
         tasks.push(tokio::spawn(async move {
-            c.get(&u)
-                .send()
-                .await
-                .expect("warm")
-                .bytes()
-                .await
-                .expect("warm");
+            get_once(&c, &u).await;
             // The clients start spread over one period, not all at once.
             let start = tokio::time::Instant::now() + period.mul_f64(k as f64 / clients as f64);
             let n = (secs * rate) as u32;
@@ -194,9 +190,7 @@ async fn get_latencies_at_rate(
                     tokio::time::sleep_until(due).await;
                     tokio::time::Instant::now()
                 };
-                let r = c.get(&u).send().await.expect("GET");
-                assert_eq!(r.status(), 200);
-                r.bytes().await.expect("body");
+                get_once(&c, &u).await;
                 previous_done = tokio::time::Instant::now();
                 lat.push(previous_done - from);
             }
