@@ -30,6 +30,7 @@ pub mod clock;
 pub mod fuzzing;
 pub mod hooks;
 pub mod http;
+pub mod sched;
 pub mod store;
 pub mod stubs;
 pub mod wiring;
@@ -286,10 +287,12 @@ impl MockServerBuilder {
         Ok(prepared.launch(listener, tokio::runtime::Handle::current(), None))
     }
 
-    /// Starts the server on its own runtime in a background thread (for sync tests and CLIs).
+    /// Starts the server on its own runtime in a background thread (for sync tests and CLIs),
+    /// whose threads ask the kernel for short time slices ([`sched`]); [`MockServerBuilder::start`]
+    /// runs on the caller's runtime as it is.
     pub fn start_blocking(self) -> Result<MockServer, MockError> {
         let prepared = self.prepare()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
+        let runtime = sched::runtime_builder()
             .worker_threads(2)
             .thread_name("mock-apiserver")
             .enable_all()

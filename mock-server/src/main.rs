@@ -61,7 +61,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = match mock_apiserver::sched::runtime_builder()
         .enable_all()
         .build()
     {
