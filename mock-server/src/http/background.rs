@@ -46,7 +46,7 @@ fn start() -> Option<mpsc::Sender<Job>> {
         let spawned = std::thread::Builder::new()
             .name(format!("mock-background-{i}"))
             .spawn(move || {
-                if let Err(e) = lower_this_thread() {
+                if let Err(e) = crate::sched::lower_this_thread() {
                     tracing::warn!(error = %e, "background thread keeps normal priority");
                 }
                 loop {
@@ -87,28 +87,6 @@ where
         drop(tokio::task::spawn_blocking(job));
     }
     rx.await.map_err(|_| Failed)
-}
-
-/// Puts the calling thread in the `SCHED_IDLE` class (on Linux a scheduling policy is per
-/// thread): it runs only on a core no normal thread wants, and a normal thread that wakes up
-/// takes the core from it at once. A nice value (even 19) does not do that: the kernel
-/// (EEVDF) lets a running thread finish its time slice, about 3 ms, before a woken one
-/// of the same class runs. Lowering a priority needs no privilege.
-#[cfg(target_os = "linux")]
-fn lower_this_thread() -> std::io::Result<()> {
-    let param = libc::sched_param { sched_priority: 0 };
-    // SAFETY: `param` outlives the call, which only reads it; pid 0 is the calling thread.
-    let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn lower_this_thread() -> std::io::Result<()> {
-    Ok(())
 }
 
 /// The calling thread's scheduling policy.
