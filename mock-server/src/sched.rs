@@ -178,10 +178,18 @@ mod tests {
         let blocking =
             rt.block_on(async { tokio::task::spawn_blocking(|| sys::get().unwrap()).await });
         let plain = std::thread::spawn(|| sys::get().unwrap()).join().unwrap();
+        let (worker, blocking) = (worker.unwrap(), blocking.unwrap());
         if supported() {
-            assert_eq!(worker.unwrap().runtime, SLICE_NS);
-            assert_eq!(blocking.unwrap().runtime, SLICE_NS);
+            assert_eq!(worker.runtime, SLICE_NS);
+            assert_eq!(blocking.runtime, SLICE_NS);
             assert_ne!(plain.runtime, SLICE_NS);
+        } else {
+            // Without custom slices the runtime's threads are left as any other.
+            assert_eq!(
+                (worker.runtime, blocking.runtime),
+                (plain.runtime, plain.runtime)
+            );
         }
+        assert_eq!(worker.policy, libc::SCHED_OTHER as u32);
     }
 }

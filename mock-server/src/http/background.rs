@@ -1,11 +1,14 @@
-//! Bulk work at background priority: the bytes of large list answers.
+//! Bulk work at background priority: large list answers that must be built whole (a Table,
+//! or indented JSON), since every item is decoded for them. A large plain JSON list is
+//! streamed instead (`http::list_answer`), splicing the stored bytes as the connection takes
+//! them.
 //!
 //! kube-apiserver keeps large LISTs from crowding out small requests with API Priority and
 //! Fairness: its list work estimator (`apiserver/pkg/util/flowcontrol/request/
 //! list_work_estimator.go`) charges a list one seat per 100,000 bytes it loads, where a GET
 //! takes one, so a few large lists fill a priority level's seats and wait while GETs go on.
 //! The mock has no seats or queues; what a large list takes from other clients here is CPU
-//! time. Its analogue hands the work of a list answer of [`HEAVY_BYTES`] or more to a few
+//! time. Its analogue hands the work of such an answer of [`HEAVY_BYTES`] or more to a few
 //! threads at the lowest priority (Linux's `SCHED_IDLE`): the kernel gives them a core when
 //! the runtime's workers (GETs and everything else) leave one, and a worker that wakes up
 //! takes it back at once.
@@ -18,8 +21,8 @@ use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 use std::sync::{Mutex, OnceLock};
 
-/// A list answer this large goes to the background threads: the list work estimator's bytes
-/// per seat, the size from which a list costs more than a GET.
+/// From this size a list costs more than a GET (the list work estimator's bytes per seat): a
+/// plain JSON answer is streamed, a Table or indented one goes to the background threads.
 pub(crate) const HEAVY_BYTES: usize = 100_000;
 
 /// How many background threads there are: how many large answers are built at once.
