@@ -16,7 +16,7 @@ use super::discovery;
 use super::globals::GlobalArgs;
 use super::table;
 
-/// `access` arguments.
+// `access` arguments.
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   # What may I do, cluster-wide (every resource the server lists)?

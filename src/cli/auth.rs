@@ -16,6 +16,7 @@ use super::{CliError, table};
 
 /// `rawkube auth` subcommands.
 #[derive(Subcommand, Debug)]
+#[command(defer = true)]
 pub enum AuthCommand {
     /// Check whether an action is allowed (prints yes or no; "no" exits 1).
     #[command(
@@ -34,7 +35,7 @@ pub enum AuthCommand {
     Whoami(WhoamiArgs),
 }
 
-/// `auth can-i` arguments.
+// `auth can-i` arguments.
 #[derive(Args, Debug)]
 pub struct CanIArgs {
     /// VERB, then TYPE[/NAME] or a non-resource URL (/healthz); omitted with --list.
@@ -54,7 +55,7 @@ pub struct CanIArgs {
     pub quiet: bool,
 }
 
-/// `auth whoami` arguments.
+// `auth whoami` arguments.
 #[derive(Args, Debug)]
 pub struct WhoamiArgs {
     #[command(flatten)]

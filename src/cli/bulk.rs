@@ -23,7 +23,7 @@ use super::setup::{SetupArgs, workflow_error};
 use super::table;
 use super::teardown::TeardownArgs;
 
-/// Flags for many accounts at once (part of `setup` and `teardown`).
+// Flags for many accounts at once (part of `setup` and `teardown`).
 #[derive(Args, Debug, Clone, Default)]
 pub struct BulkArgs {
     /// A manifest (YAML) with an `accounts:` list, each with name, and optionally

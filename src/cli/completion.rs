@@ -5,7 +5,7 @@ use clap_complete::Shell;
 
 use super::{Cli, CliError};
 
-/// Arguments of `rawkube completion`.
+// Arguments of `rawkube completion`.
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   # Load completions into the current bash session

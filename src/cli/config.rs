@@ -13,6 +13,7 @@ use super::{CliError, table};
 
 /// `rawkube config` subcommands.
 #[derive(Subcommand, Debug)]
+#[command(defer = true)]
 pub enum ConfigCommand {
     /// Set a cluster entry in kubeconfig (uses the global --server, --certificate-authority,
     /// --insecure-skip-tls-verify and --tls-server-name flags as its values).
@@ -54,14 +55,14 @@ pub enum ConfigCommand {
     DeleteUser(NameArg),
 }
 
-/// A single NAME argument.
+// A single NAME argument.
 #[derive(Args, Debug)]
 pub struct NameArg {
     /// The entry name.
     pub name: String,
 }
 
-/// `config set-cluster` arguments.
+// `config set-cluster` arguments.
 #[derive(Args, Debug)]
 pub struct SetClusterArgs {
     /// The cluster entry name.
@@ -71,7 +72,7 @@ pub struct SetClusterArgs {
     pub embed_certs: Option<bool>,
 }
 
-/// `config set-credentials` arguments.
+// `config set-credentials` arguments.
 #[derive(Args, Debug)]
 pub struct SetCredentialsArgs {
     /// The user entry name.
@@ -90,7 +91,7 @@ pub struct SetCredentialsArgs {
     pub embed_certs: Option<bool>,
 }
 
-/// `config set-context` arguments.
+// `config set-context` arguments.
 #[derive(Args, Debug)]
 pub struct SetContextArgs {
     /// The context name (omit with --current).
@@ -107,7 +108,7 @@ pub struct SetContextArgs {
     pub user: Option<String>,
 }
 
-/// `config view` arguments.
+// `config view` arguments.
 #[derive(Args, Debug)]
 pub struct ViewArgs {
     /// Show only the current (or --context) context and what it uses.
@@ -124,7 +125,7 @@ pub struct ViewArgs {
     pub output: String,
 }
 
-/// `config get-contexts` arguments.
+// `config get-contexts` arguments.
 #[derive(Args, Debug)]
 pub struct GetContextsArgs {
     /// Only this context.

@@ -6,6 +6,7 @@ use super::globals::{DryRunArg, OutputArg};
 
 /// `rawkube create` subcommands.
 #[derive(Subcommand, Debug)]
+#[command(defer = true)]
 pub enum CreateCommand {
     /// Create a service account with the specified name.
     #[command(
@@ -43,7 +44,7 @@ pub enum CreateCommand {
     Clusterrolebinding(CreateClusterRoleBindingArgs),
 }
 
-/// `create serviceaccount` arguments.
+// `create serviceaccount` arguments.
 #[derive(Args, Debug)]
 pub struct CreateSaArgs {
     /// The service account name.
@@ -56,7 +57,7 @@ pub struct CreateSaArgs {
     pub output: OutputArg,
 }
 
-/// `create token` arguments.
+// `create token` arguments.
 #[derive(Args, Debug)]
 pub struct CreateTokenArgs {
     /// The service account name.
@@ -81,7 +82,7 @@ pub struct CreateTokenArgs {
     pub output: OutputArg,
 }
 
-/// The rule flags shared by `create role` and `create clusterrole`.
+// The rule flags shared by `create role` and `create clusterrole`.
 #[derive(Args, Debug, Clone)]
 pub struct RuleArgs {
     /// Verb that applies to the resources in the rule (repeatable or comma-separated).
@@ -95,7 +96,7 @@ pub struct RuleArgs {
     pub resource_name: Vec<String>,
 }
 
-/// `create role` arguments.
+// `create role` arguments.
 #[derive(Args, Debug)]
 pub struct CreateRoleArgs {
     /// The role name.
@@ -111,7 +112,7 @@ pub struct CreateRoleArgs {
     pub output: OutputArg,
 }
 
-/// `create clusterrole` arguments.
+// `create clusterrole` arguments.
 #[derive(Args, Debug)]
 pub struct CreateClusterRoleArgs {
     /// The cluster role name.
@@ -130,7 +131,7 @@ pub struct CreateClusterRoleArgs {
     pub output: OutputArg,
 }
 
-/// The subject flags shared by both binding commands.
+// The subject flags shared by both binding commands.
 #[derive(Args, Debug, Clone)]
 pub struct SubjectArgs {
     /// Service accounts to bind, as NAMESPACE:NAME (repeatable).
@@ -144,7 +145,7 @@ pub struct SubjectArgs {
     pub group: Vec<String>,
 }
 
-/// `create rolebinding` arguments.
+// `create rolebinding` arguments.
 #[derive(Args, Debug)]
 pub struct CreateRoleBindingArgs {
     /// The role binding name.
@@ -170,7 +171,7 @@ pub struct CreateRoleBindingArgs {
     pub output: OutputArg,
 }
 
-/// `create clusterrolebinding` arguments.
+// `create clusterrolebinding` arguments.
 #[derive(Args, Debug)]
 pub struct CreateClusterRoleBindingArgs {
     /// The cluster role binding name.

@@ -14,7 +14,7 @@ use super::globals::GlobalArgs;
 /// How long to wait for an object with finalizers to disappear.
 const WAIT: Duration = Duration::from_secs(60);
 
-/// `delete` arguments.
+// `delete` arguments.
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   rawkube delete sa bearertokenauth

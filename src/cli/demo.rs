@@ -19,7 +19,7 @@ use super::connect::block_on;
 use super::globals::GlobalArgs;
 use super::setup::workflow_error;
 
-/// `demo` arguments.
+// `demo` arguments.
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   rawkube demo

@@ -22,7 +22,7 @@ use super::{CliError, table};
 /// v1beta1 one, else the plain object.
 pub const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
 
-/// `get` arguments.
+// `get` arguments.
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   rawkube get pods

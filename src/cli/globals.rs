@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-/// Flags accepted before or after any subcommand.
+// Flags accepted before or after any subcommand.
 #[derive(Args, Clone, Default)]
 pub struct GlobalArgs {
     /// Path to the kubeconfig file to use (else $KUBECONFIG, else ~/.kube/config).
@@ -121,7 +121,7 @@ pub enum DryRun {
     Server,
 }
 
-/// `--dry-run` as a flag group, shared by the create commands.
+// `--dry-run` as a flag group, shared by the create commands.
 #[derive(Args, Clone, Debug, Default)]
 pub struct DryRunArg {
     /// Must be "none", "server", or "client". With client, only print the object that would be sent.
@@ -137,7 +137,7 @@ pub struct DryRunArg {
     pub dry_run: DryRun,
 }
 
-/// `-o/--output` for commands that print objects.
+// `-o/--output` for commands that print objects.
 #[derive(Args, Clone, Debug, Default)]
 pub struct OutputArg {
     /// Output format: json|yaml|name|wide|jsonpath=TEMPLATE (kubectl's JSONPath syntax).

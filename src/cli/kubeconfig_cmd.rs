@@ -16,7 +16,7 @@ use super::connect::{api_error, block_on};
 use super::globals::GlobalArgs;
 use super::setup::{TokenArgs, workflow_error};
 
-/// `kubeconfig` arguments.
+// `kubeconfig` arguments.
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   rawkube kubeconfig bearertokenauth > sa.kubeconfig

@@ -35,7 +35,7 @@ impl From<TokenModeArg> for TokenMode {
     }
 }
 
-/// Where a ServiceAccount's token comes from: shared by `setup` and `kubeconfig`.
+// Where a ServiceAccount's token comes from: shared by `setup` and `kubeconfig`.
 #[derive(Args, Debug, Clone, Copy)]
 pub struct TokenArgs {
     /// Where the token comes from.
@@ -46,7 +46,7 @@ pub struct TokenArgs {
     pub duration: Option<std::time::Duration>,
 }
 
-/// `setup` arguments (defaults are the tutorial's).
+// `setup` arguments (defaults are the tutorial's).
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   # The tutorial: SA, token, kubeconfig user + context, Role, RoleBinding, checks

@@ -10,7 +10,7 @@ use super::connect::block_on;
 use super::globals::GlobalArgs;
 use super::setup::{target, workflow_error};
 
-/// `teardown` arguments (use the same names as for `setup`).
+// `teardown` arguments (use the same names as for `setup`).
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   rawkube teardown bearertokenauth

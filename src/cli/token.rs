@@ -12,6 +12,9 @@ use super::globals::GlobalArgs;
 use super::print::typed_json;
 
 /// `rawkube token` subcommands.
+// Not deferred (see `cli::Command`): decode's TOKEN argument has the id `token`, as the global
+// --token does. clap leaves a global out of a subcommand that has an argument with its id, but
+// it propagates globals before it builds a deferred subcommand's arguments, so it would add both.
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
     /// Decode (without verifying) a token: header, claims, audience, expiry, bound vs legacy.
@@ -22,7 +25,7 @@ pub enum TokenCommand {
     Decode(DecodeArgs),
 }
 
-/// `token decode` arguments.
+// `token decode` arguments.
 #[derive(Args, Debug)]
 pub struct DecodeArgs {
     /// The token; `-` or nothing reads it from stdin.

@@ -14,7 +14,7 @@ use super::discovery::{self, Resolver};
 use super::globals::GlobalArgs;
 use super::table;
 
-/// `who-can` arguments.
+// `who-can` arguments.
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   # Who can create pods in the current namespace?
