@@ -1,7 +1,14 @@
 //! Read access to stored objects, for the parts of the server (authorization, token
 //! validation) that must look things up without owning the store.
 
+use std::sync::Arc;
+
 use serde_json::Value;
+
+use crate::authn::identity::UserInfo;
+
+/// An object's encoded JSON, shared (see [`ObjectSource::visit_shared`]).
+pub type SharedJson = Arc<dyn AsRef<[u8]> + Send + Sync>;
 
 /// Stored objects as JSON, keyed by plural resource name (`roles`, `clusterrolebindings`, `serviceaccounts`, ...).
 pub trait ObjectSource: Send + Sync {
@@ -39,13 +46,37 @@ pub trait ObjectSource: Send + Sync {
             None => false,
         }
     }
-    /// Calls `visit` with the JSON of each object [`ObjectSource::visit_objects`] visits, for
-    /// readers that keep decoded objects and decode again only what changed. The default
-    /// encodes each decoded object; the store hands out the bytes it keeps.
-    fn visit_json(&self, resource: &str, namespace: Option<&str>, visit: &mut dyn FnMut(&[u8])) {
+    /// Calls `visit` with the namespace (`""` when cluster-scoped), the name and the encoded
+    /// JSON of each object [`ObjectSource::visit_objects`] visits, for readers that keep decoded
+    /// objects and decode again only what changed. The store hands out the allocation it keeps,
+    /// which stays the same while the object is unchanged, so such a reader tells an unchanged
+    /// object by its pointer alone. The default encodes each decoded object anew.
+    fn visit_shared(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        visit: &mut dyn FnMut(&str, &str, &SharedJson),
+    ) {
         self.visit_objects(resource, namespace, &mut |v| {
-            visit(&serde_json::to_vec(v).unwrap_or_default())
+            let meta = |k: &str| v["metadata"][k].as_str().unwrap_or("");
+            let json: SharedJson = Arc::new(serde_json::to_vec(v).unwrap_or_default());
+            visit(meta("namespace"), meta("name"), &json)
         });
+    }
+    /// Calls `visit` with the bindings of `resource` (`rolebindings` or `clusterrolebindings`,
+    /// in `namespace` or in all) that may have a subject naming `user`, in the order
+    /// [`ObjectSource::visit_objects`] visits them. A source may leave out bindings that
+    /// cannot apply (the RBAC view finds them by subject); the default visits every binding,
+    /// so the caller checks each subject itself.
+    fn visit_bindings_for(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        user: &UserInfo,
+        visit: &mut dyn FnMut(&Value),
+    ) {
+        let _ = user;
+        self.visit_objects(resource, namespace, visit)
     }
     /// Calls `visit` with each object [`ObjectSource::list_objects`] would return, without
     /// copying them (authorization reads every binding on every request). `visit` must not

@@ -18,6 +18,13 @@ pub(crate) struct Encoded {
     item_start: u32,
 }
 
+/// The JSON, as readers outside the store see it ([`crate::api::objects::SharedJson`]).
+impl AsRef<[u8]> for Encoded {
+    fn as_ref(&self) -> &[u8] {
+        &self.json
+    }
+}
+
 impl Encoded {
     /// Encodes `obj`.
     pub(crate) fn new(obj: &Value) -> Encoded {

@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
 use crate::api::managed_fields;
-use crate::api::objects::ObjectSource;
+use crate::api::objects::{ObjectSource, SharedJson};
 use crate::api::registry::{self, OBJECT_META_FIELDS, ResourceDef, Storage};
 use crate::api::status::Status;
 use crate::clock::Clock;
@@ -1031,8 +1031,15 @@ impl ObjectSource for Store {
         self.visit_encoded(resource, namespace, &mut |e| visit(&e.value()));
     }
 
-    fn visit_json(&self, resource: &str, namespace: Option<&str>, visit: &mut dyn FnMut(&[u8])) {
-        self.visit_encoded(resource, namespace, &mut |e| visit(e.json()));
+    fn visit_shared(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        visit: &mut dyn FnMut(&str, &str, &SharedJson),
+    ) {
+        self.visit_keyed(resource, namespace, &mut |(_, ns, name), e| {
+            visit(ns, name, &(e.clone() as SharedJson))
+        });
     }
 }
 
@@ -1043,6 +1050,16 @@ impl Store {
         resource: &str,
         namespace: Option<&str>,
         visit: &mut dyn FnMut(&Encoded),
+    ) {
+        self.visit_keyed(resource, namespace, &mut |_, e| visit(e));
+    }
+
+    /// [`Store::visit_encoded`] with each object's key and shared encoding.
+    fn visit_keyed(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        visit: &mut dyn FnMut(&Key, &Arc<Encoded>),
     ) {
         let Some(def) = registry::find_plural(resource) else {
             return;
@@ -1059,7 +1076,7 @@ impl Store {
             .objects
             .range(from..)
             .take_while(|(k, _)| k.0 == def.plural && namespace.is_none_or(|n| k.1 == n))
-            .for_each(|(_, e)| visit(e));
+            .for_each(|(k, e)| visit(k, e));
     }
 }
 

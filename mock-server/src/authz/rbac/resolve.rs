@@ -28,10 +28,59 @@ pub fn subject_applies(user: &UserInfo, subject: &Value, namespace: &str) -> boo
                 "" => namespace,
                 ns => ns,
             };
-            !sa_ns.is_empty() && user.username == format!("system:serviceaccount:{sa_ns}:{name}")
+            // `user.username == format!("system:serviceaccount:{sa_ns}:{name}")`, without
+            // building the string for every binding on every decision.
+            !sa_ns.is_empty()
+                && user
+                    .username
+                    .strip_prefix("system:serviceaccount:")
+                    .and_then(|rest| rest.strip_prefix(sa_ns))
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    == Some(name)
         }
         _ => false,
     }
+}
+
+/// Whom a subject names, as a number: the same for every subject that
+/// [`subject_applies`] to the same username (a User, or a ServiceAccount as
+/// `system:serviceaccount:NS:NAME`) or group. Bindings are looked up by it
+/// ([`ObjectSource::visit_bindings_for`]); two names may share a number, so whoever looks up
+/// still checks each subject. `None` for a subject that applies to no one.
+pub fn subject_key(subject: &Value, namespace: &str) -> Option<u64> {
+    let name = s(subject, "/name");
+    match s(subject, "/kind") {
+        "User" => Some(name_key("user", &[name])),
+        "Group" => Some(name_key("group", &[name])),
+        "ServiceAccount" => {
+            let sa_ns = match s(subject, "/namespace") {
+                "" => namespace,
+                ns => ns,
+            };
+            (!sa_ns.is_empty())
+                .then(|| name_key("user", &["system:serviceaccount:", sa_ns, ":", name]))
+        }
+        _ => None,
+    }
+}
+
+/// The keys under which bindings that may apply to `user` are found: its username's and
+/// each of its groups'.
+pub fn user_keys(user: &UserInfo) -> impl Iterator<Item = u64> + '_ {
+    std::iter::once(name_key("user", &[&user.username]))
+        .chain(user.groups.iter().map(|g| name_key("group", &[g])))
+}
+
+/// The hash of `kind` and the name `parts` spell together (hashed as one string, so a
+/// ServiceAccount's key needs no string built).
+fn name_key(kind: &str, parts: &[&str]) -> u64 {
+    use std::hash::Hasher;
+    // A fixed-key hasher: keys are compared within one process only.
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(kind.as_bytes());
+    h.write_u8(0);
+    parts.iter().for_each(|p| h.write(p.as_bytes()));
+    h.finish()
 }
 
 /// `describeSubject`.
@@ -87,11 +136,11 @@ pub fn rules_for(
             ));
         }
     };
-    source.visit_objects("clusterrolebindings", None, &mut |crb| {
+    source.visit_bindings_for("clusterrolebindings", None, user, &mut |crb| {
         matching(crb, "", "ClusterRoleBinding")
     });
     if !namespace.is_empty() {
-        source.visit_objects("rolebindings", Some(namespace), &mut |rb| {
+        source.visit_bindings_for("rolebindings", Some(namespace), user, &mut |rb| {
             matching(rb, namespace, "RoleBinding")
         });
     }
