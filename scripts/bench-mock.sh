@@ -12,7 +12,9 @@
 #    each (an open loop, as wrk2 drives a server). The list client is a process of its own, run
 #    three times per kind of list: at normal priority (it then takes its share of the same two
 #    cores, parsing 50 MB answers), at nice 19, and in SCHED_IDLE (`chrt --idle 0`), the last
-#    two standing for a list client on another machine. All three are reported.
+#    two standing for a list client on another machine. All three are reported. The GET
+#    clients' threads ask for short time slices, as the server's do, standing for clients on
+#    other machines (SCALE_GET_SLICES=0: the default slice, so their own wait for a core shows).
 #
 #   scripts/bench-mock.sh                  # 10 s per wrk run, N=100000
 #   SECS=5 N=20000 scripts/bench-mock.sh

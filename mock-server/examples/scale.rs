@@ -360,8 +360,16 @@ fn main() {
     if args.first().map(String::as_str) == Some("--list-client") {
         return list_client(&args[1..]);
     }
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
+    // The GET clients stand for clients on other machines: their threads ask for the
+    // server's short slices, so a GET's answer is read when it arrives rather than after the
+    // list client's slice on the same core (their own wait, not the server's).
+    // SCALE_GET_SLICES=0 leaves them the default slice.
+    let mut rt = if std::env::var("SCALE_GET_SLICES").as_deref() == Ok("0") {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        mock_apiserver::sched::runtime_builder()
+    };
+    rt.enable_all()
         .build()
         .expect("runtime")
         .block_on(measure(args));
