@@ -59,6 +59,20 @@ start_mock() {
   printf -v "${name}_KC" '%s' "$kc"
 }
 
+# start_tutorial_mock: builds, starts mock `m` in 1.23 mode (legacy token Secrets, so the
+# tutorial's Step 9 script runs every step for real) and sets what the setup benchmarks share:
+# SCRIPT (the Step 9 script), RUN (the kubeconfig each run uses), PREP (hyperfine --prepare:
+# a fresh copy of the admin kubeconfig) and NAME (a new account name per run, expanded by the
+# benchmark's shell).
+start_tutorial_mock() {
+  build
+  start_mock m --server-version v1.23.1 --legacy-token-secrets
+  SCRIPT=$ROOT/tests/fixtures/tutorial-step9.sh
+  RUN=$WORK/run.kubeconfig
+  PREP="cp $m_KC $RUN"
+  NAME='s$RANDOM$RANDOM'
+}
+
 # admin_curl NAME ARGS...: curl as the mock's admin.
 admin_curl() {
   local dir=$WORK/$1

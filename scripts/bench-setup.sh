@@ -5,19 +5,21 @@
 # Every run uses a fresh copy of the admin kubeconfig and a new ServiceAccount name.
 # Wall time by hyperfine; a measurement, not a test.
 #
-#   scripts/bench-setup.sh            # 10 runs each
-#   RUNS=20 scripts/bench-setup.sh
+# This machine's speed drifts within minutes by more than the margins measured, so the rows
+# run in ROUNDS rounds (each row RUNS times per round, the order reversed every other round),
+# and ratios are taken between rows of the same round: the median of those is the result.
+#
+#   scripts/bench-setup.sh                    # 3 rounds of 10 runs each
+#   ROUNDS=5 RUNS=20 scripts/bench-setup.sh
+#   OTHER=/tmp/rawkube-before scripts/bench-setup.sh
+#       # A/B: also that rawkube binary's setup and script rows (e.g. a build of another commit)
 # Needs: hyperfine, python3; kubectl for the kubectl rows.
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
 need hyperfine python3
 RUNS=${RUNS:-10}
-build
-start_mock m --server-version v1.23.1 --legacy-token-secrets
-SCRIPT=$ROOT/tests/fixtures/tutorial-step9.sh
-RUN=$WORK/run.kubeconfig
-PREP="cp $m_KC $RUN"
-NAME='s$RANDOM$RANDOM'
+ROUNDS=${ROUNDS:-3}
+start_tutorial_mock
 
 # The script calls `kubectl`: put it first on PATH. rawkube takes kubectl's place as a
 # symlink named kubectl (as `ln -s "$(command -v rawkube)" ~/bin/kubectl` would); kubectl
@@ -31,16 +33,23 @@ mkdir -p "$WORK/with-rawkube"
 ln -s "$RAWKUBE" "$WORK/with-rawkube/kubectl"
 script_with() { echo "KUBECONFIG=$RUN PATH=$1:\$PATH bash $SCRIPT $NAME </dev/null >/dev/null 2>&1"; }
 
-args=(--prepare "$PREP" --command-name "rawkube setup" "$RAWKUBE --kubeconfig $RUN setup $NAME >/dev/null"
-      --prepare "$PREP" --command-name "Step 9 script, rawkube as kubectl" "$(script_with "$WORK/with-rawkube")")
+# The rows: NAMES[i] is measured by CMDS[i].
+NAMES=("rawkube setup" "Step 9 script, rawkube as kubectl")
+CMDS=("$RAWKUBE --kubeconfig $RUN setup $NAME >/dev/null" "$(script_with "$WORK/with-rawkube")")
+if [ -n "${OTHER:-}" ]; then
+  mkdir -p "$WORK/with-other"
+  ln -s "$(realpath "$OTHER")" "$WORK/with-other/kubectl"
+  NAMES+=("rawkube setup (OTHER)" "Step 9 script, OTHER rawkube as kubectl")
+  CMDS+=("$WORK/with-other/kubectl --kubeconfig $RUN setup $NAME >/dev/null" "$(script_with "$WORK/with-other")")
+fi
 if command -v kubectl >/dev/null; then
   REAL=$(command -v kubectl)
   # As the project's tests run kubectl: a fresh --cache-dir per call (full discovery each time).
   shim "$WORK/kubectl-fresh" "$REAL --cache-dir \"\$(mktemp -d $WORK/kc.XXXXXX)\""
   # And kubectl's everyday case: one warm cache (~/.kube/cache) for every call.
   shim "$WORK/kubectl-warm" "$REAL --cache-dir $WORK/kubectl-cache"
-  args+=(--prepare "$PREP" --command-name "Step 9 script, kubectl (fresh cache per call)" "$(script_with "$WORK/kubectl-fresh")"
-         --prepare "$PREP" --command-name "Step 9 script, kubectl (warm cache)" "$(script_with "$WORK/kubectl-warm")")
+  NAMES+=("Step 9 script, kubectl (fresh cache per call)" "Step 9 script, kubectl (warm cache)")
+  CMDS+=("$(script_with "$WORK/kubectl-fresh")" "$(script_with "$WORK/kubectl-warm")")
 fi
 
 # One checked run of each first: the script must end in the tutorial's "No resources found".
@@ -56,15 +65,42 @@ cp "$m_KC" "$RUN"
 "$RAWKUBE" --kubeconfig "$RUN" setup counted >/dev/null
 echo "requests sent by one 'rawkube setup' (journal): $(requests_sent m)"
 
-hyperfine --shell=bash --warmup 2 --runs "$RUNS" --export-json "$WORK/setup.json" "${args[@]}"
-echo
-hyperfine_summary "$WORK/setup.json"
-python3 - "$WORK/setup.json" <<'PY'
-import json, sys
-r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
-setup = r["rawkube setup"]
-raw_script = r["Step 9 script, rawkube as kubectl"]
-for name, t in r.items():
-    if name.startswith("Step 9 script, kubectl"):
-        print(f"{name}: {t/setup:5.1f}x 'rawkube setup', {t/raw_script:5.1f}x the script with rawkube")
+for round in $(seq "$ROUNDS"); do
+  order=$(seq 0 $((${#NAMES[@]} - 1)))
+  ((round % 2)) || order=$(tac <<<"$order")
+  args=()
+  for i in $order; do
+    args+=(--prepare "$PREP" --command-name "${NAMES[$i]}" "${CMDS[$i]}")
+  done
+  echo "# round $round of $ROUNDS" >&2
+  hyperfine --shell=bash --warmup 2 --runs "$RUNS" --style none \
+    --export-json "$WORK/round$round.json" "${args[@]}" >/dev/null
+done
+
+python3 - "$WORK" "$ROUNDS" <<'PY'
+import json, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+rows = {}  # name -> one median (ms) per round
+for r in range(1, rounds + 1):
+    for x in json.load(open(f"{work}/round{r}.json"))["results"]:
+        rows.setdefault(x["command"], []).append(x["median"] * 1000)
+med = statistics.median
+print(f"median wall time of each round, ms ({rounds} rounds):")
+for name, ms in rows.items():
+    print(f"  {' '.join(f'{v:6.1f}' for v in ms)}   (median {med(ms):6.1f})  {name}")
+
+def ratios(num, den):
+    return [a / b for a, b in zip(rows[num], rows[den])]
+
+def show(label, rs, digits=1):
+    print(f"  {label}: {med(rs):5.{digits}f}x  (rounds: {', '.join(f'{v:.{digits}f}' for v in rs)})")
+
+print("ratios within each round:")
+for k in [n for n in rows if n.startswith("Step 9 script, kubectl")]:
+    show(f"{k} / 'rawkube setup'", ratios(k, "rawkube setup"))
+    show(f"{k} / the script with rawkube", ratios(k, "Step 9 script, rawkube as kubectl"))
+if "rawkube setup (OTHER)" in rows:
+    show("'rawkube setup', this build / OTHER", ratios("rawkube setup", "rawkube setup (OTHER)"), 3)
+    show("the script with rawkube, this build / OTHER",
+         ratios("Step 9 script, rawkube as kubectl", "Step 9 script, OTHER rawkube as kubectl"), 3)
 PY
