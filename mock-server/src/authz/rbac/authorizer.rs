@@ -25,9 +25,9 @@ pub struct Evaluation {
 }
 
 /// RBAC over Roles, ClusterRoles, RoleBindings and ClusterRoleBindings read from the store, so
-/// changes take effect on the next request. Decisions are remembered while those four
-/// resources stay unchanged ([`ObjectSource::generation_of`]): a write to any of them
-/// forgets them all. The objects themselves are read decoded, once per change (see
+/// changes take effect on the next request. Decisions, and each user's rules per namespace,
+/// are remembered while those four resources stay unchanged
+/// ([`ObjectSource::generation_of`]): a write to any of them forgets them all. The objects themselves are read decoded, once per change (see
 /// [`policy`](super::policy)).
 #[derive(Clone)]
 pub struct RbacAuthorizer {
@@ -39,21 +39,38 @@ pub struct RbacAuthorizer {
 /// At most this many decisions are remembered; then the cache starts again empty.
 const DECISION_CACHE_CAPACITY: usize = 4096;
 
-/// Decisions made at one generation of the source.
+/// A user's rules in a namespace, and the role-resolution errors met finding them.
+type Resolved = Arc<(Vec<SourcedRule>, Vec<String>)>;
+
+/// Whose rules, where: all that [`rules_for`] reads of a request (username, groups, namespace).
+type RulesKey = (String, Vec<String>, String);
+
+/// Decisions made at one generation of the source, and the rules they were made from: the
+/// five access reviews `setup` sends at once differ only in their verb, and resolve the same
+/// bindings once.
 #[derive(Default)]
 struct DecisionCache {
     generation: u64,
     decisions: HashMap<RequestAttributes, Evaluation>,
+    rules: HashMap<RulesKey, Resolved>,
 }
 
 impl DecisionCache {
-    fn get(&mut self, generation: u64, attrs: &RequestAttributes) -> Option<Evaluation> {
+    /// Forgets everything if the source has changed since; whether what is kept is current.
+    fn at(&mut self, generation: u64) -> bool {
         if self.generation != generation {
             self.generation = generation;
             self.decisions.clear();
-            return None;
+            self.rules.clear();
+            return false;
         }
-        self.decisions.get(attrs).cloned()
+        true
+    }
+
+    fn get(&mut self, generation: u64, attrs: &RequestAttributes) -> Option<Evaluation> {
+        self.at(generation)
+            .then(|| self.decisions.get(attrs).cloned())
+            .flatten()
     }
 
     fn put(&mut self, generation: u64, attrs: &RequestAttributes, e: &Evaluation) {
@@ -64,6 +81,22 @@ impl DecisionCache {
             self.decisions.clear();
         }
         self.decisions.insert(attrs.clone(), e.clone());
+    }
+
+    fn get_rules(&mut self, generation: u64, key: &RulesKey) -> Option<Resolved> {
+        self.at(generation)
+            .then(|| self.rules.get(key).cloned())
+            .flatten()
+    }
+
+    fn put_rules(&mut self, generation: u64, key: RulesKey, r: &Resolved) {
+        if self.generation != generation {
+            return;
+        }
+        if self.rules.len() >= DECISION_CACHE_CAPACITY {
+            self.rules.clear();
+        }
+        self.rules.insert(key, r.clone());
     }
 }
 
@@ -106,16 +139,34 @@ impl RbacAuthorizer {
     }
 
     /// Rule resolution over the decoded view of the RBAC objects, or over the source itself
-    /// when it keeps no generations.
-    fn rules_for(&self, user: &UserInfo, namespace: &str) -> (Vec<SourcedRule>, Vec<String>) {
-        match self.policy.view(&*self.source) {
-            Some(view) => rules_for(&view, user, namespace),
-            None => rules_for(&*self.source, user, namespace),
+    /// when it keeps no generations; kept, as decisions are, while the source is unchanged.
+    fn rules_for(&self, user: &UserInfo, namespace: &str) -> Resolved {
+        let resolve = || match self.policy.view(&*self.source) {
+            Some(view) => Arc::new(rules_for(&view, user, namespace)),
+            None => Arc::new(rules_for(&*self.source, user, namespace)),
+        };
+        let Some(before) = self.source.generation_of(&RBAC_RESOURCES) else {
+            return resolve();
+        };
+        let lock = || self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (
+            user.username.clone(),
+            user.groups.clone(),
+            namespace.to_string(),
+        );
+        if let Some(r) = lock().get_rules(before, &key) {
+            return r;
         }
+        let r = resolve();
+        if self.source.generation_of(&RBAC_RESOURCES) == Some(before) {
+            lock().put_rules(before, key, &r);
+        }
+        r
     }
 
     fn evaluate_now(&self, attrs: &RequestAttributes) -> Evaluation {
-        let (rules, errors) = self.rules_for(&attrs.user, &attrs.namespace);
+        let resolved = self.rules_for(&attrs.user, &attrs.namespace);
+        let (rules, errors) = &*resolved;
         if let Some(r) = rules.iter().find(|r| rule_allows(attrs, &r.rule)) {
             return Evaluation {
                 allowed: true,
@@ -125,7 +176,7 @@ impl RbacAuthorizer {
         let reason = if errors.is_empty() {
             String::new()
         } else {
-            format!("RBAC: {}", aggregate(&errors))
+            format!("RBAC: {}", aggregate(errors))
         };
         Evaluation {
             allowed: false,
@@ -143,8 +194,9 @@ impl RbacAuthorizer {
         if is_node {
             errors.push("node authorizer does not support user rule resolution".to_string());
         }
-        let (rules, rbac_errors) = self.rules_for(user, namespace);
-        errors.extend(rbac_errors);
+        let resolved = self.rules_for(user, namespace);
+        let (rules, rbac_errors) = &*resolved;
+        errors.extend(rbac_errors.iter().cloned());
         let mut resource_rules = Vec::new();
         let mut non_resource_rules = Vec::new();
         for r in rules.iter().map(|r| &r.rule) {

@@ -116,9 +116,9 @@ pub fn rules_for(
 ) -> (Vec<SourcedRule>, Vec<String>) {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
-    // The bindings whose subjects include the user, with the matching subject: copied out
-    // while visiting (most bindings do not apply and are never copied), resolved after.
-    let mut applies: Vec<(Value, Value, String, &str)> = Vec::new();
+    // The bindings whose subjects include the user: their roleRef, namespace and description,
+    // taken while visiting (the view lends each binding only for the visit), resolved after.
+    let mut applies: Vec<(Value, String, String)> = Vec::new();
     let mut matching = |binding: &Value, binding_ns: &str, kind: &'static str| {
         let subject = binding
             .get("subjects")
@@ -128,12 +128,20 @@ pub fn rules_for(
                     .find(|sub| subject_applies(user, sub, binding_ns))
             });
         if let Some(subject) = subject {
-            applies.push((
-                binding.clone(),
-                subject.clone(),
-                binding_ns.to_string(),
-                kind,
-            ));
+            let name = s(binding, "/metadata/name");
+            let shown = if kind == "RoleBinding" {
+                format!("{name}/{binding_ns}")
+            } else {
+                name.to_string()
+            };
+            let desc = format!(
+                "{kind} \"{shown}\" of {} \"{}\" to {}",
+                s(binding, "/roleRef/kind"),
+                s(binding, "/roleRef/name"),
+                describe_subject(subject, binding_ns)
+            );
+            let role_ref = binding.get("roleRef").cloned().unwrap_or(Value::Null);
+            applies.push((role_ref, binding_ns.to_string(), desc));
         }
     };
     source.visit_bindings_for("clusterrolebindings", None, user, &mut |crb| {
@@ -144,32 +152,13 @@ pub fn rules_for(
             matching(rb, namespace, "RoleBinding")
         });
     }
-    for (binding, subject, binding_ns, kind) in &applies {
-        let binding_ns = binding_ns.as_str();
-        match role_reference_rules(
-            source,
-            binding.get("roleRef").unwrap_or(&Value::Null),
-            binding_ns,
-        ) {
+    for (role_ref, binding_ns, desc) in &applies {
+        match role_reference_rules(source, role_ref, binding_ns) {
             Err(e) => errors.push(e),
-            Ok(rs) => {
-                let name = s(binding, "/metadata/name");
-                let shown = if *kind == "RoleBinding" {
-                    format!("{name}/{binding_ns}")
-                } else {
-                    name.to_string()
-                };
-                let desc = format!(
-                    "{kind} \"{shown}\" of {} \"{}\" to {}",
-                    s(binding, "/roleRef/kind"),
-                    s(binding, "/roleRef/name"),
-                    describe_subject(subject, binding_ns)
-                );
-                rules.extend(rs.into_iter().map(|rule| SourcedRule {
-                    source: desc.clone(),
-                    rule,
-                }));
-            }
+            Ok(rs) => rules.extend(rs.into_iter().map(|rule| SourcedRule {
+                source: desc.clone(),
+                rule,
+            })),
         }
     }
     (rules, errors)

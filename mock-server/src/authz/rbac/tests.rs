@@ -928,8 +928,9 @@ fn impersonation_checks() {
     ));
 }
 
-/// Decisions are cached per request attributes, yet every change to a Role or RoleBinding in
-/// the store takes effect on the very next decision.
+/// Decisions are cached per request attributes (and the rules they come from per user and
+/// namespace), yet every change to a Role or RoleBinding in the store takes effect on the very
+/// next decision.
 #[test]
 fn cached_decisions_follow_every_rbac_change_at_once() {
     use crate::api::registry;
@@ -973,6 +974,13 @@ fn cached_decisions_follow_every_rbac_change_at_once() {
         .update(def("roles"), "default", "reader", role(&["list"]), &w)
         .unwrap();
     assert!(!allowed(), "the role's new rules take effect at once");
+    // A decision not made before reads the rules again too (they are kept per user and
+    // namespace, like decisions, until a change).
+    let list_pods = with_user(res("list", "", "pods", "", "", "default"), &alice);
+    assert!(
+        authz.evaluate(&list_pods).allowed,
+        "rules read before the change"
+    );
     store
         .update(def("roles"), "default", "reader", role(&["get"]), &w)
         .unwrap();
