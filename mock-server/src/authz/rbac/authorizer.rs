@@ -27,8 +27,8 @@ pub struct Evaluation {
 /// RBAC over Roles, ClusterRoles, RoleBindings and ClusterRoleBindings read from the store, so
 /// changes take effect on the next request. Decisions, and each user's rules per namespace,
 /// are remembered while those four resources stay unchanged
-/// ([`ObjectSource::generation_of`]): a write to any of them forgets them all. The objects themselves are read decoded, once per change (see
-/// [`policy`](super::policy)).
+/// ([`ObjectSource::generation_of`]): a write to any of them forgets them all. The objects
+/// themselves are read decoded, once per change (see [`policy`](super::policy)).
 #[derive(Clone)]
 pub struct RbacAuthorizer {
     source: Arc<dyn ObjectSource>,

@@ -77,9 +77,7 @@ impl Part {
             let same = |e: &Arc<Entry>| Arc::ptr_eq(&e.json, json);
             let at = match prev.get(cursor) {
                 Some(e) if same(e) => Some(cursor),
-                _ => prev
-                    .binary_search_by(|e| e.key().cmp(&(namespace, name)))
-                    .ok(),
+                _ => before.and_then(|p| p.position(namespace, name)),
             };
             let old = at.map(|i| &prev[i]);
             let entry = match old {
@@ -143,11 +141,15 @@ impl Part {
         at.into_iter().map(|i| &self.entries[i as usize]).collect()
     }
 
-    fn find(&self, namespace: &str, name: &str) -> Option<&Arc<Entry>> {
+    /// Where the entry of (`namespace`, `name`) is.
+    fn position(&self, namespace: &str, name: &str) -> Option<usize> {
         self.entries
             .binary_search_by(|e| e.key().cmp(&(namespace, name)))
             .ok()
-            .map(|i| &self.entries[i])
+    }
+
+    fn find(&self, namespace: &str, name: &str) -> Option<&Arc<Entry>> {
+        self.position(namespace, name).map(|i| &self.entries[i])
     }
 
     /// The entries in `namespace`.

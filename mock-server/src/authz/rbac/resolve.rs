@@ -17,28 +17,50 @@ fn s<'a>(v: &'a Value, ptr: &str) -> &'a str {
         .unwrap_or("")
 }
 
-/// `appliesToUser` for one subject; `namespace` is the RoleBinding's (empty for ClusterRoleBindings).
-pub fn subject_applies(user: &UserInfo, subject: &Value, namespace: &str) -> bool {
+/// Whom a subject names, as `appliesToUser` reads it.
+enum Named<'a> {
+    User(&'a str),
+    /// The username `system:serviceaccount:NAMESPACE:NAME`.
+    ServiceAccount {
+        namespace: &'a str,
+        name: &'a str,
+    },
+    Group(&'a str),
+}
+
+/// What `subject` names; `namespace` is the RoleBinding's (empty for ClusterRoleBindings, whose
+/// ServiceAccount subjects must name theirs). `None`: no one.
+fn named<'a>(subject: &'a Value, namespace: &'a str) -> Option<Named<'a>> {
     let name = s(subject, "/name");
     match s(subject, "/kind") {
-        "User" => user.username == name,
-        "Group" => user.in_group(name),
+        "User" => Some(Named::User(name)),
+        "Group" => Some(Named::Group(name)),
         "ServiceAccount" => {
-            let sa_ns = match s(subject, "/namespace") {
+            let namespace = match s(subject, "/namespace") {
                 "" => namespace,
                 ns => ns,
             };
-            // `user.username == format!("system:serviceaccount:{sa_ns}:{name}")`, without
-            // building the string for every binding on every decision.
-            !sa_ns.is_empty()
-                && user
-                    .username
-                    .strip_prefix("system:serviceaccount:")
-                    .and_then(|rest| rest.strip_prefix(sa_ns))
-                    .and_then(|rest| rest.strip_prefix(':'))
-                    == Some(name)
+            (!namespace.is_empty()).then_some(Named::ServiceAccount { namespace, name })
         }
-        _ => false,
+        _ => None,
+    }
+}
+
+/// `appliesToUser` for one subject; `namespace` is the RoleBinding's (empty for ClusterRoleBindings).
+pub fn subject_applies(user: &UserInfo, subject: &Value, namespace: &str) -> bool {
+    match named(subject, namespace) {
+        Some(Named::User(name)) => user.username == name,
+        Some(Named::Group(name)) => user.in_group(name),
+        // `user.username == format!("system:serviceaccount:{namespace}:{name}")`, without
+        // building the string for every binding on every decision.
+        Some(Named::ServiceAccount { namespace, name }) => {
+            user.username
+                .strip_prefix("system:serviceaccount:")
+                .and_then(|rest| rest.strip_prefix(namespace))
+                .and_then(|rest| rest.strip_prefix(':'))
+                == Some(name)
+        }
+        None => false,
     }
 }
 
@@ -48,20 +70,13 @@ pub fn subject_applies(user: &UserInfo, subject: &Value, namespace: &str) -> boo
 /// ([`ObjectSource::visit_bindings_for`]); two names may share a number, so whoever looks up
 /// still checks each subject. `None` for a subject that applies to no one.
 pub fn subject_key(subject: &Value, namespace: &str) -> Option<u64> {
-    let name = s(subject, "/name");
-    match s(subject, "/kind") {
-        "User" => Some(name_key("user", &[name])),
-        "Group" => Some(name_key("group", &[name])),
-        "ServiceAccount" => {
-            let sa_ns = match s(subject, "/namespace") {
-                "" => namespace,
-                ns => ns,
-            };
-            (!sa_ns.is_empty())
-                .then(|| name_key("user", &["system:serviceaccount:", sa_ns, ":", name]))
+    Some(match named(subject, namespace)? {
+        Named::User(name) => name_key("user", &[name]),
+        Named::ServiceAccount { namespace, name } => {
+            name_key("user", &["system:serviceaccount:", namespace, ":", name])
         }
-        _ => None,
-    }
+        Named::Group(name) => name_key("group", &[name]),
+    })
 }
 
 /// The keys under which bindings that may apply to `user` are found: its username's and
