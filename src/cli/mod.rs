@@ -78,9 +78,9 @@ pub struct Cli {
 /// Every top-level command.
 ///
 /// `defer = true` here and on the nested command enums: clap builds a command's arguments only
-/// when that command is parsed, not the whole tree on every run (about 0.2 ms of the 1.1 ms a
-/// `rawkube --version` took; README "Benchmarks"). Names and about lines stay on the variants, so
-/// help and suggestions see every command. The `Args` structs carry plain `//` comments, not doc
+/// when that command is parsed, not the whole tree on every run (`rawkube --version` went from
+/// 1.2 to 0.9 ms; README "Benchmarks"). Names and about lines stay on the variants, so help
+/// and suggestions see every command. The `Args` structs carry plain `//` comments, not doc
 /// comments: clap would apply a doc comment as the command's about when it builds the deferred
 /// part, replacing the variant's.
 #[derive(Subcommand, Debug)]
