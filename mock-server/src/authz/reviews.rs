@@ -1,6 +1,6 @@
-//! The review APIs, computed for one request: SelfSubjectAccessReview, SelfSubjectRulesReview,
-//! SelfSubjectReview and TokenReview (all 201, not persisted; `pkg/registry/authorization/*`,
-//! `pkg/registry/authentication/*`).
+//! The review APIs, computed for one request: SelfSubjectAccessReview, SubjectAccessReview,
+//! LocalSubjectAccessReview, SelfSubjectRulesReview, SelfSubjectReview and TokenReview (all
+//! 201, not persisted; `pkg/registry/authorization/*`, `pkg/registry/authentication/*`).
 
 use serde_json::{Map, Value, json};
 
@@ -25,14 +25,28 @@ pub enum ReviewError {
         kind: String,
         /// API group.
         group: String,
-        /// The field path.
-        field: String,
-        /// The cause message (without the field).
-        cause: String,
+        /// Each field error: the field path and its message (without the field).
+        causes: Vec<(String, String)>,
     },
 }
 
 impl ReviewError {
+    /// `apierrors.NewInvalid(kind, "", errs)` for an authorization.k8s.io review: one error
+    /// as itself, several as `[a, b]` (`ErrorList.ToAggregate`).
+    fn invalid(kind: &str, causes: Vec<(String, String)>) -> Self {
+        let errors: Vec<String> = causes.iter().map(|(f, c)| format!("{f}: {c}")).collect();
+        let all = match errors.as_slice() {
+            [one] => one.clone(),
+            many => format!("[{}]", many.join(", ")),
+        };
+        ReviewError::Invalid {
+            message: format!("{kind}.authorization.k8s.io \"\" is invalid: {all}"),
+            kind: kind.into(),
+            group: "authorization.k8s.io".into(),
+            causes,
+        }
+    }
+
     /// The full Status body.
     pub fn to_status(&self) -> Value {
         match self {
@@ -41,16 +55,21 @@ impl ReviewError {
                 message,
                 kind,
                 group,
-                field,
-                cause,
-            } => crate::authn::tokens::status_json(
-                422,
-                "Invalid",
-                message,
-                Some(
-                    json!({"group": group, "kind": kind, "causes": [{"reason": "FieldValueInvalid", "message": cause, "field": field}]}),
-                ),
-            ),
+                causes,
+            } => {
+                let causes: Vec<Value> = causes
+                    .iter()
+                    .map(|(field, cause)| {
+                        json!({"reason": "FieldValueInvalid", "message": cause, "field": field})
+                    })
+                    .collect();
+                crate::authn::tokens::status_json(
+                    422,
+                    "Invalid",
+                    message,
+                    Some(json!({"group": group, "kind": kind, "causes": causes})),
+                )
+            }
         }
     }
 }
@@ -87,6 +106,17 @@ fn head(kind: &str, api_version: &str, body: &Value) -> Map<String, Value> {
     m
 }
 
+/// The strings of a JSON array (a Go `[]string`); nothing for anything else.
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn st(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or("").to_string()
 }
@@ -98,34 +128,137 @@ pub fn self_subject_access_review(
     body: &Value,
 ) -> Result<Value, ReviewError> {
     let spec = body.get("spec").cloned().unwrap_or_else(|| json!({}));
+    let errors = attribute_errors(&spec);
+    if !errors.is_empty() {
+        return Err(ReviewError::invalid("SelfSubjectAccessReview", errors));
+    }
+    Ok(answer_access_review(
+        authz,
+        "SelfSubjectAccessReview",
+        body,
+        spec,
+        user,
+    ))
+}
+
+/// `POST /apis/authorization.k8s.io/v1/subjectaccessreviews`, and with `namespace` (the URL's)
+/// `POST .../namespaces/NAMESPACE/localsubjectaccessreviews`: may the user in `spec` do this?
+/// (`pkg/registry/authorization/{subjectaccessreview,localsubjectaccessreview}`; the caller
+/// must already be allowed to create the review.)
+pub fn subject_access_review(
+    authz: &RbacAuthorizer,
+    body: &Value,
+    namespace: Option<&str>,
+) -> Result<Value, ReviewError> {
+    let spec = body.get("spec").cloned().unwrap_or_else(|| json!({}));
+    let mut body = body.clone();
+    let mut errors = attribute_errors(&spec);
+    if st(&spec, "user").is_empty()
+        && spec
+            .get("groups")
+            .and_then(Value::as_array)
+            .is_none_or(|g| g.is_empty())
+    {
+        errors.push((
+            "spec.user".into(),
+            "Invalid value: \"\": at least one of user or group must be specified".into(),
+        ));
+    }
+    let kind = match namespace {
+        None => "SubjectAccessReview",
+        Some(ns) => {
+            // The create handler's `EnsureObjectNamespaceMatchesRequestNamespace`.
+            let meta_ns = body["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            if meta_ns.is_empty() {
+                if !body["metadata"].is_object() {
+                    body["metadata"] = json!({});
+                }
+                body["metadata"]["namespace"] = json!(ns);
+            } else if meta_ns != ns {
+                return Err(ReviewError::BadRequest(
+                    "the namespace of the provided object does not match the namespace sent on the request".into(),
+                ));
+            }
+            if let Some(ra) = spec.get("resourceAttributes").filter(|v| !v.is_null()) {
+                let ra_ns = st(ra, "namespace");
+                if ra_ns != ns {
+                    errors.push((
+                        "spec.resourceAttributes.namespace".into(),
+                        format!("Invalid value: {ra_ns:?}: must match metadata.namespace"),
+                    ));
+                }
+            }
+            if let Some(n) = spec.get("nonResourceAttributes").filter(|v| !v.is_null()) {
+                errors.push((
+                    "spec.nonResourceAttributes".into(),
+                    format!(
+                        "Invalid value: {}: disallowed on this kind of request",
+                        go_struct(n)
+                    ),
+                ));
+            }
+            "LocalSubjectAccessReview"
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ReviewError::invalid(kind, errors));
+    }
+    let groups = strings(spec.get("groups"));
+    let extra = spec
+        .get("extra")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), strings(Some(v))))
+                .collect()
+        })
+        .unwrap_or_default();
+    let user = UserInfo {
+        username: st(&spec, "user"),
+        uid: st(&spec, "uid"),
+        groups,
+        extra,
+    };
+    Ok(answer_access_review(authz, kind, &body, spec, &user))
+}
+
+/// `ValidateSelfSubjectAccessReviewSpec`'s checks, shared by every access review: exactly one
+/// of resourceAttributes and nonResourceAttributes.
+fn attribute_errors(spec: &Value) -> Vec<(String, String)> {
     let ra = spec.get("resourceAttributes").filter(|v| !v.is_null());
     let nra = spec.get("nonResourceAttributes").filter(|v| !v.is_null());
-    let invalid = |field: &str, cause: &str| ReviewError::Invalid {
-        message: format!(
-            "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: {field}: {cause}"
-        ),
-        kind: "SelfSubjectAccessReview".into(),
-        group: "authorization.k8s.io".into(),
-        field: field.into(),
-        cause: cause.into(),
-    };
-    let attrs = match (ra, nra) {
-        (Some(_), Some(n)) => {
-            return Err(invalid(
-                "spec.nonResourceAttributes",
-                &format!(
-                    "Invalid value: {}: cannot be specified in combination with resourceAttributes",
-                    go_struct(n)
-                ),
-            ));
-        }
-        (None, None) => {
-            return Err(invalid(
-                "spec.resourceAttributes",
-                "Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified",
-            ));
-        }
-        (Some(r), None) => RequestAttributes {
+    match (ra, nra) {
+        (Some(_), Some(n)) => vec![(
+            "spec.nonResourceAttributes".into(),
+            format!(
+                "Invalid value: {}: cannot be specified in combination with resourceAttributes",
+                go_struct(n)
+            ),
+        )],
+        (None, None) => vec![(
+            "spec.resourceAttributes".into(),
+            "Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified".into(),
+        )],
+        _ => vec![],
+    }
+}
+
+/// Evaluates a validated access review for `user` and answers with the request, its `spec`,
+/// and the `status` (`authorizationutil.AuthorizationAttributesFrom`, then the server's chain:
+/// the privileged-group authorizer first, with no reason, then RBAC, which never denies
+/// outright, so `denied` is never set).
+fn answer_access_review(
+    authz: &RbacAuthorizer,
+    kind: &str,
+    body: &Value,
+    spec: Value,
+    user: &UserInfo,
+) -> Value {
+    let attrs = match spec.get("resourceAttributes").filter(|v| !v.is_null()) {
+        Some(r) => RequestAttributes {
             user: user.clone(),
             verb: st(r, "verb"),
             resource_request: true,
@@ -137,15 +270,17 @@ pub fn self_subject_access_review(
             name: st(r, "name"),
             path: String::new(),
         },
-        (None, Some(n)) => RequestAttributes {
-            user: user.clone(),
-            verb: st(n, "verb"),
-            resource_request: false,
-            path: st(n, "path"),
-            ..Default::default()
-        },
+        None => {
+            let n = &spec["nonResourceAttributes"];
+            RequestAttributes {
+                user: user.clone(),
+                verb: st(n, "verb"),
+                resource_request: false,
+                path: st(n, "path"),
+                ..Default::default()
+            }
+        }
     };
-    // The privileged-group authorizer answers first, with no reason.
     let (allowed, reason) = if user.in_group(SYSTEM_MASTERS) {
         (true, String::new())
     } else {
@@ -157,10 +292,10 @@ pub fn self_subject_access_review(
     if !reason.is_empty() {
         status.insert("reason".into(), json!(reason));
     }
-    let mut out = head("SelfSubjectAccessReview", "authorization.k8s.io/v1", body);
+    let mut out = head(kind, "authorization.k8s.io/v1", body);
     out.insert("spec".into(), spec);
     out.insert("status".into(), Value::Object(status));
-    Ok(Value::Object(out))
+    Value::Object(out)
 }
 
 /// Go's `%v`-ish rendering of a struct value in a field error; only used for the both-set case.
@@ -229,15 +364,7 @@ pub fn token_review_cached(
             "token is required for TokenReview in authentication".into(),
         ));
     }
-    let requested: Vec<String> = spec
-        .get("audiences")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let requested = strings(spec.get("audiences"));
     let api_auds = &authn.service_accounts.issuer.api_audiences;
     let requested_or_api = if requested.is_empty() {
         api_auds.clone()
@@ -402,6 +529,119 @@ mod tests {
         assert_eq!(
             self_subject_access_review(&authz, &admin, &body).unwrap()["status"],
             json!({"allowed": true})
+        );
+    }
+
+    /// SubjectAccessReview asks about the user in its spec, not the requester.
+    #[test]
+    fn sar_answers_for_the_user_in_its_spec() {
+        let s = store();
+        let authz = RbacAuthorizer::new(s.clone());
+        let body = json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "metadata": {},
+            "spec": {"resourceAttributes": {"namespace": "default", "verb": "list", "resource": "pods"},
+                     "user": "system:serviceaccount:default:bearertokenauth",
+                     "groups": ["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"]}});
+        let r = subject_access_review(&authz, &body, None).unwrap();
+        assert_eq!(
+            r.to_string(),
+            r#"{"kind":"SubjectAccessReview","apiVersion":"authorization.k8s.io/v1","metadata":{},"spec":{"resourceAttributes":{"namespace":"default","verb":"list","resource":"pods"},"user":"system:serviceaccount:default:bearertokenauth","groups":["system:serviceaccounts","system:serviceaccounts:default","system:authenticated"]},"status":{"allowed":false}}"#
+        );
+        s.put(
+            "roles",
+            json!({"metadata": {"name": "r", "namespace": "default"},
+            "rules": [{"verbs": ["list"], "apiGroups": [""], "resources": ["pods"]}]}),
+        );
+        s.put(
+            "rolebindings",
+            json!({"metadata": {"name": "rb", "namespace": "default"},
+            "subjects": [{"kind": "Group", "name": "system:serviceaccounts:default"}],
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r"}}),
+        );
+        assert_eq!(
+            subject_access_review(&authz, &body, None).unwrap()["status"],
+            json!({"allowed": true, "reason": "RBAC: allowed by RoleBinding \"rb/default\" of Role \"r\" to Group \"system:serviceaccounts:default\""})
+        );
+        // Groups alone are enough; system:masters is allowed by the privileged-group authorizer.
+        let masters = json!({"spec": {"groups": ["system:masters"],
+            "nonResourceAttributes": {"path": "/metrics", "verb": "get"}}});
+        assert_eq!(
+            subject_access_review(&authz, &masters, None).unwrap()["status"],
+            json!({"allowed": true})
+        );
+    }
+
+    #[test]
+    fn sar_needs_attributes_and_a_user_or_group() {
+        let authz = RbacAuthorizer::new(store());
+        let e = subject_access_review(&authz, &json!({"spec": {}}), None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SubjectAccessReview.authorization.k8s.io \"\" is invalid: [spec.resourceAttributes: Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified, spec.user: Invalid value: \"\": at least one of user or group must be specified]"
+        );
+        let st = e.to_status();
+        assert_eq!(st["code"], 422);
+        assert_eq!(st["details"]["kind"], "SubjectAccessReview");
+        let fields: Vec<&str> = st["details"]["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["spec.resourceAttributes", "spec.user"]);
+        let no_user = json!({"spec": {"resourceAttributes": {"verb": "get"}, "groups": []}});
+        assert_eq!(
+            subject_access_review(&authz, &no_user, None)
+                .unwrap_err()
+                .to_string(),
+            "SubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.user: Invalid value: \"\": at least one of user or group must be specified"
+        );
+    }
+
+    /// LocalSubjectAccessReview: the URL's namespace, which the spec's must match.
+    #[test]
+    fn lsar_is_bound_to_its_namespace() {
+        let authz = RbacAuthorizer::new(store());
+        let review = |spec: Value| json!({"apiVersion": "authorization.k8s.io/v1", "kind": "LocalSubjectAccessReview", "spec": spec});
+        let r = subject_access_review(
+            &authz,
+            &review(json!({"user": "alice", "resourceAttributes": {"namespace": "default", "verb": "get", "resource": "pods"}})),
+            Some("default"),
+        )
+        .unwrap();
+        assert_eq!(r["kind"], "LocalSubjectAccessReview");
+        assert_eq!(r["metadata"], json!({"namespace": "default"}));
+        assert_eq!(r["status"], json!({"allowed": false}));
+        let e = subject_access_review(
+            &authz,
+            &review(json!({"user": "alice", "resourceAttributes": {"namespace": "other", "verb": "get"}})),
+            Some("default"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "LocalSubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.resourceAttributes.namespace: Invalid value: \"other\": must match metadata.namespace"
+        );
+        let e = subject_access_review(
+            &authz,
+            &review(
+                json!({"user": "alice", "nonResourceAttributes": {"path": "/", "verb": "get"}}),
+            ),
+            Some("default"),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("spec.nonResourceAttributes: Invalid value: \"{\\\"path\\\":\\\"/\\\",\\\"verb\\\":\\\"get\\\"}\": disallowed on this kind of request"),
+            "{e}"
+        );
+        let mut elsewhere =
+            review(json!({"user": "alice", "resourceAttributes": {"namespace": "default"}}));
+        elsewhere["metadata"] = json!({"namespace": "kube-system"});
+        let e = subject_access_review(&authz, &elsewhere, Some("default")).unwrap_err();
+        assert_eq!(e.to_status()["code"], 400);
+        assert_eq!(
+            e.to_string(),
+            "the namespace of the provided object does not match the namespace sent on the request"
         );
     }
 

@@ -60,6 +60,8 @@ impl VirtualResource for TokenRequestRoute {
 #[derive(Clone, Copy)]
 enum Review {
     SelfSubjectAccess,
+    SubjectAccess,
+    LocalSubjectAccess,
     SelfSubjectRules,
     SelfSubject,
     Token,
@@ -78,6 +80,10 @@ impl VirtualResource for ReviewRoute {
         let result = match self.review {
             Review::SelfSubjectAccess => {
                 reviews::self_subject_access_review(&self.rbac, req.user, &req.body)
+            }
+            Review::SubjectAccess => reviews::subject_access_review(&self.rbac, &req.body, None),
+            Review::LocalSubjectAccess => {
+                reviews::subject_access_review(&self.rbac, &req.body, Some(req.namespace))
             }
             Review::SelfSubjectRules => {
                 reviews::self_subject_rules_review(&self.rbac, req.user, &req.body)
@@ -129,6 +135,16 @@ pub fn virtual_resources(
             "authorization.k8s.io".into(),
             "selfsubjectaccessreviews".into(),
             review(Review::SelfSubjectAccess),
+        ),
+        (
+            "authorization.k8s.io".into(),
+            "subjectaccessreviews".into(),
+            review(Review::SubjectAccess),
+        ),
+        (
+            "authorization.k8s.io".into(),
+            "localsubjectaccessreviews".into(),
+            review(Review::LocalSubjectAccess),
         ),
         (
             "authorization.k8s.io".into(),

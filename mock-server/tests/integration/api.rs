@@ -445,17 +445,18 @@ async fn replaced_authorizer_and_virtual_resources_are_used() {
         (v["status"]["ns"].as_str(), v["status"]["name"].as_str()),
         (Some("default"), Some("default"))
     );
-    // Not registered: subjectaccessreviews is in discovery but has no handler.
+    // Not replaced: subjectaccessreviews keeps the server's own handler (here refusing an
+    // empty spec), beside the replaced ones.
     let r = c
         .post(format!(
             "{}/apis/authorization.k8s.io/v1/subjectaccessreviews",
             server.url()
         ))
-        .json(&json!({}))
+        .json(&json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview"}))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 404);
+    assert_eq!(r.status(), 422);
     let r = c
         .get(format!(
             "{}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",

@@ -975,3 +975,59 @@ async fn a_1_23_server_neither_warns_about_nor_labels_legacy_tokens() {
         "{secret}"
     );
 }
+
+/// SubjectAccessReview and LocalSubjectAccessReview, over HTTP: the admin may ask about anyone
+/// (201, answered for the user in the spec); a ServiceAccount without `create` on them may not.
+#[tokio::test]
+async fn subject_access_reviews_answer_for_the_spec_user_and_need_create() {
+    let server = MockServer::start().await.unwrap();
+    create_sa(&server, SA).await;
+    let token = new_token(&server, SA).await;
+    let spec = json!({"user": "system:serviceaccount:default:bearertokenauth",
+        "resourceAttributes": {"namespace": "default", "verb": "list", "resource": "pods"}});
+    let sar = json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "spec": spec});
+    let lsar = json!({"apiVersion": "authorization.k8s.io/v1", "kind": "LocalSubjectAccessReview", "spec": spec});
+    let sar_url = format!(
+        "{}/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        server.url()
+    );
+    let lsar_url = format!(
+        "{}/apis/authorization.k8s.io/v1/namespaces/default/localsubjectaccessreviews",
+        server.url()
+    );
+    let c = admin(&server);
+    for (url, body) in [(&sar_url, &sar), (&lsar_url, &lsar)] {
+        let r = c.post(url).json(body).send().await.unwrap();
+        assert_eq!(r.status(), 201, "{url}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["status"], json!({"allowed": false}), "{url}");
+    }
+    grant_pods(&server, SA).await;
+    for (url, body) in [(&sar_url, &sar), (&lsar_url, &lsar)] {
+        let v: Value = c
+            .post(url)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["status"]["allowed"], true, "{url}");
+    }
+    // The ServiceAccount itself may not ask about others.
+    let anon = anonymous(&server);
+    let r = anon
+        .post(&sar_url)
+        .bearer_auth(&token)
+        .json(&sar)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["message"],
+        "subjectaccessreviews.authorization.k8s.io is forbidden: User \"system:serviceaccount:default:bearertokenauth\" cannot create resource \"subjectaccessreviews\" in API group \"authorization.k8s.io\" at the cluster scope"
+    );
+}
