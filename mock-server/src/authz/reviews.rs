@@ -187,7 +187,10 @@ pub fn subject_access_review(
                 if ra_ns != ns {
                     errors.push((
                         "spec.resourceAttributes.namespace".into(),
-                        format!("Invalid value: {ra_ns:?}: must match metadata.namespace"),
+                        format!(
+                            "Invalid value: {}: must match metadata.namespace",
+                            crate::api::status::go_quote(&ra_ns)
+                        ),
                     ));
                 }
             }
