@@ -301,7 +301,7 @@ fn answer_access_review(
     Value::Object(out)
 }
 
-/// Go's `%v`-ish rendering of a struct value in a field error; only used for the both-set case.
+/// A struct value in a field error (`nonResourceAttributes`), as quoted JSON where Go prints `%#v`.
 fn go_struct(v: &Value) -> String {
     format!("\"{}\"", v.to_string().replace('"', "\\\""))
 }

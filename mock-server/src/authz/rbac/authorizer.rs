@@ -36,7 +36,8 @@ pub struct RbacAuthorizer {
     policy: Arc<PolicyCache>,
 }
 
-/// At most this many decisions are remembered; then the cache starts again empty.
+/// At most this many decisions (and as many users' rules) are remembered; then that map starts
+/// again empty.
 const DECISION_CACHE_CAPACITY: usize = 4096;
 
 /// A user's rules in a namespace, and the role-resolution errors met finding them.
@@ -66,39 +67,10 @@ impl DecisionCache {
         }
         true
     }
-
-    fn get(&mut self, generation: u64, attrs: &RequestAttributes) -> Option<Evaluation> {
-        self.at(generation)
-            .then(|| self.decisions.get(attrs).cloned())
-            .flatten()
-    }
-
-    fn put(&mut self, generation: u64, attrs: &RequestAttributes, e: &Evaluation) {
-        if self.generation != generation {
-            return;
-        }
-        if self.decisions.len() >= DECISION_CACHE_CAPACITY {
-            self.decisions.clear();
-        }
-        self.decisions.insert(attrs.clone(), e.clone());
-    }
-
-    fn get_rules(&mut self, generation: u64, key: &RulesKey) -> Option<Resolved> {
-        self.at(generation)
-            .then(|| self.rules.get(key).cloned())
-            .flatten()
-    }
-
-    fn put_rules(&mut self, generation: u64, key: RulesKey, r: &Resolved) {
-        if self.generation != generation {
-            return;
-        }
-        if self.rules.len() >= DECISION_CACHE_CAPACITY {
-            self.rules.clear();
-        }
-        self.rules.insert(key, r.clone());
-    }
 }
+
+/// Where [`RbacAuthorizer::kept`] keeps one kind of answer.
+type Pick<K, V> = fn(&mut DecisionCache) -> &mut HashMap<K, V>;
 
 impl std::fmt::Debug for RbacAuthorizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -123,45 +95,61 @@ impl RbacAuthorizer {
 
     /// RBAC alone (`RBACAuthorizer.Authorize`), with its reason text.
     pub fn evaluate(&self, attrs: &RequestAttributes) -> Evaluation {
-        let Some(before) = self.source.generation_of(&RBAC_RESOURCES) else {
-            return self.evaluate_now(attrs);
-        };
-        let lock = || self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = lock().get(before, attrs) {
-            return e;
-        }
-        let e = self.evaluate_now(attrs);
-        // Kept only if nothing was written while the rules were read.
-        if self.source.generation_of(&RBAC_RESOURCES) == Some(before) {
-            lock().put(before, attrs, &e);
-        }
-        e
+        self.kept(|c| &mut c.decisions, attrs, || self.evaluate_now(attrs))
     }
 
     /// Rule resolution over the decoded view of the RBAC objects, or over the source itself
     /// when it keeps no generations; kept, as decisions are, while the source is unchanged.
     fn rules_for(&self, user: &UserInfo, namespace: &str) -> Resolved {
-        let resolve = || match self.policy.view(&*self.source) {
-            Some(view) => Arc::new(rules_for(&view, user, namespace)),
-            None => Arc::new(rules_for(&*self.source, user, namespace)),
-        };
-        let Some(before) = self.source.generation_of(&RBAC_RESOURCES) else {
-            return resolve();
-        };
-        let lock = || self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let key = (
             user.username.clone(),
             user.groups.clone(),
             namespace.to_string(),
         );
-        if let Some(r) = lock().get_rules(before, &key) {
-            return r;
+        self.kept(
+            |c| &mut c.rules,
+            &key,
+            || {
+                Arc::new(match self.policy.view(&*self.source) {
+                    Some(view) => rules_for(&view, user, namespace),
+                    None => rules_for(&*self.source, user, namespace),
+                })
+            },
+        )
+    }
+
+    /// `compute`'s answer for `key`, remembered in the map `pick` selects while the four RBAC
+    /// resources stay unchanged; computed every time from a source that keeps no generations.
+    fn kept<K, V>(&self, pick: Pick<K, V>, key: &K, compute: impl FnOnce() -> V) -> V
+    where
+        K: Clone + Eq + std::hash::Hash,
+        V: Clone,
+    {
+        let Some(before) = self.source.generation_of(&RBAC_RESOURCES) else {
+            return compute();
+        };
+        let lock = || self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        {
+            let mut cache = lock();
+            if cache.at(before)
+                && let Some(v) = pick(&mut cache).get(key)
+            {
+                return v.clone();
+            }
         }
-        let r = resolve();
+        let v = compute();
+        // Kept only if nothing was written while it was computed.
         if self.source.generation_of(&RBAC_RESOURCES) == Some(before) {
-            lock().put_rules(before, key, &r);
+            let mut cache = lock();
+            if cache.generation == before {
+                let map = pick(&mut cache);
+                if map.len() >= DECISION_CACHE_CAPACITY {
+                    map.clear();
+                }
+                map.insert(key.clone(), v.clone());
+            }
         }
-        r
+        v
     }
 
     fn evaluate_now(&self, attrs: &RequestAttributes) -> Evaluation {
