@@ -13,10 +13,8 @@ MOCK_FROM_ENV=${MOCK:-}
 source "$(dirname "$0")/bench-lib.sh"
 need python3
 BATCHES=${BATCHES:-8}
-build
 MOCK=${MOCK_FROM_ENV:-$MOCK}
-start_mock m --server-version v1.23.1 --legacy-token-secrets
-RUN=$WORK/run.kubeconfig
+start_tutorial_mock
 echo "ms per setup, batches of 100 (mock: $MOCK):"
 for b in $(seq "$BATCHES"); do
   start=$(date +%s%N)
