@@ -104,3 +104,52 @@ for r in json.load(open(sys.argv[1]))["results"]:
     print(f"{r['median']*1000:9.1f} ms median  {r['mean']*1000:9.1f} ± {r['stddev']*1000:5.1f} ms mean  {r['command']}")
 PY
 }
+
+# start_nginx DIR WWW [HTTP_CONF [SERVER_CONF]]: nginx (two workers) serving the files under
+# WWW over TLS on a free port, configured and logging in DIR; HTTP_CONF and SERVER_CONF are
+# added to its http and server blocks. Its certificate (for 127.0.0.1) is signed by a CA of
+# its own, DIR/ca.crt, so clients that verify it (rustls) trust that. Sets NGINX_URL.
+start_nginx() {
+  local dir=$1 www=$2
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench-ca \
+    -days 1 -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE \
+    -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -days 1 -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat >"$dir/nginx.conf" <<CONF
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  # Clients keep their connections (nginx would close one after 1,000 requests).
+  keepalive_requests 100000000;
+  keepalive_timeout 600s;
+  client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir;
+  uwsgi_temp_path $dir; scgi_temp_path $dir;
+  ${3:-}
+  server {
+    listen 127.0.0.1:$port ssl;
+    ssl_certificate $dir/cert.pem;
+    ssl_certificate_key $dir/key.pem;
+    root $www;
+    default_type application/json;
+    ${4:-}
+  }
+}
+CONF
+  # nginx's workers drop root privileges: they must be able to read the files.
+  chmod a+x "$WORK"
+  chmod -R a+rX "$www"
+  nginx -c "$dir/nginx.conf" -p "$dir" -g 'daemon off;' &
+  PIDS+=($!)
+  NGINX_URL=https://127.0.0.1:$port
+  for _ in $(seq 50); do
+    curl -s --cacert "$dir/ca.crt" "$NGINX_URL/" -o /dev/null && break
+    sleep 0.1
+  done
+}

@@ -15,12 +15,16 @@
 #    two standing for a list client on another machine. All three are reported. The GET
 #    clients' threads ask for short time slices, as the server's do, standing for clients on
 #    other machines (SCALE_GET_SLICES=0: the default slice, so their own wait for a core shows).
+# 3. Reference: the lists and GET latencies of part 2 again, against nginx serving the mock's
+#    own answers (the GETs' objects, every page, the whole list) as files, beside the same list
+#    client: what that client on these two cores does to a server that only sends bytes.
 #
 #   scripts/bench-mock.sh                  # 10 s per wrk run, N=100000
 #   SECS=5 N=20000 scripts/bench-mock.sh
-#   SCALE_ONLY=1 scripts/bench-mock.sh     # part 2 only
+#   SCALE_ONLY=1 scripts/bench-mock.sh     # parts 2 and 3 only
 #   SCALE_LISTS=unpaged SCALE_PRIORITIES=nice19,idle SCALE_ONLY=1 scripts/bench-mock.sh
-#                                          # part 2, only those lists and list clients
+#                                          # parts 2 and 3, only those lists and list clients
+#   SCALE_REFERENCE=0 ...                  # without part 3
 # Needs: wrk, nginx, openssl, curl, python3 (Debian: apt-get install -y wrk nginx).
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
@@ -46,37 +50,10 @@ curl -sf --cacert "$WORK/t/ca.crt" -H "Authorization: Bearer $TOKEN" "$t_URL$P" 
 # Without the binding the same token is refused: the GET really is RBAC-checked.
 "${ADMIN[@]}" auth can-i get serviceaccounts --as=bench >/dev/null 2>&1 || true
 
-mkdir -p "$WORK/www$(dirname $P)" "$WORK/nginx"
+mkdir -p "$WORK/www$(dirname $P)"
 cp "$WORK/body.json" "$WORK/www$P"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
-  -days 1 -keyout "$WORK/nginx/key.pem" -out "$WORK/nginx/cert.pem" 2>/dev/null
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$WORK/nginx/nginx.conf" <<CONF
-worker_processes 2;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
-  uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
-  server {
-    listen 127.0.0.1:$PORT ssl;
-    ssl_certificate $WORK/nginx/cert.pem;
-    ssl_certificate_key $WORK/nginx/key.pem;
-    location / { root $WORK/www; default_type application/json; }
-  }
-}
-CONF
-# nginx's workers drop root privileges: they must be able to read the file.
-chmod a+x "$WORK"
-chmod -R a+rX "$WORK/www"
-nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -g 'daemon off;' &
-PIDS+=($!)
-for _ in $(seq 50); do
-  curl -skf "https://127.0.0.1:$PORT$P" -o "$WORK/nginx-body.json" && break
-  sleep 0.1
-done
+start_nginx "$WORK/nginx" "$WORK/www"
+curl -sf --cacert "$WORK/nginx/ca.crt" "$NGINX_URL$P" -o "$WORK/nginx-body.json"
 cmp "$WORK/nginx-body.json" "$WORK/body.json"
 
 run_wrk() { # LABEL URL
@@ -91,7 +68,7 @@ run_wrk() { # LABEL URL
   echo "$rps" >"$WORK/rps-${1%% *}"
 }
 echo "GET $P ($(wc -c <"$WORK/body.json") bytes), wrk -t$THREADS -c$CONNS -d${SECS}s, HTTP/1.1 keep-alive:"
-run_wrk "nginx (static file over TLS)" "https://127.0.0.1:$PORT$P"
+run_wrk "nginx (static file over TLS)" "$NGINX_URL$P"
 run_wrk "mock-apiserver (token + RBAC)" "$t_URL$P"
 python3 -c "print(f'mock-apiserver / nginx: {float(open(\"$WORK/rps-mock-apiserver\").read())/float(open(\"$WORK/rps-nginx\").read())*100:.0f}%')"
 kill "$t_PID"
@@ -101,3 +78,57 @@ fi
 echo
 start_mock s
 "$ROOT/target/release/examples/scale" "$s_URL" "$WORK/s" "$s_PID" "$N"
+
+# --- 3. The same GET latencies beside nginx ----------------------------------------------
+# nginx serves the mock's own answers as files: the four GET clients' ConfigMaps, every page
+# of the paged list (each page's continue token rewritten to the next page's file name) and
+# the whole list. The same scale example, list client and priorities then show what that
+# list client, on these two cores, does to the GETs of a server that only sends bytes: the
+# reference for the ratios of part 2. SCALE_REFERENCE=0 skips it.
+if [ "${SCALE_REFERENCE:-1}" != 0 ]; then
+  echo
+  echo "# the same against nginx serving the mock's answers as files"
+  python3 - "$s_URL" "$WORK/s" "$WORK/ref-www" <<'PY'
+import http.client, json, os, ssl, sys
+url, tls, www = sys.argv[1:4]
+host, port = url.removeprefix("https://").split(":")
+ctx = ssl.create_default_context(cafile=f"{tls}/ca.crt")
+ctx.load_cert_chain(f"{tls}/client.crt", f"{tls}/client.key")
+conn = http.client.HTTPSConnection(host, int(port), context=ctx)
+def get(path):
+    conn.request("GET", path)
+    r = conn.getresponse()
+    body = r.read()
+    assert r.status == 200, (path, r.status)
+    return body
+base = "/api/v1/namespaces/default/configmaps"
+os.makedirs(www + base)
+os.makedirs(www + "/lists")
+for k in range(4):  # the scale example's get_url
+    name = f"cm-{k * 7:06}"
+    open(f"{www}{base}/{name}", "wb").write(get(f"{base}/{name}"))
+open(f"{www}/lists/all", "wb").write(get(base))
+page, cont = 0, ""
+while True:
+    body = get(f"{base}?limit=500" + (f"&continue={cont}" if cont else ""))
+    cont = json.loads(body)["metadata"].get("continue", "")
+    if cont:
+        token = f'"continue":"{cont}"'.encode()
+        assert body.count(token) == 1, "one continue token per page"
+        body = body.replace(token, f'"continue":"p{page + 1}"'.encode())
+    open(f"{www}/lists/p{page}", "wb").write(body)
+    if not cont:
+        break
+    page += 1
+PY
+  kill "$s_PID"
+  mkdir -p "$WORK/ref"
+  cp "$WORK/s/client.crt" "$WORK/s/client.key" "$WORK/ref/"
+  # ?limit=500 -> lists/p0, ?limit=500&continue=pN -> lists/pN, no limit -> lists/all.
+  start_nginx "$WORK/ref-nginx" "$WORK/ref-www" \
+    'map $arg_continue $page_c { "" p0; default $arg_continue; }
+  map $arg_limit $page { "" all; default $page_c; }' \
+    'location = /api/v1/namespaces/default/configmaps { try_files /lists/$page =404; }'
+  cp "$WORK/ref-nginx/ca.crt" "$WORK/ref/"
+  "$ROOT/target/release/examples/scale" --reference "$NGINX_URL" "$WORK/ref"
+fi

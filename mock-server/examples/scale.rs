@@ -5,6 +5,11 @@
 //! Run by `scripts/bench-mock.sh`; by hand:
 //! `cargo run --release -p mock-apiserver --example scale -- URL TLS_DIR MOCK_PID [N]`
 //! where TLS_DIR holds the admin's `ca.crt`, `client.crt` and `client.key`.
+//!
+//! `scale --reference URL TLS_DIR` measures the lists and GET latencies alone (nothing is
+//! created, no RSS) against any server that answers the same paths: the script points it at
+//! nginx serving the mock's own answers as files, so the same list client on the same two
+//! cores shows what it does to a server that only sends bytes.
 
 use std::time::{Duration, Instant};
 
@@ -376,8 +381,13 @@ fn main() {
 }
 
 async fn measure(args: Vec<String>) {
+    if let [flag, url, dir] = args.as_slice()
+        && flag == "--reference"
+    {
+        return latencies(url, dir, None).await;
+    }
     let [url, dir, pid, rest @ ..] = args.as_slice() else {
-        eprintln!("usage: scale URL TLS_DIR MOCK_PID [N]");
+        eprintln!("usage: scale URL TLS_DIR MOCK_PID [N] | scale --reference URL TLS_DIR");
         std::process::exit(2);
     };
     let n: usize = rest.first().and_then(|s| s.parse().ok()).unwrap_or(100_000);
@@ -392,7 +402,13 @@ async fn measure(args: Vec<String>) {
         n as f64 / took.as_secs_f64()
     );
     println!("mock-apiserver holding {n} objects: {}", rss(pid));
+    latencies(url, dir, Some(pid)).await;
+}
 
+/// Full lists, then GET latencies idle and while lists run. `pid`: the mock's, whose RSS is
+/// shown (None for a reference server).
+async fn latencies(url: &str, dir: &str, pid: Option<&str>) {
+    let c = client(dir);
     for (label, limit) in [("one request", 0), ("paged, limit=500", 500)] {
         let t = Instant::now();
         let (items, requests, bytes) = list_all(&c, url, limit).await;
@@ -402,7 +418,9 @@ async fn measure(args: Vec<String>) {
             bytes as f64 / 1e6
         );
     }
-    println!("mock-apiserver after listing: {}", rss(pid));
+    if let Some(pid) = pid {
+        println!("mock-apiserver after listing: {}", rss(pid));
+    }
 
     let idle = get_latencies(dir, url, 4, 5.0).await;
     let (paced, late) = get_latencies_at_rate(dir, url, 4, RATE, 5.0).await;
@@ -448,5 +466,7 @@ async fn measure(args: Vec<String>) {
             under_load(dir, url, limit, prio, &base).await;
         }
     }
-    println!("mock-apiserver at the end: {}", rss(pid));
+    if let Some(pid) = pid {
+        println!("mock-apiserver at the end: {}", rss(pid));
+    }
 }
