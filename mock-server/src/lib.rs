@@ -288,12 +288,12 @@ impl MockServerBuilder {
     }
 
     /// Starts the server on its own runtime in a background thread (for sync tests and CLIs),
-    /// whose threads ask the kernel for short time slices ([`sched`]); [`MockServerBuilder::start`]
-    /// runs on the caller's runtime as it is.
+    /// with [`sched::default_workers`] workers whose threads ask the kernel for short time
+    /// slices ([`sched`]); [`MockServerBuilder::start`] runs on the caller's runtime as it is.
     pub fn start_blocking(self) -> Result<MockServer, MockError> {
         let prepared = self.prepare()?;
         let runtime = sched::runtime_builder()
-            .worker_threads(2)
+            .worker_threads(sched::default_workers())
             .thread_name("mock-apiserver")
             .enable_all()
             .build()

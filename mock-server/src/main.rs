@@ -45,6 +45,10 @@ struct Args {
     /// a deleted ServiceAccount's token keeps authenticating that long; 0s turns it off.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
     token_cache_ttl: std::time::Duration,
+    /// Threads that answer requests (default: the machine's cores minus one, at least one,
+    /// leaving a core to the clients that drive the mock on the same machine).
+    #[arg(long, value_name = "N")]
+    workers: Option<std::num::NonZeroUsize>,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
@@ -61,7 +65,11 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
+    let workers = args
+        .workers
+        .map_or_else(mock_apiserver::sched::default_workers, |n| n.get());
     let runtime = match mock_apiserver::sched::runtime_builder()
+        .worker_threads(workers)
         .enable_all()
         .build()
     {
