@@ -25,6 +25,7 @@
 #   SCALE_LISTS=unpaged SCALE_PRIORITIES=nice19,idle SCALE_ONLY=1 scripts/bench-mock.sh
 #                                          # parts 2 and 3, only those lists and list clients
 #   SCALE_REFERENCE=0 ...                  # without part 3
+#   MOCK_ARGS="--workers 2" ...            # extra flags for part 2's mock-apiserver
 # Needs: wrk, nginx, openssl, curl, python3 (Debian: apt-get install -y wrk nginx).
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
@@ -76,7 +77,8 @@ fi
 
 # --- 2. Scale ---------------------------------------------------------------------------
 echo
-start_mock s
+# shellcheck disable=SC2086 # MOCK_ARGS: extra mock-apiserver flags, split on spaces
+start_mock s ${MOCK_ARGS:-}
 "$ROOT/target/release/examples/scale" "$s_URL" "$WORK/s" "$s_PID" "$N"
 
 # --- 3. The same GET latencies beside nginx ----------------------------------------------
