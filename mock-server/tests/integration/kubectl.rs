@@ -307,20 +307,27 @@ fn binary_honours_server_version_and_sigterm() {
     assert_eq!(status.code(), Some(0), "clean exit on SIGTERM");
 }
 
-/// `--workers N` sets the runtime's worker threads (right after the ready line nothing else
-/// is named as they are: the blocking pool starts its threads on first use); 0 is refused.
+/// `--workers N` sets the runtime's worker threads (after the ready line nothing else is
+/// named as they are: the blocking pool starts its threads on first use); 0 is refused.
 #[cfg(target_os = "linux")]
 #[test]
 fn binary_runs_the_workers_asked_for_and_refuses_zero() {
     for n in [1, 3] {
         let server = start(&["--workers", &n.to_string()]);
         let tasks = std::path::PathBuf::from(format!("/proc/{}/task", server.child.id()));
-        let workers = std::fs::read_dir(&tasks)
-            .unwrap()
-            .filter_map(|t| std::fs::read_to_string(t.unwrap().path().join("comm")).ok())
-            .filter(|comm| comm.trim() == "tokio-rt-worker")
-            .count();
-        assert_eq!(workers, n, "worker threads with --workers {n}");
+        let workers = || {
+            std::fs::read_dir(&tasks)
+                .unwrap()
+                .filter_map(|t| std::fs::read_to_string(t.unwrap().path().join("comm")).ok())
+                .filter(|comm| comm.trim() == "tokio-rt-worker")
+                .count()
+        };
+        // A thread takes its name once it first runs, which a busy machine may delay.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while workers() < n && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(workers(), n, "worker threads with --workers {n}");
     }
     let out = Command::new(env!("CARGO_BIN_EXE_mock-apiserver"))
         .args(["--listen", "127.0.0.1:0", "--workers", "0"])
