@@ -278,9 +278,7 @@ pub async fn setup(
 
     // Step 3: kubeconfig user and context. Without pauses, step 4's reads go out while the
     // file is written (on a blocking thread): the ServiceAccount's TLS handshake need not wait
-    // for it. So does step 5's Role: it grants nothing until a binding names it, and the
-    // binding still waits for the Forbidden answer. With pauses each waits for its step, as
-    // the user may change things meanwhile.
+    // for it. With pauses they wait for their step, as the user may change things meanwhile.
     let binding_ref = format!("rolebinding {ns}/{}", o.binding);
     let check = async {
         let binding = found(now_or_early(binding_got, bindings.get(&o.binding)).await);
@@ -290,25 +288,14 @@ pub async fn setup(
         };
         (binding, listed)
     };
-    let want_role = Role {
-        metadata: ObjectMeta::named(&o.role),
-        rules: rules.clone(),
-        ..Default::default()
-    };
-    let role_ref = format!("role {ns}/{}", o.role);
-    let role_ahead = read_or_create(&roles, role_got, &want_role, &role_ref);
-    let ((kubeconfig_path, kc_changed), ((existing_binding, listed), role_done)) = if ahead {
-        let alongside = async {
-            let (checked, role) = tokio::join!(check, role_ahead);
-            (checked, Some(role))
-        };
-        let written = write_kubeconfig(target, o, &token, n, alongside).await?;
+    let ((kubeconfig_path, kc_changed), (existing_binding, listed)) = if ahead {
+        let written = write_kubeconfig(target, o, &token, n, check).await?;
         n.pause()?;
         written
     } else {
         let (kc, ()) = write_kubeconfig(target, o, &token, n, async {}).await?;
         n.pause()?;
-        (kc, (check.await, None))
+        (kc, check.await)
     };
     if kc_changed {
         changed.push(format!("kubeconfig {}", kubeconfig_path.display()));
@@ -362,18 +349,25 @@ pub async fn setup(
             o.binding, o.role, o.namespace, o.name, o.namespace
         ),
     ])?;
-    let role_line = format!("role.rbac.authorization.k8s.io/{}", o.role);
-    let role_present = match role_done {
-        Some(done) => done?,
-        None => read_or_create(&roles, None, &want_role, &role_ref).await?,
+    let want_role = Role {
+        metadata: ObjectMeta::named(&o.role),
+        rules: rules.clone(),
+        ..Default::default()
     };
-    let role_now = narrate_created(
-        role_present,
-        &role_line,
+    let role_line = format!("role.rbac.authorization.k8s.io/{}", o.role);
+    let role_ref = format!("role {ns}/{}", o.role);
+    let role_found = found(now_or_early(role_got, roles.get(&o.role)).await)
+        .map_err(setup_step(format!("read {role_ref}")))?;
+    let role_now = create_unless_found(
+        &roles,
+        role_found,
+        &want_role,
+        (&role_line, &role_ref),
         |r: &Role| r.rules == rules,
         n,
         &mut changed,
-    )?;
+    )
+    .await?;
     match role_now {
         None => {}
         Some(r) if r.rules == rules => n.line(&format!("{role_line} unchanged"))?,
@@ -406,9 +400,16 @@ pub async fn setup(
     let binds = |b: &RoleBinding| {
         b.role_ref == want_binding.role_ref && b.subjects.contains(&sa_subject(o))
     };
-    let binding_present =
-        create_if_missing(&bindings, existing_binding, &want_binding, &binding_ref).await?;
-    let binding_now = narrate_created(binding_present, &rb_line, binds, n, &mut changed)?;
+    let binding_now = create_unless_found(
+        &bindings,
+        existing_binding,
+        &want_binding,
+        (&rb_line, &binding_ref),
+        binds,
+        n,
+        &mut changed,
+    )
+    .await?;
     match binding_now {
         None => {}
         Some(b) if binds(&b) => n.line(&format!("{rb_line} unchanged"))?,
@@ -465,60 +466,30 @@ const WATCH_FOR_AT_MOST: Duration = Duration::from_secs(10);
 /// How setup narrates a create whose answer was lost but whose object it then found.
 const READ_BACK: &str = "the answer was lost; read back";
 
-/// What [`create_if_missing`] found or made, before [`narrate_created`] tells it.
-enum Present<K> {
-    /// It was there already.
-    Found(K),
-    /// This run's create, however it went.
-    Made(Made<K>),
-}
-
-/// Reads `want`'s object (or takes the answer of the read `early` sent), then
-/// [`create_if_missing`]. `what` names the object in errors.
-async fn read_or_create<K: TypedResource>(
-    api: &Api<K>,
-    early: Option<crate::Result<K>>,
-    want: &K,
-    what: &str,
-) -> Result<Present<K>> {
-    let read = now_or_early(early, api.get(&want.metadata().name)).await;
-    let found = found(read).map_err(setup_step(format!("read {what}")))?;
-    create_if_missing(api, found, want, what).await
-}
-
-/// Creates `want` unless `found` holds it already: the requests of a step, which setup may
-/// send before it narrates the step.
-async fn create_if_missing<K: TypedResource>(
+/// Creates `want` unless `found` holds it already. `None`: this run created it (narrated as
+/// `LINE created`, and listed in `changed`); `Some`: the object that stands there (found, made
+/// meanwhile by another client, or read back after a lost answer but not as wanted) for the
+/// caller to compare with what it wants. `names` is the narration line and the step's object.
+async fn create_unless_found<K: TypedResource>(
     api: &Api<K>,
     found: Option<K>,
     want: &K,
-    what: &str,
-) -> Result<Present<K>> {
-    if let Some(k) = found {
-        return Ok(Present::Found(k));
-    }
-    let made = converge::create(api, want, &posting())
-        .await
-        .map_err(setup_step(format!("create {what}")))?;
-    Ok(Present::Made(made))
-}
-
-/// Narrates what [`create_if_missing`] did. `None`: this run created it (narrated as
-/// `LINE created`, and listed in `changed`); `Some`: the object that stands there (found, made
-/// meanwhile by another client, or read back after a lost answer but not as wanted) for the
-/// caller to compare with what it wants.
-fn narrate_created<K>(
-    present: Present<K>,
-    line: &str,
+    names: (&str, &str),
     as_wanted: impl Fn(&K) -> bool,
     n: &mut Narrator<'_>,
     changed: &mut Vec<String>,
 ) -> Result<Option<K>> {
-    let note = match present {
-        Present::Found(k) => return Ok(Some(k)),
-        Present::Made(Made::Created(_)) => String::new(),
-        Present::Made(Made::Recovered(k)) if as_wanted(&k) => format!(" ({READ_BACK})"),
-        Present::Made(Made::Recovered(k) | Made::Exists(k)) => return Ok(Some(k)),
+    let (line, what) = names;
+    if found.is_some() {
+        return Ok(found);
+    }
+    let made = converge::create(api, want, &posting())
+        .await
+        .map_err(setup_step(format!("create {what}")))?;
+    let note = match made {
+        Made::Created(_) => String::new(),
+        Made::Recovered(k) if as_wanted(&k) => format!(" ({READ_BACK})"),
+        Made::Recovered(k) | Made::Exists(k) => return Ok(Some(k)),
     };
     n.line(&format!("{line} created{note}"))?;
     changed.push(line.to_string());

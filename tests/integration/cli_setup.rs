@@ -328,53 +328,6 @@ fn which(program: &str) -> std::path::PathBuf {
         .expect("program on PATH")
 }
 
-/// Without pauses, the Role goes out while the Forbidden check is still unanswered (it
-/// grants nothing until a binding names it), and the RoleBinding only after that answer.
-/// A stub holds the ServiceAccount's `list pods` for 300 ms before the server answers it.
-#[test]
-fn setup_sends_the_role_beside_the_forbidden_check_and_the_binding_after_it() {
-    use mock_apiserver::stubs::{Respond, Stub, Verb};
-    let env = Env::with(auth_mock(false));
-    let _slow = env.mock.stub(
-        Stub::on(Verb::List)
-            .resource("pods")
-            .before_auth()
-            .respond(Respond::pass_through().delay(std::time::Duration::from_millis(300))),
-    );
-    let r = env.rawkube(&["setup", "early"]);
-    assert_eq!(r.code, 0, "{r:?}");
-    let entries = env.mock.journal().entries();
-    let one = |method: &str, path_end: &str, status: u16| {
-        let found: Vec<_> = entries
-            .iter()
-            .filter(|e| e.method == method && e.path.ends_with(path_end) && e.status == status)
-            .collect();
-        assert_eq!(found.len(), 1, "{method} ...{path_end} {status}: {found:?}");
-        found[0].clone()
-    };
-    let forbidden = one("GET", "/namespaces/default/pods", 403);
-    let answered = forbidden.time + forbidden.latency;
-    let role = one("POST", "/namespaces/default/roles", 201);
-    let binding = one("POST", "/namespaces/default/rolebindings", 201);
-    assert!(
-        role.time < answered,
-        "the Role waited for the Forbidden answer: {role:?} {forbidden:?}"
-    );
-    assert!(
-        binding.time >= answered,
-        "the RoleBinding went out before the Forbidden answer: {binding:?} {forbidden:?}"
-    );
-    // The narration keeps the tutorial's order.
-    let at = |text: &str| {
-        r.stdout
-            .find(text)
-            .unwrap_or_else(|| panic!("{text}: {r:?}"))
-    };
-    assert!(
-        at("Error from server (Forbidden)") < at("role.rbac.authorization.k8s.io/early created")
-    );
-}
-
 #[test]
 fn setup_reports_an_unknown_resource_before_creating_anything() {
     let env = Env::start();
