@@ -37,6 +37,7 @@ script_with() { echo "KUBECONFIG=$RUN PATH=$1:\$PATH bash $SCRIPT $NAME </dev/nu
 NAMES=("rawkube setup" "Step 9 script, rawkube as kubectl")
 CMDS=("$RAWKUBE --kubeconfig $RUN setup $NAME >/dev/null" "$(script_with "$WORK/with-rawkube")")
 if [ -n "${OTHER:-}" ]; then
+  from_disk "$OTHER"
   mkdir -p "$WORK/with-other"
   ln -s "$(realpath "$OTHER")" "$WORK/with-other/kubectl"
   NAMES+=("rawkube setup (OTHER)" "Step 9 script, OTHER rawkube as kubectl")
