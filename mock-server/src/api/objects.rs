@@ -10,6 +10,18 @@ use crate::authn::identity::UserInfo;
 /// An object's encoded JSON, shared (see [`ObjectSource::visit_shared`]).
 pub type SharedJson = Arc<dyn AsRef<[u8]> + Send + Sync>;
 
+/// [`ObjectSource::list_objects`] for a source whose own way in is
+/// [`ObjectSource::visit_objects`]: the visited objects, copied.
+pub(crate) fn list_by_visiting(
+    source: &(impl ObjectSource + ?Sized),
+    resource: &str,
+    namespace: Option<&str>,
+) -> Vec<Value> {
+    let mut out = Vec::new();
+    source.visit_objects(resource, namespace, &mut |v| out.push(v.clone()));
+    out
+}
+
 /// Stored objects as JSON, keyed by plural resource name (`roles`, `clusterrolebindings`, `serviceaccounts`, ...).
 pub trait ObjectSource: Send + Sync {
     /// A number that changes whenever any object changes, if the source keeps one: what was

@@ -991,9 +991,7 @@ impl ObjectSource for Store {
     }
 
     fn list_objects(&self, resource: &str, namespace: Option<&str>) -> Vec<Value> {
-        let mut out = Vec::new();
-        self.visit_objects(resource, namespace, &mut |v| out.push(v.clone()));
-        out
+        crate::api::objects::list_by_visiting(self, resource, namespace)
     }
 
     fn read_object(
