@@ -322,7 +322,7 @@ impl MockServerBuilder {
             None => Arc::new(Store::new(pki.ca_pem())),
         };
         let admin = pki.issue_client_cert(ADMIN_USER, &[ADMIN_GROUP])?;
-        let config = pki.server_config()?;
+        let config = pki.server_configs()?;
         let identity = wiring::IdentityConfig {
             token_file: self
                 .token_auth_file
@@ -383,7 +383,7 @@ struct Prepared {
     listen: SocketAddr,
     pki: Arc<http::tls::Pki>,
     admin: http::tls::ClientCert,
-    config: rustls::ServerConfig,
+    config: http::tls::ServerConfigs,
     store: Arc<Store>,
     version: serde_json::Value,
     authz: Option<Arc<dyn Authorizer>>,
@@ -432,8 +432,7 @@ impl Prepared {
             server_address: addr.to_string(),
             stubs: self.stubs.clone(),
         });
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(self.config));
-        handle.spawn(http::server::serve(listener, acceptor, state, rx));
+        handle.spawn(http::server::serve(listener, self.config, state, rx));
         tracing::debug!(%url, "mock-apiserver listening");
         MockServer {
             url,

@@ -11,16 +11,17 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tokio_rustls::TlsAcceptor;
+use tokio_rustls::LazyConfigAcceptor;
 
 use crate::authn::identity::UserInfo;
 use crate::http::connection::{self, ConnControl, FaultIo};
 use crate::http::handler::{self, State};
+use crate::http::tls::ServerConfigs;
 
 /// Accepts connections until `shutdown` flips to true; then every connection task is aborted.
 pub(crate) async fn serve(
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    tls_configs: ServerConfigs,
     state: Arc<State>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -41,14 +42,21 @@ pub(crate) async fn serve(
                     }
                 };
                 let _ = tcp.set_nodelay(true);
-                let acceptor = acceptor.clone();
+                let tls_configs = tls_configs.clone();
                 let state = state.clone();
                 connections.spawn(async move {
                     let mut tcp = tcp;
                     if crate::http::plain_http::answered(&mut tcp).await {
                         return;
                     }
-                    let tls = match acceptor.accept(tcp).await {
+                    // The configuration depends on the ClientHello (Go's cipher suite choice).
+                    let acceptor = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp);
+                    let handshake = async {
+                        let start = acceptor.await?;
+                        let config = tls_configs.for_client(start.client_hello().cipher_suites());
+                        start.into_stream(config).await
+                    };
+                    let tls = match handshake.await {
                         Ok(t) => t,
                         Err(e) => {
                             tracing::debug!(%peer, error = %e, "TLS handshake failed");

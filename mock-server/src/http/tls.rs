@@ -169,10 +169,26 @@ impl Pki {
         })
     }
 
-    /// The rustls server configuration: serving leaf, ALPN h2 + http/1.1, optional client
-    /// certificates verified against the CA.
-    pub fn server_config(&self) -> Result<rustls::ServerConfig, TlsError> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    /// The rustls server configurations: serving leaf, ALPN h2 + http/1.1, optional client
+    /// certificates verified against the CA, and the cipher suite chosen as Go's crypto/tls
+    /// (kube-apiserver) chooses it (see [`ServerConfigs`]).
+    pub fn server_configs(&self) -> Result<ServerConfigs, TlsError> {
+        Ok(ServerConfigs {
+            aes_first: Arc::new(self.server_config_ordered(GO_SUITES_AES_FIRST)?),
+            chacha_first: Arc::new(self.server_config_ordered(GO_SUITES_CHACHA_FIRST)?),
+        })
+    }
+
+    /// The configuration whose cipher suites, in this order, the server picks from (the
+    /// client's order is ignored, as Go ignores it).
+    fn server_config_ordered(
+        &self,
+        suites: &[rustls::SupportedCipherSuite],
+    ) -> Result<rustls::ServerConfig, TlsError> {
+        let provider = Arc::new(rustls::crypto::CryptoProvider {
+            cipher_suites: suites.to_vec(),
+            ..rustls::crypto::aws_lc_rs::default_provider()
+        });
         let mut roots = RootCertStore::empty();
         roots.add(self.ca_der.clone())?;
         let verifier =
@@ -185,8 +201,103 @@ impl Pki {
             .with_client_cert_verifier(verifier)
             .with_single_cert(vec![self.serving_cert_der.clone()], key)?;
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        config.ignore_client_order = true;
         Ok(config)
     }
+}
+
+/// Cipher suites in Go's server preference (`crypto/tls`: `defaultCipherSuitesTLS13` and
+/// `cipherSuitesPreferenceOrder`, for a machine with AES-GCM hardware): AES-128-GCM first,
+/// whatever the client lists first. rustls's own server takes the client's first choice,
+/// so a rustls or OpenSSL client (AES-256-GCM first) got `TLS_AES_256_GCM_SHA384` here and
+/// `TLS_AES_128_GCM_SHA256` from kube-apiserver.
+const GO_SUITES_AES_FIRST: &[rustls::SupportedCipherSuite] = {
+    use rustls::crypto::aws_lc_rs::cipher_suite::*;
+    &[
+        TLS13_AES_128_GCM_SHA256,
+        TLS13_AES_256_GCM_SHA384,
+        TLS13_CHACHA20_POLY1305_SHA256,
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
+};
+
+/// Go's order for a client that does not prefer AES-GCM (`defaultCipherSuitesTLS13NoAES`,
+/// `cipherSuitesPreferenceOrderNoAES`): ChaCha20-Poly1305 first.
+const GO_SUITES_CHACHA_FIRST: &[rustls::SupportedCipherSuite] = {
+    use rustls::crypto::aws_lc_rs::cipher_suite::*;
+    &[
+        TLS13_CHACHA20_POLY1305_SHA256,
+        TLS13_AES_128_GCM_SHA256,
+        TLS13_AES_256_GCM_SHA384,
+        TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    ]
+};
+
+/// The two server configurations Go's cipher suite choice needs: Go's server keeps its own
+/// order, but first asks whether the client prefers AES-GCM (`aesgcmPreferred`: is the
+/// first suite it lists that Go knows an AES-GCM one?) and, if not, puts ChaCha20 first.
+#[derive(Clone)]
+pub struct ServerConfigs {
+    aes_first: Arc<rustls::ServerConfig>,
+    chacha_first: Arc<rustls::ServerConfig>,
+}
+
+impl ServerConfigs {
+    /// The configuration for a client offering `suites`, in its order.
+    pub fn for_client(&self, suites: &[rustls::CipherSuite]) -> Arc<rustls::ServerConfig> {
+        if prefers_aes_gcm(suites) {
+            self.aes_first.clone()
+        } else {
+            self.chacha_first.clone()
+        }
+    }
+}
+
+/// Go's `aesgcmPreferred`: the first suite of the client's that Go implements decides.
+fn prefers_aes_gcm(suites: &[rustls::CipherSuite]) -> bool {
+    use rustls::CipherSuite as S;
+    for s in suites {
+        match *s {
+            S::TLS13_AES_128_GCM_SHA256
+            | S::TLS13_AES_256_GCM_SHA384
+            | S::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+            | S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+            | S::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+            | S::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+            | S::TLS_RSA_WITH_AES_128_GCM_SHA256
+            | S::TLS_RSA_WITH_AES_256_GCM_SHA384 => return true,
+            S::TLS13_CHACHA20_POLY1305_SHA256
+            | S::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+            | S::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+            | S::TLS_RSA_WITH_AES_128_CBC_SHA
+            | S::TLS_RSA_WITH_AES_256_CBC_SHA
+            | S::TLS_RSA_WITH_AES_128_CBC_SHA256
+            | S::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA
+            | S::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA
+            | S::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256
+            | S::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
+            | S::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA
+            | S::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256
+            | S::TLS_RSA_WITH_3DES_EDE_CBC_SHA
+            | S::TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA
+            | S::TLS_RSA_WITH_RC4_128_SHA
+            | S::TLS_ECDHE_RSA_WITH_RC4_128_SHA
+            | S::TLS_ECDHE_ECDSA_WITH_RC4_128_SHA => return false,
+            // Unknown to Go (GREASE, SCSVs, suites it never implemented): skipped.
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The user a verified client certificate names: CN is the user name, each O a group
@@ -215,6 +326,27 @@ pub fn user_from_certificate(der: &[u8]) -> Option<UserInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_suite_go_knows_decides_whether_aes_gcm_is_preferred() {
+        use rustls::CipherSuite as S;
+        let grease = S::Unknown(0x0a0a);
+        assert!(prefers_aes_gcm(&[grease, S::TLS13_AES_256_GCM_SHA384]));
+        assert!(prefers_aes_gcm(&[
+            S::TLS13_AES_128_GCM_SHA256,
+            S::TLS13_CHACHA20_POLY1305_SHA256
+        ]));
+        assert!(!prefers_aes_gcm(&[
+            S::TLS13_CHACHA20_POLY1305_SHA256,
+            S::TLS13_AES_128_GCM_SHA256
+        ]));
+        // A CBC suite first: Go does not count it as AES-GCM.
+        assert!(!prefers_aes_gcm(&[
+            S::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+            S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+        ]));
+        assert!(!prefers_aes_gcm(&[grease]));
+    }
 
     fn der_of(pem: &str) -> Vec<u8> {
         use rustls::pki_types::pem::PemObject;
@@ -273,7 +405,7 @@ mod tests {
                 "{want} missing in {names:?}"
             );
         }
-        pki.server_config().unwrap();
+        pki.server_configs().unwrap();
     }
 
     #[test]

@@ -15,4 +15,5 @@ mod stub_admin;
 mod stub_answers;
 mod stub_faults;
 mod stubs;
+mod tls;
 mod util;
