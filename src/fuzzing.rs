@@ -78,6 +78,7 @@ pub fn kubeconfig(data: &[u8]) {
             exists: true,
             documents,
         }],
+        read: Default::default(),
     };
     let merged = kc.merged();
     let _ = write::render(&merged);

@@ -212,6 +212,10 @@ impl Kubeconfig {
         write_file(&file.path, &config)?;
         self.files[i].documents = vec![config];
         self.files[i].exists = true;
+        // The next reload parses what was written, as another writer's file would be.
+        if let Some(read) = self.read.0.get_mut(i) {
+            *read = None;
+        }
         Ok(Some(self.files[i].path.clone()))
     }
 

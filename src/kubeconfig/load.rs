@@ -114,31 +114,28 @@ pub struct KubeconfigFile {
 impl KubeconfigFile {
     /// Reads and parses one file; a missing file is not an error here.
     pub fn read(path: &Path) -> Result<Self, KubeconfigError> {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|e| KubeconfigError::Parse {
-                file: path.to_path_buf(),
-                line: None,
-                column: None,
-                message: format!("not UTF-8 text: {e}"),
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(KubeconfigFile {
-                    path: path.to_path_buf(),
-                    exists: false,
-                    documents: vec![Config::default()],
-                });
-            }
-            Err(source) => {
-                return Err(KubeconfigError::Read {
-                    file: path.to_path_buf(),
-                    source,
-                });
-            }
+        KubeconfigFile::parse(path, read_bytes(path)?)
+    }
+
+    /// Parses what [`read_bytes`] read from `path` (`None`: the file does not exist).
+    fn parse(path: &Path, bytes: Option<Vec<u8>>) -> Result<Self, KubeconfigError> {
+        let Some(bytes) = bytes else {
+            return Ok(KubeconfigFile {
+                path: path.to_path_buf(),
+                exists: false,
+                documents: vec![Config::default()],
+            });
         };
+        let text = std::str::from_utf8(&bytes).map_err(|e| KubeconfigError::Parse {
+            file: path.to_path_buf(),
+            line: None,
+            column: None,
+            message: format!("not UTF-8 text: {e}"),
+        })?;
         Ok(KubeconfigFile {
             path: path.to_path_buf(),
             exists: true,
-            documents: parse_documents(path, &text)?,
+            documents: parse_documents(path, text)?,
         })
     }
 
@@ -151,6 +148,18 @@ impl KubeconfigFile {
     pub fn base_dir(&self) -> PathBuf {
         let abs = std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone());
         abs.parent().map(Path::to_path_buf).unwrap_or_default()
+    }
+}
+
+/// A file's bytes, or `None` if it does not exist.
+fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, KubeconfigError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(KubeconfigError::Read {
+            file: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -242,6 +251,22 @@ impl<T> Copy for Found<'_, T> {}
 pub struct Kubeconfig {
     pub(crate) options: LoadOptions,
     pub(crate) files: Vec<KubeconfigFile>,
+    /// What each file held when it was parsed, so that a reload parses only files that
+    /// changed since.
+    pub(crate) read: ReadBytes,
+}
+
+/// The bytes each file of a [`Kubeconfig`] was parsed from (`None`: missing, or not known).
+/// `Debug` shows their sizes only: they hold tokens and keys.
+#[derive(Clone, Default)]
+pub(crate) struct ReadBytes(pub(crate) Vec<Option<Vec<u8>>>);
+
+impl std::fmt::Debug for ReadBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|b| b.as_ref().map(Vec::len)))
+            .finish()
+    }
 }
 
 impl Kubeconfig {
@@ -249,20 +274,36 @@ impl Kubeconfig {
     /// empty (kubectl ignores them); a file that exists but cannot be read or
     /// parsed is an error naming it.
     pub fn load(options: &LoadOptions) -> Result<Self, KubeconfigError> {
-        let files = options
-            .precedence()
-            .iter()
-            .map(|p| KubeconfigFile::read(p))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Kubeconfig {
+        let mut kc = Kubeconfig {
             options: options.clone(),
-            files,
-        })
+            files: Vec::new(),
+            read: ReadBytes::default(),
+        };
+        kc.reload()?;
+        Ok(kc)
     }
 
-    /// Re-reads all files from disk (used by edits, under the write lock).
+    /// Re-reads all files from disk (used by edits, under the write lock). A file that holds
+    /// the same bytes as when it was last parsed is not parsed again: an edit re-reads every
+    /// file under the lock to see other writers' changes, which are rare.
     pub fn reload(&mut self) -> Result<(), KubeconfigError> {
-        *self = Kubeconfig::load(&self.options)?;
+        let paths = self.options.precedence();
+        let mut files = Vec::with_capacity(paths.len());
+        let mut read = Vec::with_capacity(paths.len());
+        for (i, path) in paths.iter().enumerate() {
+            let bytes = read_bytes(path)?;
+            let before = self.files.get(i).filter(|f| &f.path == path);
+            let unchanged = bytes.is_some()
+                && before.is_some()
+                && self.read.0.get(i).is_some_and(|b| *b == bytes);
+            match before {
+                Some(file) if unchanged => files.push(file.clone()),
+                _ => files.push(KubeconfigFile::parse(path, bytes.clone())?),
+            }
+            read.push(bytes);
+        }
+        self.files = files;
+        self.read = ReadBytes(read);
         Ok(())
     }
 
@@ -375,6 +416,43 @@ mod tests {
 
     const A: &str = "apiVersion: v1\nkind: Config\ncurrent-context: ''\nclusters:\n- name: shared\n  cluster: {server: 'https://127.0.0.1:1'}\n- name: only-a\n  cluster: {server: 'https://127.0.0.1:2'}\ncontexts:\n- name: ctx\n  context: {cluster: shared, user: ua}\n";
     const B: &str = "apiVersion: v1\nkind: Config\ncurrent-context: ctx\nclusters:\n- name: shared\n  cluster: {server: 'https://127.0.0.1:9'}\n- name: only-b\n  cluster: {server: 'https://127.0.0.1:3'}\nusers:\n- name: ua\n  user: {token: t}\n";
+
+    #[test]
+    fn a_reload_parses_again_only_the_files_that_changed() {
+        let d = tempfile::tempdir().unwrap();
+        let a = write(d.path(), "a", A);
+        let b = write(d.path(), "b", B);
+        let opts = LoadOptions {
+            kubeconfig_env: Some(env_of(&[&a, &b])),
+            ..Default::default()
+        };
+        let mut kc = Kubeconfig::load(&opts).unwrap();
+        // Marks in memory that a file parsed again would lose.
+        for f in &mut kc.files {
+            f.documents[0].current_context = "marked".into();
+        }
+        kc.reload().unwrap();
+        let contexts = |kc: &Kubeconfig| -> Vec<String> {
+            kc.files()
+                .iter()
+                .map(|f| f.config().current_context.clone())
+                .collect()
+        };
+        assert_eq!(contexts(&kc), ["marked", "marked"]);
+        write(d.path(), "b", &B.replace("only-b", "only-b2"));
+        kc.reload().unwrap();
+        assert_eq!(contexts(&kc), ["marked", "ctx"]);
+        assert!(kc.cluster("only-b2").is_some());
+        fs::remove_file(&a).unwrap();
+        kc.reload().unwrap();
+        assert!(!kc.files()[0].exists);
+        assert!(kc.cluster("only-a").is_none());
+        // What an edit writes is read back as a fresh load reads it.
+        kc.set_context(Some("new"), &crate::kubeconfig::ContextEdit::default())
+            .unwrap();
+        let fresh = Kubeconfig::load(&opts).unwrap();
+        assert_eq!(kc.files(), fresh.files());
+    }
 
     #[test]
     fn kubeconfig_env_merges_first_wins_and_skips_missing_files() {
