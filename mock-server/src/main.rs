@@ -9,6 +9,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// A stateful, TLS-serving kube-apiserver stand-in that real kubectl works against.
 #[derive(Debug, Parser)]
 #[command(name = "mock-apiserver", version)]
