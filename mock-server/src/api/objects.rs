@@ -75,6 +75,22 @@ pub trait ObjectSource: Send + Sync {
             visit(meta("namespace"), meta("name"), &json)
         });
     }
+    /// The encoded JSON of one object (`namespace` `""` when cluster-scoped), as
+    /// [`ObjectSource::visit_shared`] hands it out. `None` when absent, or when the source
+    /// cannot tell changes apart (see [`ObjectSource::changed_since`]).
+    fn get_shared(&self, resource: &str, namespace: &str, name: &str) -> Option<SharedJson> {
+        let _ = (resource, namespace, name);
+        None
+    }
+    /// The objects of `resource` written (created, updated or deleted) since the source's
+    /// [`ObjectSource::generation_of`] was `generation`, as (namespace, name), each once; a
+    /// reader holding what it read at `generation` then reads only these again (with
+    /// [`ObjectSource::get_shared`]), as an informer applies events. `None`: the source cannot
+    /// tell (it keeps no such record, or not that far back); read everything then.
+    fn changed_since(&self, resource: &str, generation: u64) -> Option<Vec<(String, String)>> {
+        let _ = (resource, generation);
+        None
+    }
     /// Calls `visit` with the bindings of `resource` (`rolebindings` or `clusterrolebindings`,
     /// in `namespace` or in all) that may have a subject naming `user`, in the order
     /// [`ObjectSource::visit_objects`] visits them. A source may leave out bindings that

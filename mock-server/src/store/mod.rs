@@ -1039,6 +1039,34 @@ impl ObjectSource for Store {
             visit(ns, name, &(e.clone() as SharedJson))
         });
     }
+
+    fn get_shared(&self, resource: &str, namespace: &str, name: &str) -> Option<SharedJson> {
+        let def = registry::find_plural(resource)?;
+        let key = (def.plural, namespace.to_string(), name.to_string());
+        let shared: SharedJson = self.read().objects.get(&key)?.clone();
+        Some(shared)
+    }
+
+    /// From the event log: every recorded change is one step of `changes` and one event, so
+    /// the changes after `generation` are the log's last `changes - generation` events.
+    fn changed_since(&self, resource: &str, generation: u64) -> Option<Vec<(String, String)>> {
+        let inner = self.read();
+        let newer = usize::try_from(inner.changes.checked_sub(generation)?).ok()?;
+        let skip = inner.log.len().checked_sub(newer)?;
+        let mut keys: Vec<(String, String)> = inner
+            .log
+            .iter()
+            .skip(skip)
+            .filter(|e| e.resource == resource)
+            .map(|e| {
+                let name = e.object["metadata"]["name"].as_str().unwrap_or("");
+                (e.namespace.clone(), name.to_string())
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        Some(keys)
+    }
 }
 
 impl Store {
