@@ -91,14 +91,8 @@ impl Part {
                     json: json.clone(),
                     ..(**e).clone()
                 }),
-                _ => match decode((**json).as_ref()) {
-                    Some(tree) => Arc::new(Entry {
-                        namespace: namespace.to_string(),
-                        name: name.to_string(),
-                        json: json.clone(),
-                        subject_keys: subject_keys(&tree, namespace),
-                        tree: Arc::new(tree),
-                    }),
+                _ => match Entry::decoded(namespace, name, json) {
+                    Some(e) => e,
                     None => return,
                 },
             };
@@ -164,17 +158,9 @@ impl Part {
                     }
                 }
             }
-            let Some(json) = now else { continue };
-            let Some(tree) = decode((*json).as_ref()) else {
+            let Some(entry) = now.and_then(|json| Entry::decoded(namespace, name, &json)) else {
                 continue;
             };
-            let entry = Arc::new(Entry {
-                namespace: namespace.clone(),
-                name: name.clone(),
-                json,
-                subject_keys: subject_keys(&tree, namespace),
-                tree: Arc::new(tree),
-            });
             let i = match at {
                 Ok(i) | Err(i) => i,
             };
@@ -226,6 +212,19 @@ impl Part {
 }
 
 impl Entry {
+    /// The entry for an object's JSON; `None` if it does not decode (such an object is left
+    /// out of the view).
+    fn decoded(namespace: &str, name: &str, json: &SharedJson) -> Option<Arc<Entry>> {
+        let tree = decode((**json).as_ref())?;
+        Some(Arc::new(Entry {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            json: json.clone(),
+            subject_keys: subject_keys(&tree, namespace),
+            tree: Arc::new(tree),
+        }))
+    }
+
     fn key(&self) -> (&str, &str) {
         (&self.namespace, &self.name)
     }
