@@ -455,6 +455,28 @@ mod tests {
     }
 
     #[test]
+    fn debug_of_a_loaded_kubeconfig_shows_no_token() {
+        let d = tempfile::tempdir().unwrap();
+        let token = "s3cr3t-tok";
+        let text = format!(
+            "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user: {{token: {token}}}\n"
+        );
+        let p = write(d.path(), "c", &text);
+        let kc = Kubeconfig::load(&LoadOptions::file(&p)).unwrap();
+        assert_eq!(
+            kc.user("u").unwrap().entry.user.token.as_deref(),
+            Some(token)
+        );
+        let shown = format!("{kc:?}");
+        // Neither the parsed user nor the bytes kept for the next reload (as text or as a
+        // list of byte values) show it.
+        let as_bytes = format!("{:?}", &token.as_bytes()[..6]);
+        let as_bytes = as_bytes.trim_matches(|c| c == '[' || c == ']');
+        assert!(!shown.contains(token), "{shown}");
+        assert!(!shown.contains(as_bytes), "{shown}");
+    }
+
+    #[test]
     fn kubeconfig_env_merges_first_wins_and_skips_missing_files() {
         let d = tempfile::tempdir().unwrap();
         let a = write(d.path(), "a", A);
