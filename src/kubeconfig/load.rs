@@ -114,11 +114,11 @@ pub struct KubeconfigFile {
 impl KubeconfigFile {
     /// Reads and parses one file; a missing file is not an error here.
     pub fn read(path: &Path) -> Result<Self, KubeconfigError> {
-        KubeconfigFile::parse(path, read_bytes(path)?)
+        KubeconfigFile::parse(path, read_bytes(path)?.as_deref())
     }
 
     /// Parses what [`read_bytes`] read from `path` (`None`: the file does not exist).
-    fn parse(path: &Path, bytes: Option<Vec<u8>>) -> Result<Self, KubeconfigError> {
+    fn parse(path: &Path, bytes: Option<&[u8]>) -> Result<Self, KubeconfigError> {
         let Some(bytes) = bytes else {
             return Ok(KubeconfigFile {
                 path: path.to_path_buf(),
@@ -126,7 +126,7 @@ impl KubeconfigFile {
                 documents: vec![Config::default()],
             });
         };
-        let text = std::str::from_utf8(&bytes).map_err(|e| KubeconfigError::Parse {
+        let text = std::str::from_utf8(bytes).map_err(|e| KubeconfigError::Parse {
             file: path.to_path_buf(),
             line: None,
             column: None,
@@ -298,7 +298,7 @@ impl Kubeconfig {
                 && self.read.0.get(i).is_some_and(|b| *b == bytes);
             match before {
                 Some(file) if unchanged => files.push(file.clone()),
-                _ => files.push(KubeconfigFile::parse(path, bytes.clone())?),
+                _ => files.push(KubeconfigFile::parse(path, bytes.as_deref())?),
             }
             read.push(bytes);
         }
